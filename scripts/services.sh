@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Starts, stops and reports reembed's local services, all bound to loopback:
+#   temporal              Temporal CLI dev server (gRPC :7233, Web UI :8233, SQLite state)
+#   elasticsearch         Elasticsearch single node, security off (:9200)
+#   elasticsearch-secure  Elasticsearch single node, basic auth on (:9201)
+# Usage: services.sh up|down|status [service...]   (default: temporal elasticsearch)
+# `up` records the services it actually started in $REEMBED_STARTED_FILE when set, so a
+# caller (npm test) can stop exactly those and leave already-running ones alone.
+source "$(dirname "$0")/lib.sh"
+
+ALL_SERVICES=(temporal elasticsearch elasticsearch-secure)
+DEFAULT_SERVICES=(temporal elasticsearch)
+mkdir -p "$REEMBED_STATE"
+
+temporal_healthy() {
+  curl -sf --max-time 2 "http://127.0.0.1:$TEMPORAL_UI_PORT/api/v1/namespaces/default" >/dev/null 2>&1 &&
+    "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null 2>&1
+}
+
+es_instance() { # name -> "port transport_port secure"
+  case "$1" in
+    elasticsearch) echo "$ES_PORT $((ES_PORT + 100)) false" ;;
+    elasticsearch-secure) echo "$ES_SECURE_PORT $((ES_SECURE_PORT + 100)) true" ;;
+  esac
+}
+
+es_healthy() {
+  local port secure auth=()
+  read -r port _ secure <<<"$(es_instance "$1")"
+  [ "$secure" = "true" ] && auth=(-u "$ES_SECURE_USER:$ES_SECURE_PASSWORD")
+  curl -sf --max-time 2 "${auth[@]}" "http://127.0.0.1:$port/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1
+}
+
+healthy() {
+  case "$1" in
+    temporal) temporal_healthy ;;
+    elasticsearch | elasticsearch-secure) es_healthy "$1" ;;
+    *) die "unknown service '$1'; known: ${ALL_SERVICES[*]}" ;;
+  esac
+}
+
+pid_file() { echo "$REEMBED_STATE/$1.pid"; }
+
+wait_healthy() {
+  local name="$1" seconds="$2" log_file="$3" i
+  for ((i = 0; i < seconds; i++)); do
+    healthy "$name" && return 0
+    sleep 1
+  done
+  tail -n 40 "$log_file" >&2 || true
+  die "$name did not become healthy within ${seconds}s; its log is $log_file"
+}
+
+start_temporal() {
+  [ -x "$TEMPORAL_BIN" ] || die "the Temporal CLI is not installed; run 'npm run setup' first"
+  local attrs=() a
+  for a in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do attrs+=(--search-attribute "$a"); done
+  setsid nohup "$TEMPORAL_BIN" server start-dev \
+    --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+    --db-filename "$REEMBED_STATE/temporal.db" --log-level warn "${attrs[@]}" \
+    >"$REEMBED_STATE/temporal.log" 2>&1 </dev/null &
+  echo $! >"$(pid_file temporal)"
+  wait_healthy temporal 60 "$REEMBED_STATE/temporal.log"
+}
+
+write_es_config() {
+  local name="$1" port="$2" transport="$3" secure="$4" conf="$ES_ROOT/$1/config"
+  mkdir -p "$conf" "$ES_ROOT/$name/data" "$ES_ROOT/$name/logs"
+  [ -f "$conf/jvm.options" ] || cp -r "$ES_HOME/config/." "$conf/"
+  cat >"$conf/elasticsearch.yml" <<YML
+cluster.name: reembed-$name
+node.name: $name
+path.data: $ES_ROOT/$name/data
+path.logs: $ES_ROOT/$name/logs
+network.host: 127.0.0.1
+http.port: $port
+transport.port: $transport
+discovery.type: single-node
+# A developer disk nearly full must not flip our indexes to read-only mid-test.
+cluster.routing.allocation.disk.threshold_enabled: false
+xpack.security.enabled: $secure
+xpack.security.http.ssl.enabled: false
+xpack.security.transport.ssl.enabled: false
+xpack.security.enrollment.enabled: false
+YML
+  # 2 GB heap leaves room for models, Temporal and tests on a 24 GB machine; kNN
+  # graphs live off-heap in the page cache.
+  local heap=2g
+  [ "$secure" = "true" ] && heap=512m
+  printf -- '-Xms%s\n-Xmx%s\n' "$heap" "$heap" >"$conf/jvm.options.d/heap.options"
+  if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
+  if [ "$secure" = "true" ] && ! grep -q "^$ES_SECURE_USER:" "$conf/users" 2>/dev/null; then
+    as_es_user env ES_PATH_CONF="$conf" ES_JAVA_HOME="$(find_java21)" \
+      "$ES_HOME/bin/elasticsearch-users" useradd "$ES_SECURE_USER" -p "$ES_SECURE_PASSWORD" -r superuser
+  fi
+  if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
+}
+
+as_es_user() {
+  if [ -n "$ES_USER" ]; then runuser -u "$ES_USER" -- "$@"; else "$@"; fi
+}
+
+start_es() {
+  local name="$1" port transport secure java
+  [ -x "$ES_HOME/bin/elasticsearch" ] || die "Elasticsearch is not installed; run 'npm run setup' first"
+  java=$(find_java21) || die "Elasticsearch needs Java 21+; set ES_JAVA_HOME"
+  read -r port transport secure <<<"$(es_instance "$name")"
+  write_es_config "$name" "$port" "$transport" "$secure"
+  local log_file="$REEMBED_STATE/$name.log"
+  as_es_user env ES_PATH_CONF="$ES_ROOT/$name/config" ES_JAVA_HOME="$java" \
+    "$ES_HOME/bin/elasticsearch" -d -p "$ES_ROOT/$name/pid" >"$log_file" 2>&1 </dev/null ||
+    { tail -n 40 "$log_file" "$ES_ROOT/$name/logs/reembed-$name.log" >&2 2>/dev/null; die "$name failed to start"; }
+  cp "$ES_ROOT/$name/pid" "$(pid_file "$name")"
+  wait_healthy "$name" 120 "$ES_ROOT/$name/logs/reembed-$name.log"
+}
+
+up() {
+  local name
+  for name in "$@"; do
+    if healthy "$name"; then
+      log "$name already running"
+      continue
+    fi
+    log "starting $name"
+    case "$name" in
+      temporal) timed "starting temporal" start_temporal ;;
+      elasticsearch | elasticsearch-secure) timed "starting $name" start_es "$name" ;;
+      *) die "unknown service '$name'; known: ${ALL_SERVICES[*]}" ;;
+    esac
+    [ -n "${REEMBED_STARTED_FILE:-}" ] && echo "$name" >>"$REEMBED_STARTED_FILE"
+  done
+  return 0
+}
+
+down() {
+  local name pid i
+  for name in "$@"; do
+    pid=$(cat "$(pid_file "$name")" 2>/dev/null || true)
+    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$(pid_file "$name")"
+      healthy "$name" && log "$name is running but was not started by reembed; leaving it" || log "$name not running"
+      continue
+    fi
+    log "stopping $name (pid $pid)"
+    kill "$pid"
+    for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    rm -f "$(pid_file "$name")"
+  done
+}
+
+status() {
+  local name state code=0
+  for name in "$@"; do
+    if healthy "$name"; then state="healthy"; else state="down"; code=1; fi
+    case "$name" in
+      temporal) printf '%-22s %-8s grpc 127.0.0.1:%s  web ui http://127.0.0.1:%s\n' "$name" "$state" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" ;;
+      *) printf '%-22s %-8s http://127.0.0.1:%s\n' "$name" "$state" "$(es_instance "$name" | cut -d' ' -f1)" ;;
+    esac
+  done
+  return $code
+}
+
+command="${1:-}"
+shift || true
+services=("$@")
+[ ${#services[@]} -eq 0 ] && services=("${DEFAULT_SERVICES[@]}")
+case "$command" in
+  up) up "${services[@]}" ;;
+  down) [ $# -eq 0 ] && services=("${ALL_SERVICES[@]}"); down "${services[@]}" ;;
+  status) [ $# -eq 0 ] && services=("${ALL_SERVICES[@]}"); status "${services[@]}" ;;
+  *) die "usage: services.sh up|down|status [$(IFS='|'; echo "${ALL_SERVICES[*]}")...]" ;;
+esac

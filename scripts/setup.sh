@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything reembed needs on this machine, idempotently:
+# node modules, the Temporal CLI dev server, Elasticsearch and the local embedding models.
+# Each step is skipped when its result is already cached.
+source "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/.."
+
+install_node_modules() {
+  local stamp="node_modules/.reembed-lock-hash"
+  local want
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  log "installing node modules (npm ci)"
+  # onnxruntime-node's postinstall would fetch CUDA binaries from outside the npm
+  # registry; reembed runs on CPU and the CPU runtime ships inside the package.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+}
+
+install_temporal() {
+  if [ -x "$TEMPORAL_BIN" ] && "$TEMPORAL_BIN" --version >/dev/null 2>&1; then return 0; fi
+  command -v go >/dev/null || die "Go is needed to build the Temporal CLI dev server; install Go 1.23+ and retry"
+  log "building the Temporal CLI $TEMPORAL_CLI_VERSION from its Go module (a few minutes, once)"
+  mkdir -p "$(dirname "$TEMPORAL_BIN")"
+  GOBIN="$(dirname "$TEMPORAL_BIN")" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+}
+
+install_elasticsearch() {
+  if [ -x "$ES_HOME/bin/elasticsearch" ]; then return 0; fi
+  find_java21 >/dev/null || die "Elasticsearch $ES_VERSION needs Java 21+; none found under /usr/lib/jvm (set ES_JAVA_HOME)"
+  if [ ! -f "$ES_ZIP" ]; then
+    command -v mvn >/dev/null || die "Maven is needed to fetch Elasticsearch from Maven Central"
+    log "fetching Elasticsearch $ES_VERSION from Maven Central"
+    mvn -q -B dependency:get -Dartifact="$ES_ARTIFACT" -Dtransitive=false
+  fi
+  log "unpacking Elasticsearch into $ES_ROOT"
+  mkdir -p "$ES_ROOT"
+  rm -rf "$ES_HOME.tmp" && mkdir "$ES_HOME.tmp"
+  unzip -q "$ES_ZIP" -d "$ES_HOME.tmp"
+  mv "$ES_HOME.tmp/elasticsearch-$ES_VERSION" "$ES_HOME" && rmdir "$ES_HOME.tmp"
+  if [ -n "$ES_USER" ]; then
+    id -u "$ES_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
+    chown -R "$ES_USER" "$ES_ROOT"
+  fi
+}
+
+install_models() {
+  bash scripts/setup-models.sh
+}
+
+timed "node modules" install_node_modules
+timed "Temporal CLI" install_temporal
+timed "Elasticsearch" install_elasticsearch
+timed "embedding models" install_models
