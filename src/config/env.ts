@@ -1,0 +1,116 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * reembed's whole environment contract. Parsed once at start-up; everything after
+ * receives the typed, frozen result and never reads process.env again.
+ */
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. http://127.0.0.1:9200' });
+
+const flag = z
+  .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+/** The fix to suggest for each variable when its value is rejected. */
+const FIXES: Record<string, string> = {
+  TEMPORAL_ADDRESS: 'point it at your Temporal frontend, or unset it to use the local dev server on 127.0.0.1:7233',
+  TEMPORAL_NAMESPACE: 'use an existing namespace, or unset it for "default"',
+  TEMPORAL_TLS: 'set it to true for Temporal Cloud or a TLS frontend, false for the local dev server',
+  TEMPORAL_API_KEY: 'paste a Temporal Cloud API key, or unset it',
+  TEMPORAL_UI_URL: 'the base URL of the Temporal Web UI, e.g. http://127.0.0.1:8233',
+  REEMBED_TASK_QUEUE: 'any non-empty name; workers and clients must agree on it',
+  ES_URL: 'point it at your Elasticsearch node, or unset it for the local node on http://127.0.0.1:9200',
+  ES_USERNAME: 'set ES_USERNAME and ES_PASSWORD together for basic auth',
+  ES_PASSWORD: 'set ES_USERNAME and ES_PASSWORD together for basic auth',
+  ES_API_KEY: 'use an encoded API key from POST /_security/api_key, or unset it',
+  REEMBED_MODELS_DIR: 'the folder `npm run setup` fills with local models',
+};
+
+const envSchema = z
+  .object({
+    TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: nonEmpty.default('default'),
+    TEMPORAL_TLS: flag.optional(),
+    TEMPORAL_API_KEY: nonEmpty.optional(),
+    TEMPORAL_UI_URL: httpUrl.default('http://127.0.0.1:8233'),
+    REEMBED_TASK_QUEUE: nonEmpty.default('reembed'),
+    ES_URL: httpUrl.default('http://127.0.0.1:9200'),
+    ES_USERNAME: nonEmpty.optional(),
+    ES_PASSWORD: nonEmpty.optional(),
+    ES_API_KEY: nonEmpty.optional(),
+    REEMBED_MODELS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'models')),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.ES_USERNAME === undefined) !== (env.ES_PASSWORD === undefined)) {
+      const missing = env.ES_USERNAME === undefined ? 'ES_USERNAME' : 'ES_PASSWORD';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'basic auth needs both ES_USERNAME and ES_PASSWORD' });
+    }
+    if (env.ES_API_KEY !== undefined && env.ES_USERNAME !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ES_API_KEY'], message: 'choose one of ES_API_KEY or ES_USERNAME/ES_PASSWORD' });
+    }
+  });
+
+export type ElasticsearchAuth =
+  | { kind: 'none' }
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'apiKey'; apiKey: string };
+
+export interface Config {
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly tls: boolean;
+    readonly apiKey?: string;
+    readonly uiUrl: string;
+  };
+  readonly elasticsearch: { readonly url: string; readonly auth: ElasticsearchAuth };
+  readonly modelsDir: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function describeIssues(error: z.ZodError, env: Record<string, string | undefined>): string {
+  const lines = error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? 'environment');
+    const value = env[variable];
+    const shown = value === undefined ? '(unset)' : JSON.stringify(variable.includes('PASSWORD') || variable.includes('KEY') ? '***' : value);
+    const fix = FIXES[variable] ? ` Fix: ${FIXES[variable]}.` : '';
+    return `  - ${variable}=${shown}: ${issue.message}.${fix}`;
+  });
+  return `Invalid reembed configuration:\n${lines.join('\n')}`;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, env));
+  const e = parsed.data;
+  const auth: ElasticsearchAuth = e.ES_API_KEY
+    ? { kind: 'apiKey', apiKey: e.ES_API_KEY }
+    : e.ES_USERNAME && e.ES_PASSWORD
+      ? { kind: 'basic', username: e.ES_USERNAME, password: e.ES_PASSWORD }
+      : { kind: 'none' };
+  return Object.freeze({
+    temporal: Object.freeze({
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.REEMBED_TASK_QUEUE,
+      // An API key only travels over TLS, so it switches TLS on unless told otherwise.
+      tls: e.TEMPORAL_TLS ?? e.TEMPORAL_API_KEY !== undefined,
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+      uiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, ''),
+    }),
+    elasticsearch: Object.freeze({ url: e.ES_URL, auth }),
+    modelsDir: e.REEMBED_MODELS_DIR,
+  });
+}

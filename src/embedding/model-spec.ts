@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * A model spec pins everything that changes a vector. Two specs with the same
+ * fingerprint produce vectors in the same space; anything else is a migration.
+ */
+
+export const similaritySchema = z.enum(['cosine', 'dot_product', 'l2_norm', 'max_inner_product']);
+
+/**
+ * Elasticsearch 9.1+ silently defaults 384+ dim vectors to bbq_hnsw (1-bit quantisation),
+ * so every spec states its index options and the store always sends them.
+ */
+export const indexOptionsSchema = z.object({
+  type: z.enum(['hnsw', 'int8_hnsw', 'int4_hnsw', 'bbq_hnsw', 'flat', 'int8_flat', 'int4_flat', 'bbq_flat']),
+  m: z.int().positive().optional(),
+  ef_construction: z.int().positive().optional(),
+});
+
+const commonSpec = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'lowercase letters, digits and dashes (it becomes part of index names)'),
+  description: z.string().optional(),
+  model: z.string().min(1),
+  revision: z.string().min(1),
+  dimensions: z.int().min(1).max(4096),
+  normalize: z.boolean(),
+  maxTokens: z.int().positive(),
+  truncation: z.enum(['end']).default('end'),
+  similarity: similaritySchema,
+  indexOptions: indexOptionsSchema,
+  documentPrefix: z.string().default(''),
+  queryPrefix: z.string().default(''),
+  /** US dollars per million input tokens; cost estimates only, never part of the fingerprint. */
+  pricePerMillionTokens: z.number().nonnegative().default(0),
+};
+
+export const modelSpecSchema = z.discriminatedUnion('provider', [
+  z.object({
+    ...commonSpec,
+    provider: z.literal('transformers'),
+    pooling: z.enum(['mean', 'cls']),
+    dtype: z.enum(['fp32', 'q8']),
+  }),
+  z.object({
+    ...commonSpec,
+    provider: z.literal('openai'),
+    pooling: z.literal('provider'),
+  }),
+]);
+
+export type ModelSpec = z.infer<typeof modelSpecSchema>;
+export type IndexOptions = z.infer<typeof indexOptionsSchema>;
+
+/** Fields that do not change a vector: naming, prose, price and how the index stores it. */
+const NON_VECTOR_FIELDS = new Set(['id', 'description', 'pricePerMillionTokens', 'indexOptions']);
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** sha256 of the canonical JSON of every vector-affecting field, first 16 hex digits. */
+export function fingerprint(spec: ModelSpec): string {
+  const vectorFields = Object.fromEntries(Object.entries(spec).filter(([k]) => !NON_VECTOR_FIELDS.has(k)));
+  return createHash('sha256').update(canonicalJson(vectorFields)).digest('hex').slice(0, 16);
+}
+
+export function parseModelSpec(input: unknown, source: string): ModelSpec {
+  const parsed = modelSpecSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new Error(`Invalid model spec in ${source}:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,32 @@
+import type { ModelSpec } from './model-spec';
+import type { EmbeddingProvider } from './provider';
+import { TransformersProvider } from './transformers-provider';
+
+/**
+ * One loaded provider per spec per process: loading a model takes a few hundred
+ * milliseconds and its weights stay in memory, so every activity shares it.
+ */
+export class ProviderPool {
+  private readonly loaded = new Map<string, Promise<EmbeddingProvider>>();
+
+  constructor(private readonly modelsDir: string) {}
+
+  get(spec: ModelSpec): Promise<EmbeddingProvider> {
+    let provider = this.loaded.get(spec.id);
+    if (!provider) {
+      provider = this.load(spec);
+      this.loaded.set(spec.id, provider);
+      provider.catch(() => this.loaded.delete(spec.id));
+    }
+    return provider;
+  }
+
+  private load(spec: ModelSpec): Promise<EmbeddingProvider> {
+    switch (spec.provider) {
+      case 'transformers':
+        return TransformersProvider.load(spec, this.modelsDir);
+      case 'openai':
+        return Promise.reject(new Error(`Spec ${spec.id} uses the OpenAI provider, which this version of reembed cannot embed with yet.`));
+    }
+  }
+}

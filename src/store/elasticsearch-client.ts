@@ -1,0 +1,28 @@
+import { Client } from '@elastic/elasticsearch';
+import type { Config } from '../config/env';
+
+export function createElasticsearchClient(config: Config): Client {
+  const { url, auth } = config.elasticsearch;
+  return new Client({
+    node: url,
+    ...(auth.kind === 'basic' ? { auth: { username: auth.username, password: auth.password } } : {}),
+    ...(auth.kind === 'apiKey' ? { auth: { apiKey: auth.apiKey } } : {}),
+    // Bulk writes of a few hundred 1024-d vectors take seconds on a busy node.
+    requestTimeout: 60_000,
+    maxRetries: 3,
+  });
+}
+
+/** Fails with an actionable message when the node is unreachable or unauthorised. */
+export async function assertElasticsearchReachable(client: Client, url: string): Promise<void> {
+  try {
+    await client.cluster.health({ wait_for_status: 'yellow', timeout: '10s' });
+  } catch (cause) {
+    const status = (cause as { meta?: { statusCode?: number } }).meta?.statusCode;
+    const hint =
+      status === 401 || status === 403
+        ? 'The node rejected our credentials: check ES_USERNAME/ES_PASSWORD or ES_API_KEY.'
+        : 'Start the local node with `npm run services:up`, or point ES_URL at your cluster.';
+    throw new Error(`Elasticsearch at ${url} is not reachable (${(cause as Error).message}). ${hint}`, { cause });
+  }
+}

@@ -1,0 +1,8 @@
+import { loadConfig } from '../config/env';
+import { createReembedWorker } from './create-worker';
+
+const config = loadConfig();
+const { worker, close } = await createReembedWorker(config);
+console.log(JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }));
+await worker.run();
+await close();

@@ -1,0 +1,2 @@
+// The worker bundles this file: every workflow reembed runs is exported here.
+export { ingestCorpusWorkflow } from './ingest-corpus';
