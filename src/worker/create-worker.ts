@@ -8,7 +8,7 @@ import { SpecCatalog } from '../embedding/spec-catalog';
 import { createElasticsearchClient } from '../store/elasticsearch-client';
 import { VectorIndexStore } from '../store/vector-index';
 
-const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface ReembedWorker {
   readonly worker: Worker;

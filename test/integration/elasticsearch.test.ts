@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@elastic/elasticsearch';
+import { loadConfig, type Config } from '../../src/config/env';
+import { ProviderPool } from '../../src/embedding/provider-pool';
+import { SpecCatalog } from '../../src/embedding/spec-catalog';
+import { assertElasticsearchReachable, createElasticsearchClient } from '../../src/store/elasticsearch-client';
+import { BulkWriteError, VectorIndexStore, versionedIndexName } from '../../src/store/vector-index';
+import { requireServices, SECURE_ES, uniqueName } from '../helpers/services';
+
+const DOCS = [
+  { id: 'bread', text: 'Knead the dough, let it rise, then bake the loaf in a hot oven.' },
+  { id: 'football', text: 'The striker scored twice in the second half to win the match.' },
+  { id: 'rates', text: 'The central bank raised interest rates to fight inflation.' },
+  { id: 'volcano', text: 'Lava poured down the slopes after the volcano erupted.' },
+];
+
+describe('Elasticsearch 9 vector store', () => {
+  let config: Config;
+  let es: Client;
+  let store: VectorIndexStore;
+  const catalog = SpecCatalog.load();
+  const created: string[] = [];
+
+  before(async () => {
+    config = await requireServices();
+    es = createElasticsearchClient(config);
+    store = new VectorIndexStore(es);
+  });
+  after(async () => {
+    for (const index of created) await store.deleteIndex(index);
+    await es.close();
+  });
+
+  for (const specId of ['minilm-l6-v2', 'minilm-l6-v2-cls']) {
+    it(`creates a dense_vector index with explicit index_options for ${specId}, bulk-writes and finds the nearest document`, async () => {
+      const spec = catalog.get(specId);
+      const index = versionedIndexName(uniqueName('proof'), spec);
+      created.push(index);
+      assert.equal(await store.ensureIndex(index, spec), true);
+      assert.equal(await store.ensureIndex(index, spec), false, 'a second ensureIndex is a no-op');
+
+      const mapping = await es.indices.getMapping({ index });
+      const vector = mapping[index]!.mappings.properties!.vector as { dims: number; similarity: string; index_options: { type: string } };
+      assert.equal(vector.dims, spec.dimensions);
+      assert.equal(vector.similarity, spec.similarity);
+      assert.equal(vector.index_options.type, spec.indexOptions.type, 'not the bbq_hnsw default');
+
+      const provider = await new ProviderPool(config.modelsDir).get(spec);
+      const { vectors } = await provider.embed(DOCS.map((d) => d.text), 'document');
+      await store.bulkUpsert(index, spec, DOCS.map((d, i) => ({ id: d.id, vector: vectors[i]!, sourceHash: d.id, content: d.text })));
+      await store.refresh(index);
+      assert.equal(await store.count(index), DOCS.length);
+
+      const query = (await provider.embed(['baking a loaf of bread'], 'query')).vectors[0]!;
+      const hits = await store.knnSearch(index, query, 2);
+      assert.equal(hits[0]?.id, 'bread');
+      assert.equal(hits[0]?.content, DOCS[0]!.text);
+
+      const hashes = await store.sourceHashes(index, ['bread', 'missing']);
+      assert.deepEqual([...hashes], [['bread', 'bread']]);
+    });
+  }
+
+  it('reports per-document bulk failures instead of losing them', async () => {
+    const spec = catalog.get('minilm-l6-v2');
+    const index = versionedIndexName(uniqueName('proof-bad'), spec);
+    created.push(index);
+    await store.ensureIndex(index, spec);
+    const wrongLength = new Float32Array(12).fill(0.1);
+    await assert.rejects(
+      store.bulkUpsert(index, spec, [{ id: 'short-vector', vector: wrongLength, sourceHash: 'x' }]),
+      (error: unknown) => error instanceof BulkWriteError && error.failures[0]?.id === 'short-vector',
+    );
+  });
+
+  describe('with security on (basic auth)', () => {
+    it('accepts the configured user', async () => {
+      const secure = loadConfig({ ES_URL: SECURE_ES.url, ES_USERNAME: SECURE_ES.username, ES_PASSWORD: SECURE_ES.password });
+      const client = createElasticsearchClient(secure);
+      try {
+        await assertElasticsearchReachable(client, secure.elasticsearch.url);
+        const spec = catalog.get('minilm-l6-v2');
+        const secureStore = new VectorIndexStore(client);
+        const index = versionedIndexName(uniqueName('secure'), spec);
+        assert.equal(await secureStore.ensureIndex(index, spec), true);
+        await secureStore.deleteIndex(index);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('rejects missing or wrong credentials with an actionable message', async () => {
+      for (const env of [{ ES_URL: SECURE_ES.url }, { ES_URL: SECURE_ES.url, ES_USERNAME: 'reembed', ES_PASSWORD: 'wrong' }]) {
+        const cfg = loadConfig(env);
+        const client = createElasticsearchClient(cfg);
+        try {
+          await assert.rejects(assertElasticsearchReachable(client, cfg.elasticsearch.url), /rejected our credentials: check ES_USERNAME\/ES_PASSWORD/);
+        } finally {
+          await client.close();
+        }
+      }
+    });
+  });
+});

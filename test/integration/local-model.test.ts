@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/env';
+import { ProviderPool } from '../../src/embedding/provider-pool';
+import { InvalidEmbeddingError, type EmbeddingProvider } from '../../src/embedding/provider';
+import { SpecCatalog } from '../../src/embedding/spec-catalog';
+
+const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+const norm = (a: Float32Array) => Math.sqrt(cosine(a, a));
+
+describe('local models through transformers.js (remote loading off)', () => {
+  const catalog = SpecCatalog.load();
+  const pool = new ProviderPool(loadConfig().modelsDir);
+
+  for (const specId of ['minilm-l6-v2', 'minilm-l6-v2-cls']) {
+    describe(specId, () => {
+      let provider: EmbeddingProvider;
+      before(async () => {
+        provider = await pool.get(catalog.get(specId));
+      });
+
+      it('embeds with the spec dimension and unit norm', async () => {
+        const { vectors, tokens } = await provider.embed(['The cat sits on the mat.', 'Interest rates rose again.'], 'document');
+        assert.equal(vectors.length, 2);
+        for (const v of vectors) {
+          assert.equal(v.length, catalog.get(specId).dimensions);
+          assert.ok(Math.abs(norm(v) - 1) < 1e-4, `norm ${norm(v)}`);
+        }
+        assert.ok(tokens >= 10 && tokens < 40, `tokens ${tokens}`);
+      });
+
+      it('puts a paraphrase closer than an unrelated sentence', async () => {
+        const { vectors } = await provider.embed(
+          ['A dog is running through the park.', 'A puppy runs across the grass in a park.', 'The central bank raised interest rates.'],
+          'document',
+        );
+        const [a, b, c] = vectors as [Float32Array, Float32Array, Float32Array];
+        assert.ok(cosine(a, b) > cosine(a, c) + 0.05, `paraphrase ${cosine(a, b)} vs unrelated ${cosine(a, c)}`);
+      });
+
+      it('truncates long input at the spec max tokens', async () => {
+        const long = 'word '.repeat(2000);
+        const { tokens } = await provider.embed([long], 'document');
+        assert.equal(tokens, catalog.get(specId).maxTokens);
+      });
+
+      it('rejects empty text as invalid input', async () => {
+        await assert.rejects(provider.embed(['fine', '   '], 'document'), InvalidEmbeddingError);
+      });
+    });
+  }
+
+  it('the two specs are different vector spaces', async () => {
+    const text = ['Taxes on small businesses were cut.'];
+    const [a] = (await (await pool.get(catalog.get('minilm-l6-v2'))).embed(text, 'document')).vectors;
+    const [b] = (await (await pool.get(catalog.get('minilm-l6-v2-cls'))).embed(text, 'document')).vectors;
+    assert.ok(cosine(a!, b!) < 0.95, `same text, different specs: cosine ${cosine(a!, b!)}`);
+  });
+
+  it('fails with instructions when the model folder is missing, without reaching the network', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'reembed-models-'));
+    await assert.rejects(new ProviderPool(empty).get(catalog.get('minilm-l6-v2')), /Run `npm run setup`/);
+  });
+});

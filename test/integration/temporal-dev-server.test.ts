@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import { SEARCH_ATTRIBUTES } from '../../temporal.config';
+import { connectTemporal } from '../../src/client/temporal-client';
+import type { Config } from '../../src/config/env';
+import { requireServices } from '../helpers/services';
+
+describe('Temporal dev server started by the project scripts', () => {
+  let config: Config;
+  before(async () => {
+    config = await requireServices();
+  });
+
+  it('serves the Web UI on its configured URL', async () => {
+    const page = await fetch(`${config.temporal.uiUrl}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+    const api = await fetch(`${config.temporal.uiUrl}/api/v1/namespaces/${config.temporal.namespace}`);
+    assert.equal(api.status, 200, 'the UI server proxies to the frontend');
+    assert.equal(((await api.json()) as { namespaceInfo: { name: string } }).namespaceInfo.name, config.temporal.namespace);
+  });
+
+  it('has the search attributes the migration workflow uses registered', async () => {
+    const temporal = await connectTemporal(config);
+    try {
+      const { customAttributes } = await temporal.client.connection.operatorService.listSearchAttributes({ namespace: config.temporal.namespace });
+      for (const name of Object.values(SEARCH_ATTRIBUTES)) assert.ok(name in customAttributes, `${name} registered`);
+    } finally {
+      await temporal.close();
+    }
+  });
+
+  it('the service script registers exactly the attributes temporal.config.ts names', () => {
+    const lib = readFileSync(new URL('../../scripts/lib.sh', import.meta.url), 'utf8');
+    const line = /TEMPORAL_SEARCH_ATTRIBUTES=\(([^)]*)\)/.exec(lib)?.[1] ?? '';
+    const names = line.split(/\s+/).filter(Boolean).map((pair) => pair.split('=')[0]);
+    assert.deepEqual(new Set(names), new Set(Object.values(SEARCH_ATTRIBUTES)));
+  });
+});

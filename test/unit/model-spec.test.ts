@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fingerprint, parseModelSpec, type ModelSpec } from '../../src/embedding/model-spec';
+import { SpecCatalog } from '../../src/embedding/spec-catalog';
+import { vectorIndexMappings, versionedIndexName } from '../../src/store/vector-index';
+
+const base = SpecCatalog.load().get('minilm-l6-v2');
+
+describe('model spec fingerprint', () => {
+  it('is stable under key order and ignores name, price and index options', () => {
+    const reordered = Object.fromEntries(Object.entries(base).reverse()) as ModelSpec;
+    assert.equal(fingerprint(reordered), fingerprint(base));
+    const cosmetic = { ...base, id: 'renamed', description: 'x', pricePerMillionTokens: 0.13, indexOptions: { type: 'int8_hnsw' as const } };
+    assert.equal(fingerprint(cosmetic), fingerprint(base));
+  });
+
+  it('changes with every field that changes a vector', () => {
+    const variants: Partial<ModelSpec>[] = [
+      { revision: 'other' },
+      { dimensions: 768 },
+      { pooling: 'cls' } as Partial<ModelSpec>,
+      { normalize: false },
+      { maxTokens: 128 },
+      { similarity: 'dot_product' },
+      { documentPrefix: 'passage: ' },
+      { model: 'other-model' },
+    ];
+    const prints = new Set(variants.map((v) => fingerprint({ ...base, ...v } as ModelSpec)));
+    assert.equal(prints.size, variants.length);
+    assert.ok(!prints.has(fingerprint(base)));
+  });
+
+  it('names indexes by collection, spec and fingerprint', () => {
+    assert.match(versionedIndexName('products', base), /^products__minilm-l6-v2__[0-9a-f]{8}$/);
+  });
+
+  it('always states index_options in the mapping', () => {
+    const vector = vectorIndexMappings(base).properties.vector;
+    assert.deepEqual(vector.index_options, base.indexOptions);
+    assert.equal(vector.dims, 384);
+  });
+});
+
+describe('spec catalog', () => {
+  it('rejects an invalid spec with a readable message', () => {
+    assert.throws(() => parseModelSpec({ ...base, dimensions: -3 }, 'test'), /Invalid model spec in test:[\s\S]*dimensions/);
+  });
+
+  it('rejects duplicate ids and names known specs for an unknown id', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reembed-specs-'));
+    const file = join(dir, 'specs.json');
+    writeFileSync(file, JSON.stringify({ specs: [base, base] }));
+    assert.throws(() => SpecCatalog.load(file), /duplicate spec id "minilm-l6-v2"/);
+    assert.throws(() => SpecCatalog.load().get('nope'), /Unknown model spec "nope"\. Known specs in .*: minilm-l6-v2, minilm-l6-v2-cls/);
+  });
+});
