@@ -31,7 +31,7 @@ install_elasticsearch() {
   if [ ! -f "$ES_ZIP" ]; then
     command -v mvn >/dev/null || die "Maven is needed to fetch Elasticsearch from Maven Central"
     log "fetching Elasticsearch $ES_VERSION from Maven Central"
-    mvn -q -B dependency:get -Dartifact="$ES_ARTIFACT" -Dtransitive=false
+    mvn -q -B -Dstyle.color=never dependency:get -Dartifact="$ES_ARTIFACT" -Dtransitive=false
   fi
   log "unpacking Elasticsearch into $ES_ROOT"
   mkdir -p "$ES_ROOT"
