@@ -10,6 +10,8 @@ ES_VERSION="9.2.8"
 ES_ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip"
 ES_ZIP="${MAVEN_REPO:-$HOME/.m2/repository}/org/elasticsearch/distribution/integ-test-zip/elasticsearch/$ES_VERSION/elasticsearch-$ES_VERSION.zip"
 REEMBED_MODELS="${REEMBED_MODELS:-$REEMBED_CACHE/models}"
+# Time-skipping test server (Java, from Maven Central) for workflow tests with long timers.
+TEST_SERVER_BIN="$REEMBED_CACHE/bin/temporal-test-server"
 
 # Elasticsearch refuses to run as root. As root we run it as an unprivileged user,
 # which cannot traverse /root, so its files live under /var/lib instead of ~/.cache.

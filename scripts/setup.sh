@@ -44,6 +44,21 @@ install_elasticsearch() {
   fi
 }
 
+# The SDK starts this launcher itself for time-skipping tests (existing-path executable).
+install_test_server() {
+  if [ -x "$TEST_SERVER_BIN" ] && [ -f "$TEST_SERVER_BIN.classpath" ]; then return 0; fi
+  command -v mvn >/dev/null || die "Maven is needed to fetch the Temporal test server from Maven Central"
+  log "resolving the Temporal Java test server from Maven Central"
+  mkdir -p "$(dirname "$TEST_SERVER_BIN")"
+  mvn -q -B -Dstyle.color=never -f scripts/java/pom.xml dependency:build-classpath -Dmdep.outputFile="$TEST_SERVER_BIN.classpath"
+  cat >"$TEST_SERVER_BIN" <<LAUNCHER
+#!/usr/bin/env bash
+# Usage: temporal-test-server <port> [--enable-time-skipping]
+exec java -cp "\$(cat "$TEST_SERVER_BIN.classpath")" io.temporal.testserver.TestServer "\$@"
+LAUNCHER
+  chmod +x "$TEST_SERVER_BIN"
+}
+
 install_models() {
   bash scripts/setup-models.sh
 }
@@ -51,4 +66,5 @@ install_models() {
 timed "node modules" install_node_modules
 timed "Temporal CLI" install_temporal
 timed "Elasticsearch" install_elasticsearch
+timed "Temporal test server" install_test_server
 timed "embedding models" install_models

@@ -26,8 +26,8 @@ export function createIngestActivities({ catalog, providers, store }: ActivityDe
       const batch = loadSotuPassages(input.corpus).slice(input.offset, input.offset + input.limit);
       heartbeat({ offset: input.offset });
       // Re-running an ingest only pays for documents whose text changed since they were embedded.
-      const stored = await store.sourceHashes(input.index, batch.map((d) => d.id));
-      const docs = batch.map((d) => ({ ...d, sourceHash: sourceHash(d.text) })).filter((d) => stored.get(d.id) !== d.sourceHash);
+      const stored = await store.getMany(input.index, batch.map((d) => d.id), false);
+      const docs = batch.map((d) => ({ ...d, sourceHash: sourceHash(d.text) })).filter((d) => stored.get(d.id)?.sourceHash !== d.sourceHash);
       const provider = await providers.get(spec);
       const { vectors, tokens } = await provider.embed(docs.map((d) => d.text), 'document');
       await store.bulkUpsert(

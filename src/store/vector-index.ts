@@ -9,6 +9,17 @@ export interface VectorDocument {
   /** Omitted when the collection runs in privacy mode (content storage off). */
   readonly content?: string;
   readonly metadata?: Record<string, unknown>;
+  /** When the source last changed the text; catch-up compares it with what was copied. */
+  readonly updatedAt?: string;
+}
+
+/** What a scan of an index returns per document: everything but the vector. */
+export interface StoredDocument {
+  readonly id: string;
+  readonly sourceHash: string;
+  readonly content?: string;
+  readonly metadata?: Record<string, unknown>;
+  readonly updatedAt?: string;
 }
 
 export interface SearchHit {
@@ -16,6 +27,26 @@ export interface SearchHit {
   readonly score: number;
   readonly content?: string;
   readonly metadata?: Record<string, unknown>;
+}
+
+interface StoredSource {
+  source_hash: string;
+  content?: string;
+  metadata?: Record<string, unknown>;
+  updated_at?: string;
+}
+
+const sourceFields = (withContent: boolean) =>
+  withContent ? ['source_hash', 'content', 'metadata', 'updated_at'] : ['source_hash', 'updated_at'];
+
+function toStoredDocument(id: string, src: StoredSource): StoredDocument {
+  return {
+    id,
+    sourceHash: src.source_hash,
+    ...(src.content !== undefined ? { content: src.content } : {}),
+    ...(src.metadata ? { metadata: src.metadata } : {}),
+    ...(src.updated_at ? { updatedAt: src.updated_at } : {}),
+  };
 }
 
 /** Physical index of one (collection, model spec): `products__minilm-l6-v2__8f496050`. */
@@ -34,10 +65,14 @@ export function vectorIndexMappings(spec: ModelSpec) {
         similarity: spec.similarity,
         index_options: spec.indexOptions,
       },
+      // Scans page by doc_id with search_after: a total order that survives restarts,
+      // unlike a point-in-time that expires while a worker is down.
+      doc_id: { type: 'keyword' as const },
       model_fingerprint: { type: 'keyword' as const },
       source_hash: { type: 'keyword' as const },
       content: { type: 'text' as const },
       metadata: { type: 'object' as const, dynamic: true },
+      updated_at: { type: 'date' as const },
       embedded_at: { type: 'date' as const },
     },
   };
@@ -84,11 +119,13 @@ export class VectorIndexStore {
     const operations = docs.flatMap((d) => [
       { index: { _index: index, _id: d.id } },
       {
+        doc_id: d.id,
         vector: Array.from(d.vector),
         model_fingerprint: modelFingerprint,
         source_hash: d.sourceHash,
         ...(d.content !== undefined ? { content: d.content } : {}),
         ...(d.metadata ? { metadata: d.metadata } : {}),
+        updated_at: d.updatedAt ?? embeddedAt,
         embedded_at: embeddedAt,
       },
     ]);
@@ -101,15 +138,57 @@ export class VectorIndexStore {
     throw new BulkWriteError(failures);
   }
 
-  /** The stored source hash of each of `ids` that the index holds. */
-  async sourceHashes(index: string, ids: readonly string[]): Promise<Map<string, string>> {
+  /** The documents among `ids` that the index holds, without vectors. */
+  async getMany(index: string, ids: readonly string[], withContent = true): Promise<Map<string, StoredDocument>> {
     if (ids.length === 0) return new Map();
-    const response = await this.es.mget<{ source_hash: string }>({ index, ids: [...ids], _source: ['source_hash'] });
-    const found = new Map<string, string>();
+    const response = await this.es.mget<StoredSource>({ index, ids: [...ids], _source: sourceFields(withContent) });
+    const found = new Map<string, StoredDocument>();
     for (const doc of response.docs) {
-      if ('found' in doc && doc.found && doc._source) found.set(doc._id, doc._source.source_hash);
+      if ('found' in doc && doc.found && doc._source) found.set(doc._id, toStoredDocument(doc._id, doc._source));
     }
     return found;
+  }
+
+  /** The next `size` documents after `afterId` in doc_id order, without vectors. */
+  async scan(index: string, afterId: string | null, size: number, withContent = true): Promise<StoredDocument[]> {
+    const response = await this.es.search<StoredSource>({
+      index,
+      size,
+      sort: [{ doc_id: 'asc' }],
+      ...(afterId !== null ? { search_after: [afterId] } : {}),
+      _source: sourceFields(withContent),
+      track_total_hits: false,
+    });
+    return response.hits.hits.map((hit) => toStoredDocument(String(hit._id), hit._source!));
+  }
+
+  async deleteDocuments(index: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const response = await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: index, _id: id } })) });
+    const failures = response.items.flatMap((item) =>
+      item.delete?.error ? [{ id: String(item.delete._id), reason: `${item.delete.error.type}: ${item.delete.error.reason}` }] : [],
+    );
+    if (failures.length > 0) throw new BulkWriteError(failures);
+  }
+
+  /** Distinct model fingerprints stored in an index, with their document counts. */
+  async fingerprints(index: string): Promise<Map<string, number>> {
+    const response = await this.es.search({
+      index,
+      size: 0,
+      aggs: { prints: { terms: { field: 'model_fingerprint', size: 10 } } },
+    });
+    const buckets = (response.aggregations?.prints as { buckets: { key: string; doc_count: number }[] }).buckets;
+    return new Map(buckets.map((b) => [b.key, b.doc_count]));
+  }
+
+  async numberOfReplicas(index: string): Promise<number> {
+    const settings = await this.es.indices.getSettings({ index, name: 'index.number_of_replicas', flat_settings: true });
+    return Number(settings[index]?.settings?.['index.number_of_replicas'] ?? 0);
+  }
+
+  async exists(index: string): Promise<boolean> {
+    return this.es.indices.exists({ index });
   }
 
   async updateSettings(index: string, settings: Record<string, unknown>): Promise<void> {

@@ -2,10 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporalConnectionOptions } from '../../temporal.config';
 import { createIngestActivities } from '../activities/ingest-activities';
+import { createMigrationActivities } from '../activities/migration-activities';
 import type { Config } from '../config/env';
 import { ProviderPool } from '../embedding/provider-pool';
 import { SpecCatalog } from '../embedding/spec-catalog';
+import { CollectionRegistry } from '../registry/collection-registry';
+import { AliasStore } from '../store/aliases';
 import { createElasticsearchClient } from '../store/elasticsearch-client';
+import { QuarantineStore } from '../store/quarantine';
 import { VectorIndexStore } from '../store/vector-index';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -16,14 +20,22 @@ export interface ReembedWorker {
 }
 
 /** A worker that runs every reembed workflow and activity on the configured task queue. */
-export async function createReembedWorker(config: Config, catalog = SpecCatalog.load()): Promise<ReembedWorker> {
+export async function createReembedWorker(
+  config: Config,
+  catalog = SpecCatalog.load(),
+  options: { maxConcurrentActivities?: number } = {},
+): Promise<ReembedWorker> {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const es = createElasticsearchClient(config);
-  const activities = createIngestActivities({
+  const deps = {
     catalog,
     providers: new ProviderPool(config.modelsDir),
     store: new VectorIndexStore(es),
-  });
+    aliases: new AliasStore(es),
+    registry: new CollectionRegistry(es),
+    quarantine: new QuarantineStore(es),
+  };
+  const activities = { ...createIngestActivities(deps), ...createMigrationActivities(deps) };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -31,7 +43,7 @@ export async function createReembedWorker(config: Config, catalog = SpecCatalog.
     workflowsPath: WORKFLOWS_PATH,
     activities,
     // Embedding saturates both cores; more concurrent batches only queue on the CPU.
-    maxConcurrentActivityTaskExecutions: 2,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,
   });
   return {
     worker,

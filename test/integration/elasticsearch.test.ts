@@ -57,8 +57,13 @@ describe('Elasticsearch 9 vector store', () => {
       assert.equal(hits[0]?.id, 'bread');
       assert.equal(hits[0]?.content, DOCS[0]!.text);
 
-      const hashes = await store.sourceHashes(index, ['bread', 'missing']);
-      assert.deepEqual([...hashes], [['bread', 'bread']]);
+      const stored = await store.getMany(index, ['bread', 'missing']);
+      assert.deepEqual([...stored.keys()], ['bread']);
+      assert.equal(stored.get('bread')?.sourceHash, 'bread');
+      assert.equal(stored.get('bread')?.content, DOCS[0]!.text);
+
+      const scanned = await store.scan(index, 'bread', 10);
+      assert.deepEqual(scanned.map((d) => d.id), ['football', 'rates', 'volcano'], 'scan pages by doc_id after the cursor');
     });
   }
 

@@ -1,0 +1,319 @@
+import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { embedIsolatingFailures } from '../embedding/embed-isolating-failures';
+import { fingerprint, type ModelSpec } from '../embedding/model-spec';
+import { InvalidEmbeddingError } from '../embedding/provider';
+import type { ProviderPool } from '../embedding/provider-pool';
+import type { SpecCatalog } from '../embedding/spec-catalog';
+import type { MigrationPhase } from '../registry/collection-record';
+import type { CollectionRegistry } from '../registry/collection-registry';
+import type { AliasStore } from '../store/aliases';
+import type { QuarantineEntry, QuarantineStore } from '../store/quarantine';
+import { BACKFILL_SETTINGS, SERVING_SETTINGS, versionedIndexName, type StoredDocument, type VectorIndexStore } from '../store/vector-index';
+import type { ChunkReport, Prepared } from '../workflows/migration/migration-state';
+import type { VerificationReport } from '../workflows/migration/messages';
+
+export interface MigrationDeps {
+  readonly catalog: SpecCatalog;
+  readonly providers: ProviderPool;
+  readonly store: VectorIndexStore;
+  readonly aliases: AliasStore;
+  readonly registry: CollectionRegistry;
+  readonly quarantine: QuarantineStore;
+}
+
+/** Identifies one migration in every activity call. */
+export interface MigrationRef {
+  readonly collection: string;
+  readonly workflowId: string;
+}
+
+export interface MigrationIndexes extends MigrationRef {
+  readonly sourceIndex: string;
+  readonly targetIndex: string;
+  readonly targetSpecId: string;
+}
+
+const PROBE_TEXT = 'reembed probe: the quick brown fox jumps over the lazy dog.';
+const CATCH_UP_PAGE = 500;
+const SAMPLE_QUERIES = 5;
+
+/** Errors a retry cannot fix; the workflow turns them into FAILED with this message. */
+function fatal(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, type);
+}
+
+export function createMigrationActivities(deps: MigrationDeps) {
+  const { catalog, providers, store, aliases, registry, quarantine } = deps;
+
+  async function probe(spec: ModelSpec): Promise<void> {
+    try {
+      await (await providers.get(spec)).embed([PROBE_TEXT], 'document');
+    } catch (error) {
+      if (error instanceof InvalidEmbeddingError) throw fatal('InvalidModelSpec', `Model spec ${spec.id} failed its probe: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** Embeds documents for the target and writes them; returns what could not be embedded. */
+  async function embedInto(target: { index: string; spec: ModelSpec }, docs: readonly StoredDocument[]) {
+    const quarantined: QuarantineEntry[] = [];
+    const embeddable = docs.filter((d) => {
+      if (d.content === undefined || d.content.trim() === '') {
+        quarantined.push({ docId: d.id, sourceHash: d.sourceHash, reason: d.content === undefined ? 'the source stores no text for this document' : 'text is empty; there is nothing to embed' });
+        return false;
+      }
+      return true;
+    });
+    const embedded = await embedIsolatingFailures(await providers.get(target.spec), embeddable.map((d) => d.content!));
+    const failedAt = new Set(embedded.failures.map((f) => f.index));
+    embedded.failures.forEach((f) => quarantined.push({ docId: embeddable[f.index]!.id, sourceHash: embeddable[f.index]!.sourceHash, reason: f.reason }));
+    const written = embeddable.flatMap((d, i) =>
+      failedAt.has(i)
+        ? []
+        : [{ id: d.id, vector: embedded.vectors[i]!, sourceHash: d.sourceHash, content: d.content!, ...(d.metadata ? { metadata: d.metadata } : {}), ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}) }],
+    );
+    await store.bulkUpsert(target.index, target.spec, written);
+    return { written: written.length, quarantined, tokens: embedded.tokens };
+  }
+
+  /** Deletes an index unless any reader could still be using it. */
+  async function deleteUnlessServing(collection: string, index: string): Promise<void> {
+    const record = await registry.find(collection);
+    const aliasTargets = await aliases.targets(collection);
+    if (aliasTargets.includes(index) || record?.activeIndex === index) {
+      throw fatal('ActiveIndexProtected', `Refusing to delete ${index}: it is the active index of "${collection}".`);
+    }
+    await store.deleteIndex(index);
+  }
+
+  return {
+    async prepareMigration(input: MigrationRef & { targetSpecId: string }): Promise<Prepared> {
+      const record = await registry.get(input.collection);
+      if (record.migration && record.migration.workflowId !== input.workflowId) {
+        throw fatal('MigrationInProgress', `Collection "${input.collection}" is already migrating (workflow ${record.migration.workflowId}).`);
+      }
+      if (!record.storeContent) {
+        throw fatal('NoSourceText', `Collection "${input.collection}" stores no text (privacy mode), so its documents cannot be re-embedded from the index.`);
+      }
+      const sourceSpec = catalog.get(record.activeSpecId);
+      const targetSpec = catalog.get(input.targetSpecId);
+      if (fingerprint(sourceSpec) === fingerprint(targetSpec)) {
+        throw fatal('SameVectorSpace', `Spec ${targetSpec.id} has the same fingerprint as the active spec ${sourceSpec.id}: there is nothing to migrate.`);
+      }
+      await probe(sourceSpec);
+      await probe(targetSpec);
+      const sourceIndex = record.migration?.sourceIndex ?? record.activeIndex;
+      const targetIndex = versionedIndexName(input.collection, targetSpec);
+      await store.ensureIndex(targetIndex, targetSpec, BACKFILL_SETTINGS);
+      const totalDocuments = await store.count(sourceIndex);
+      const sample = await store.scan(sourceIndex, null, 200);
+      const sampleChars = sample.reduce((sum, d) => sum + (d.content?.length ?? 0), 0);
+      // ~4 characters per token for English BPE/WordPiece; an estimate for planning only.
+      const estimatedTokens = sample.length === 0 ? 0 : Math.ceil((sampleChars / sample.length / 4) * totalDocuments);
+      const estimatedCostUsd = (estimatedTokens / 1_000_000) * targetSpec.pricePerMillionTokens;
+      if (!record.migration) {
+        await registry.update(
+          input.collection,
+          (r) => ({
+            ...r,
+            migration: { workflowId: input.workflowId, sourceSpecId: sourceSpec.id, sourceIndex, targetSpecId: targetSpec.id, targetIndex, phase: 'PREPARING', startedAt: new Date().toISOString() },
+            // Dual-write from here on: live writes reach the new index while it fills.
+            writeTargets: [{ index: sourceIndex, specId: sourceSpec.id }, { index: targetIndex, specId: targetSpec.id }],
+          }),
+          { event: 'migration-started', detail: { workflowId: input.workflowId, targetSpecId: targetSpec.id, targetIndex } },
+        );
+      }
+      return { sourceSpecId: sourceSpec.id, sourceIndex, targetIndex, totalDocuments, estimatedTokens, estimatedCostUsd };
+    },
+
+    async recordPhase(input: MigrationRef & { phase: MigrationPhase }): Promise<void> {
+      await registry.update(input.collection, (r) =>
+        r.migration?.workflowId === input.workflowId ? { ...r, migration: { ...r.migration, phase: input.phase } } : r,
+      );
+    },
+
+    /**
+     * Copies up to `batches` batches after `cursor`, heartbeating the cursor after each.
+     * A retry after a crash resumes from the last heartbeat; re-written documents keep
+     * their ids, so nothing is duplicated.
+     */
+    async backfillChunk(input: MigrationIndexes & { cursor: string | null; batchSize: number; batches: number }): Promise<ChunkReport> {
+      const spec = catalog.get(input.targetSpecId);
+      const resumed = activityInfo().heartbeatDetails as ChunkReport | undefined;
+      let report: ChunkReport = resumed ?? { cursor: input.cursor, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, done: false };
+      for (let b = 0; b < input.batches && !report.done; b++) {
+        const docs = await store.scan(input.sourceIndex, report.cursor, input.batchSize);
+        if (docs.length === 0) {
+          report = { ...report, done: true };
+          break;
+        }
+        const result = await embedInto({ index: input.targetIndex, spec }, docs);
+        await quarantine.add(input.collection, input.workflowId, result.quarantined);
+        report = {
+          cursor: docs[docs.length - 1]!.id,
+          migrated: report.migrated + result.written,
+          quarantined: report.quarantined + result.quarantined.length,
+          quarantineSample: [...report.quarantineSample, ...result.quarantined.map((q) => ({ id: q.docId, reason: q.reason }))].slice(0, 20),
+          tokens: report.tokens + result.tokens,
+          done: docs.length < input.batchSize,
+        };
+        heartbeat(report);
+      }
+      return report;
+    },
+
+    /**
+     * One pass that makes the target agree with the source: documents missing or with a
+     * different text hash are re-embedded, documents gone from the source are deleted.
+     * Quarantined documents whose text has not changed are left alone.
+     */
+    async catchUpPass(input: MigrationIndexes) {
+      const spec = catalog.get(input.targetSpecId);
+      const known = await quarantine.hashes(input.workflowId);
+      let reembedded = 0;
+      let deleted = 0;
+      let tokens = 0;
+      const newlyQuarantined: QuarantineEntry[] = [];
+      const recovered: string[] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await store.scan(input.sourceIndex, after, CATCH_UP_PAGE, false);
+        if (page.length === 0) break;
+        after = page[page.length - 1]!.id;
+        const inTarget = await store.getMany(input.targetIndex, page.map((d) => d.id), false);
+        const stale = page.filter((d) => inTarget.get(d.id)?.sourceHash !== d.sourceHash && known.get(d.id) !== d.sourceHash);
+        if (stale.length > 0) {
+          const withText = await store.getMany(input.sourceIndex, stale.map((d) => d.id));
+          const result = await embedInto({ index: input.targetIndex, spec }, [...withText.values()]);
+          reembedded += result.written;
+          tokens += result.tokens;
+          newlyQuarantined.push(...result.quarantined);
+          recovered.push(...stale.filter((d) => known.has(d.id) && !result.quarantined.some((q) => q.docId === d.id)).map((d) => d.id));
+        }
+        heartbeat({ after });
+      }
+      for (let after: string | null = null; ; ) {
+        const page = await store.scan(input.targetIndex, after, CATCH_UP_PAGE, false);
+        if (page.length === 0) break;
+        after = page[page.length - 1]!.id;
+        const inSource = await store.getMany(input.sourceIndex, page.map((d) => d.id), false);
+        const gone = page.filter((d) => !inSource.has(d.id)).map((d) => d.id);
+        await store.deleteDocuments(input.targetIndex, gone);
+        deleted += gone.length;
+        heartbeat({ after });
+      }
+      await quarantine.add(input.collection, input.workflowId, newlyQuarantined);
+      await quarantine.remove(input.workflowId, recovered);
+      return { reembedded, deleted, quarantined: newlyQuarantined.length, tokens };
+    },
+
+    /** Restores serving settings, then checks coverage, vector integrity and a few searches. */
+    async verifyMigration(input: MigrationIndexes): Promise<VerificationReport> {
+      const spec = catalog.get(input.targetSpecId);
+      await store.updateSettings(input.targetIndex, { ...SERVING_SETTINGS, number_of_replicas: await store.numberOfReplicas(input.sourceIndex) });
+      await store.refresh(input.targetIndex);
+      const [sourceCount, targetCount, quarantined, prints] = await Promise.all([
+        store.count(input.sourceIndex),
+        store.count(input.targetIndex),
+        quarantine.count(input.workflowId),
+        store.fingerprints(input.targetIndex),
+      ]);
+      const problems: string[] = [];
+      const missing = sourceCount - targetCount - quarantined;
+      if (missing !== 0) problems.push(`${missing} source document(s) are neither in the new index nor quarantined`);
+      const expected = fingerprint(spec);
+      for (const [print, count] of prints) {
+        if (print !== expected) problems.push(`${count} document(s) carry fingerprint ${print}, expected ${expected}`);
+      }
+      const provider = await providers.get(spec);
+      const sample = (await store.scan(input.targetIndex, null, SAMPLE_QUERIES)).filter((d) => d.content);
+      let sampleHits = 0;
+      for (const doc of sample) {
+        const { vectors } = await provider.embed([doc.content!], 'query');
+        const hits = await store.knnSearch(input.targetIndex, vectors[0]!, 10);
+        if (hits.some((h) => h.id === doc.id)) sampleHits++;
+      }
+      if (sampleHits < sample.length) problems.push(`only ${sampleHits} of ${sample.length} documents found themselves in a top-10 search`);
+      const covered = sourceCount === 0 ? 1 : Math.min(1, (targetCount + quarantined) / sourceCount);
+      return {
+        ok: problems.length === 0,
+        sourceCount,
+        targetCount,
+        quarantined,
+        coverage: covered,
+        fingerprints: Object.fromEntries(prints),
+        sampleQueries: sample.length,
+        sampleHits,
+        problems,
+      };
+    },
+
+    /** The atomic alias swap. Idempotent: a retry after success finds the alias already moved. */
+    async cutover(input: MigrationIndexes & { approver: string }): Promise<{ cutoverAt: string }> {
+      const targets = await aliases.targets(input.collection);
+      if (!(targets.length === 1 && targets[0] === input.targetIndex)) {
+        if (!(targets.length === 1 && targets[0] === input.sourceIndex)) {
+          throw fatal('AliasMoved', `Alias "${input.collection}" points to [${targets.join(', ')}], not to ${input.sourceIndex}; someone changed it. Fix the alias, then retry.`);
+        }
+        await aliases.swap(input.collection, input.sourceIndex, input.targetIndex);
+      }
+      const record = await registry.get(input.collection);
+      const sourceSpecId = record.migration?.sourceSpecId ?? record.activeSpecId;
+      await registry.update(
+        input.collection,
+        (r) => ({
+          ...r,
+          activeSpecId: input.targetSpecId,
+          activeIndex: input.targetIndex,
+          // The old index keeps receiving writes through retention so rollback loses nothing.
+          writeTargets: [{ index: input.targetIndex, specId: input.targetSpecId }, { index: input.sourceIndex, specId: sourceSpecId }],
+          migration: r.migration ? { ...r.migration, phase: 'RETENTION' } : null,
+        }),
+        { event: 'cutover', detail: { workflowId: input.workflowId, from: input.sourceIndex, to: input.targetIndex, approver: input.approver } },
+      );
+      return { cutoverAt: new Date().toISOString() };
+    },
+
+    async rollbackCutover(input: MigrationIndexes & { by: string; reason: string }): Promise<void> {
+      const targets = await aliases.targets(input.collection);
+      if (!(targets.length === 1 && targets[0] === input.sourceIndex)) {
+        if (!(targets.length === 1 && targets[0] === input.targetIndex)) {
+          throw fatal('AliasMoved', `Alias "${input.collection}" points to [${targets.join(', ')}]; expected ${input.targetIndex}. Fix the alias, then retry.`);
+        }
+        await aliases.swap(input.collection, input.targetIndex, input.sourceIndex);
+      }
+      const record = await registry.get(input.collection);
+      const sourceSpecId = record.migration?.sourceSpecId ?? record.activeSpecId;
+      await registry.update(
+        input.collection,
+        (r) => ({ ...r, activeSpecId: sourceSpecId, activeIndex: input.sourceIndex, writeTargets: [{ index: input.sourceIndex, specId: sourceSpecId }], migration: null }),
+        { event: 'rolled-back', detail: { workflowId: input.workflowId, by: input.by, reason: input.reason, restored: input.sourceIndex } },
+      );
+      await deleteUnlessServing(input.collection, input.targetIndex);
+    },
+
+    /** After retention: stop writing the old index and delete it. */
+    async finishMigration(input: MigrationIndexes): Promise<void> {
+      await registry.update(
+        input.collection,
+        (r) => ({ ...r, writeTargets: [{ index: input.targetIndex, specId: input.targetSpecId }], migration: null }),
+        { event: 'completed', detail: { workflowId: input.workflowId, deleted: input.sourceIndex } },
+      );
+      await deleteUnlessServing(input.collection, input.sourceIndex);
+    },
+
+    /** Before cutover (rejected, failed or cancelled): dual-write off, the new index deleted. */
+    async abandonMigration(input: MigrationRef & { targetIndex?: string; outcome: MigrationPhase; reason: string }): Promise<void> {
+      const record = await registry.find(input.collection);
+      if (record?.migration?.workflowId === input.workflowId) {
+        await registry.update(
+          input.collection,
+          (r) => ({ ...r, writeTargets: [{ index: r.activeIndex, specId: r.activeSpecId }], migration: null }),
+          { event: input.outcome.toLowerCase(), detail: { workflowId: input.workflowId, reason: input.reason } },
+        );
+      }
+      if (input.targetIndex) await deleteUnlessServing(input.collection, input.targetIndex);
+    },
+  };
+}
+
+export type MigrationActivities = ReturnType<typeof createMigrationActivities>;

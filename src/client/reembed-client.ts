@@ -1,0 +1,264 @@
+import type { Client as EsClient } from '@elastic/elasticsearch';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { z } from 'zod';
+import { SEARCH_ATTRIBUTES, workflowUiUrl } from '../../temporal.config';
+import type { Config } from '../config/env';
+import { SpecCatalog } from '../embedding/spec-catalog';
+import type { CollectionRecord, MigrationPhase, WriteTarget } from '../registry/collection-record';
+import { CollectionRegistry } from '../registry/collection-registry';
+import { AliasStore } from '../store/aliases';
+import { createElasticsearchClient } from '../store/elasticsearch-client';
+import { QuarantineStore } from '../store/quarantine';
+import {
+  approveCutoverSchema,
+  approveCutoverSignal,
+  endRetentionSignal,
+  migrationInputSchema,
+  migrationWorkflowId,
+  operatorActionSchema,
+  pauseSignal,
+  rejectCutoverSchema,
+  rejectCutoverSignal,
+  resumeSignal,
+  rollbackSignal,
+  statusQuery,
+  type ApproveCutover,
+  type MigrationRequest,
+  type MigrationResult,
+  type MigrationStatus,
+  type OperatorAction,
+  type RejectCutover,
+} from '../workflows/migration/messages';
+import type { migrationWorkflow } from '../workflows/migration/migration-workflow';
+import { collectionKey, phaseKey, targetModelKey } from '../workflows/migration/search-attributes';
+import { connectTemporal, type TemporalClientHandle } from './temporal-client';
+
+/** What `reembed status --json` prints and other services read. */
+export interface CollectionStatus {
+  readonly collection: string;
+  /** NONE when the collection has never been migrated. */
+  readonly phase: MigrationPhase | 'NONE';
+  readonly workflowId: string;
+  readonly workflowStatus: string | null;
+  readonly webUiUrl: string;
+  readonly sourceIndex: string | null;
+  readonly targetIndex: string | null;
+  readonly aliasTarget: string | null;
+  readonly activeIndex: string;
+  readonly activeSpecId: string;
+  readonly writeTargets: readonly WriteTarget[];
+  readonly documents: { readonly total: number; readonly migrated: number; readonly quarantined: number };
+  readonly coverage: number;
+  readonly paused: boolean;
+  readonly docsPerSecond: number | null;
+  readonly etaSeconds: number | null;
+  readonly tokens: number;
+  readonly estimatedCostUsd: number | null;
+  readonly quarantinedDocuments: readonly { readonly id: string; readonly reason: string }[];
+  readonly migration: MigrationStatus | null;
+}
+
+export interface MigrationListEntry {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly collection: string;
+  readonly phase: string;
+  readonly targetSpecId: string;
+  readonly status: string;
+  readonly startTime: string;
+}
+
+export class ReembedUsageError extends Error {
+  override readonly name = 'ReembedUsageError';
+}
+
+function parseOrExplain<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ReembedUsageError(`Invalid ${what}:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The typed API other services use to run and watch migrations. */
+export class ReembedClient {
+  private constructor(
+    private readonly config: Config,
+    private readonly temporal: TemporalClientHandle,
+    private readonly es: EsClient,
+    private readonly registry = new CollectionRegistry(es),
+    private readonly aliases = new AliasStore(es),
+    private readonly quarantine = new QuarantineStore(es),
+  ) {}
+
+  static async connect(config: Config): Promise<ReembedClient> {
+    return new ReembedClient(config, await connectTemporal(config), createElasticsearchClient(config));
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.close();
+    await this.es.close();
+  }
+
+  /** Starts a migration; refuses a second one for the same collection. */
+  async startMigration(request: MigrationRequest): Promise<{ workflowId: string; runId: string; webUiUrl: string }> {
+    const input = parseOrExplain(migrationInputSchema, request, 'migration request');
+    SpecCatalog.load().get(input.targetSpecId);
+    const record = await this.registry.get(input.collection);
+    if (record.activeSpecId === input.targetSpecId) {
+      throw new ReembedUsageError(`Collection "${input.collection}" already uses ${input.targetSpecId}; there is nothing to migrate.`);
+    }
+    const workflowId = migrationWorkflowId(input.collection);
+    try {
+      const handle = await this.temporal.client.workflow.start<typeof migrationWorkflow>('migrationWorkflow', {
+        workflowId,
+        taskQueue: this.config.temporal.taskQueue,
+        args: [input],
+        typedSearchAttributes: [
+          { key: collectionKey, value: input.collection },
+          { key: targetModelKey, value: input.targetSpecId },
+          { key: phaseKey, value: 'PREPARING' },
+        ],
+      });
+      return { workflowId, runId: handle.firstExecutionRunId, webUiUrl: workflowUiUrl(this.config, workflowId) };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        const phase = record.migration?.phase ?? 'unknown';
+        throw new ReembedUsageError(
+          `Collection "${input.collection}" already has a migration running (workflow ${workflowId}, phase ${phase}). ` +
+            `Watch it with \`reembed status ${input.collection}\`; approve, reject or roll it back before starting another.`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async approve(collection: string, payload: ApproveCutover): Promise<void> {
+    await this.signal(collection, approveCutoverSignal, parseOrExplain(approveCutoverSchema, payload, 'approval'));
+  }
+  async reject(collection: string, payload: RejectCutover): Promise<void> {
+    await this.signal(collection, rejectCutoverSignal, parseOrExplain(rejectCutoverSchema, payload, 'rejection'));
+  }
+  async pause(collection: string, payload: OperatorAction = {}): Promise<void> {
+    await this.signal(collection, pauseSignal, parseOrExplain(operatorActionSchema, payload, 'pause'));
+  }
+  async resume(collection: string, payload: OperatorAction = {}): Promise<void> {
+    await this.signal(collection, resumeSignal, parseOrExplain(operatorActionSchema, payload, 'resume'));
+  }
+  async rollback(collection: string, payload: OperatorAction = {}): Promise<void> {
+    await this.signal(collection, rollbackSignal, parseOrExplain(operatorActionSchema, payload, 'rollback'));
+  }
+  /** Ends retention now: the old index is deleted instead of waiting out the window. */
+  async endRetention(collection: string, payload: OperatorAction = {}): Promise<void> {
+    await this.signal(collection, endRetentionSignal, parseOrExplain(operatorActionSchema, payload, 'cleanup'));
+  }
+
+  /** The migration's own view when one exists, joined with the registry and the live alias. */
+  async status(collection: string): Promise<CollectionStatus> {
+    const record = await this.registry.get(collection);
+    const workflowId = migrationWorkflowId(collection);
+    const [aliasTargets, run] = await Promise.all([this.aliases.targets(collection), this.migrationView(workflowId)]);
+    const m = run?.status ?? null;
+    const quarantinedDocuments = m ? (await this.quarantine.list(workflowId, 100)).map((q) => ({ id: q.docId, reason: q.reason })) : [];
+    const elapsedS = m?.backfillStartedAt ? (Date.now() - Date.parse(m.backfillStartedAt)) / 1000 : 0;
+    const rate = m && m.phase === 'BACKFILLING' && elapsedS > 0 ? m.documents.migrated / elapsedS : null;
+    const remaining = m ? m.documents.total - m.documents.migrated - m.documents.quarantined : 0;
+    return {
+      collection,
+      phase: m?.phase ?? 'NONE',
+      workflowId,
+      workflowStatus: run?.workflowStatus ?? null,
+      webUiUrl: workflowUiUrl(this.config, workflowId),
+      sourceIndex: m?.sourceIndex ?? null,
+      targetIndex: m?.targetIndex ?? null,
+      aliasTarget: aliasTargets.length === 1 ? aliasTargets[0]! : aliasTargets.length === 0 ? null : aliasTargets.join(','),
+      activeIndex: record.activeIndex,
+      activeSpecId: record.activeSpecId,
+      writeTargets: record.writeTargets,
+      documents: m?.documents ?? { total: 0, migrated: 0, quarantined: 0 },
+      coverage: m?.coverage ?? 1,
+      paused: m?.paused ?? false,
+      docsPerSecond: rate,
+      etaSeconds: rate && rate > 0 ? Math.ceil(remaining / rate) : null,
+      tokens: m?.tokens ?? 0,
+      estimatedCostUsd: m?.estimatedCostUsd ?? null,
+      quarantinedDocuments,
+      migration: m,
+    };
+  }
+
+  async collections(): Promise<CollectionRecord[]> {
+    return this.registry.list();
+  }
+
+  /** Migrations known to Temporal's visibility store, newest first. */
+  async list(collection?: string): Promise<MigrationListEntry[]> {
+    const query = `WorkflowType = 'migrationWorkflow'${collection ? ` AND ${SEARCH_ATTRIBUTES.collection} = '${collection.replace(/'/g, '')}'` : ''}`;
+    const entries: MigrationListEntry[] = [];
+    for await (const wf of this.temporal.client.workflow.list({ query })) {
+      entries.push({
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        collection: wf.typedSearchAttributes.get(collectionKey) ?? '',
+        phase: wf.typedSearchAttributes.get(phaseKey) ?? '',
+        targetSpecId: wf.typedSearchAttributes.get(targetModelKey) ?? '',
+        status: wf.status.name,
+        startTime: wf.startTime.toISOString(),
+      });
+    }
+    return entries;
+  }
+
+  /** Resolves once the migration reaches one of `phases`; rejects if it ends elsewhere. */
+  async waitForPhase(collection: string, phases: readonly string[], options: { timeoutMs: number; onStatus?: (s: MigrationStatus) => void }): Promise<MigrationStatus> {
+    const deadline = Date.now() + options.timeoutMs;
+    const handle = this.handle(migrationWorkflowId(collection));
+    for (;;) {
+      const view = await this.migrationView(handle.workflowId);
+      if (view?.status) {
+        options.onStatus?.(view.status);
+        if (phases.includes(view.status.phase)) return view.status;
+        if (view.workflowStatus !== 'RUNNING') {
+          throw new Error(`Migration of "${collection}" ended in ${view.status.phase}${view.status.error ? `: ${view.status.error}` : ''}, not in ${phases.join('/')}.`);
+        }
+      }
+      if (Date.now() > deadline) throw new Error(`Migration of "${collection}" did not reach ${phases.join('/')} within ${options.timeoutMs} ms.`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  async result(collection: string): Promise<MigrationResult> {
+    return this.handle(migrationWorkflowId(collection)).result();
+  }
+
+  private handle(workflowId: string): WorkflowHandle<typeof migrationWorkflow> {
+    return this.temporal.client.workflow.getHandle<typeof migrationWorkflow>(workflowId);
+  }
+
+  private async migrationView(workflowId: string): Promise<{ status: MigrationStatus | null; workflowStatus: string } | null> {
+    const handle = this.handle(workflowId);
+    let workflowStatus: string;
+    try {
+      workflowStatus = (await handle.describe()).status.name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+    if (workflowStatus === 'COMPLETED') return { status: (await handle.result()).status, workflowStatus };
+    try {
+      return { status: await handle.query(statusQuery), workflowStatus };
+    } catch {
+      // A failed or terminated run with no worker to replay it still has a status.
+      return { status: null, workflowStatus };
+    }
+  }
+
+  private async signal(collection: string, signal: Parameters<WorkflowHandle['signal']>[0], payload: unknown): Promise<void> {
+    try {
+      await this.handle(migrationWorkflowId(collection)).signal(signal as never, payload as never);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new ReembedUsageError(`Collection "${collection}" has no running migration. Start one with \`reembed migrate ${collection} --to <specId>\`.`);
+      }
+      throw error;
+    }
+  }
+}

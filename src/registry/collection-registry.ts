@@ -1,0 +1,110 @@
+import type { Client } from '@elastic/elasticsearch';
+import { collectionRecordSchema, type CollectionRecord, type HistoryEvent } from './collection-record';
+
+export const REGISTRY_INDEX = 'reembed-registry';
+/** History is for people reading `status`; the newest events are the useful ones. */
+const MAX_HISTORY = 100;
+const MAX_CONFLICT_RETRIES = 8;
+
+export class CollectionNotFoundError extends Error {
+  override readonly name = 'CollectionNotFoundError';
+  constructor(collection: string) {
+    super(`Collection "${collection}" does not exist. Create it with \`reembed ingest ${collection} --model <specId> --file <docs.jsonl>\`.`);
+  }
+}
+
+const isConflict = (error: unknown) => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409;
+
+/**
+ * Each collection's active spec and index, write targets and running migration, in one
+ * small Elasticsearch index. Every change is a read-modify-write guarded by
+ * if_seq_no/if_primary_term, retried on conflict, so concurrent writers never lose an update.
+ */
+export class CollectionRegistry {
+  constructor(private readonly es: Client) {}
+
+  async ensureIndex(): Promise<void> {
+    if (await this.es.indices.exists({ index: REGISTRY_INDEX })) return;
+    try {
+      await this.es.indices.create({
+        index: REGISTRY_INDEX,
+        settings: { number_of_shards: 1, auto_expand_replicas: '0-1' },
+        mappings: { dynamic: false, properties: { collection: { type: 'keyword' }, updatedAt: { type: 'date' } } },
+      });
+    } catch (error) {
+      if ((error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type !== 'resource_already_exists_exception') throw error;
+    }
+  }
+
+  async find(collection: string): Promise<CollectionRecord | null> {
+    return (await this.read(collection))?.record ?? null;
+  }
+
+  async get(collection: string): Promise<CollectionRecord> {
+    const record = await this.find(collection);
+    if (!record) throw new CollectionNotFoundError(collection);
+    return record;
+  }
+
+  /** Creates the record; returns false (and changes nothing) when it already exists. */
+  async create(record: CollectionRecord): Promise<boolean> {
+    try {
+      await this.es.create({ index: REGISTRY_INDEX, id: record.collection, document: collectionRecordSchema.parse(record), refresh: 'wait_for' });
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Applies `change` to the current record and writes it back only if nobody else wrote
+   * in between; on a conflict it re-reads and re-applies. `change` must be a pure function
+   * of the record it is given.
+   */
+  async update(collection: string, change: (record: CollectionRecord) => CollectionRecord, event?: Omit<HistoryEvent, 'at'>): Promise<CollectionRecord> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const current = await this.read(collection);
+      if (!current) throw new CollectionNotFoundError(collection);
+      const now = new Date().toISOString();
+      const changed = change(current.record);
+      const history = event ? [...changed.history, { ...event, at: now }].slice(-MAX_HISTORY) : changed.history;
+      const next = collectionRecordSchema.parse({ ...changed, history, updatedAt: now });
+      try {
+        await this.es.index({
+          index: REGISTRY_INDEX,
+          id: collection,
+          document: next,
+          if_seq_no: current.seqNo,
+          if_primary_term: current.primaryTerm,
+          refresh: 'wait_for',
+        });
+        return next;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+    }
+    throw new Error(`Registry record of "${collection}" kept changing under ${MAX_CONFLICT_RETRIES} attempts to update it; retry the operation.`);
+  }
+
+  async list(): Promise<CollectionRecord[]> {
+    await this.ensureIndex();
+    const response = await this.es.search({ index: REGISTRY_INDEX, size: 1000, sort: [{ collection: 'asc' }] });
+    return response.hits.hits.map((hit) => collectionRecordSchema.parse(hit._source));
+  }
+
+  async remove(collection: string): Promise<void> {
+    await this.es.delete({ index: REGISTRY_INDEX, id: collection, refresh: 'wait_for' }, { ignore: [404] });
+  }
+
+  private async read(collection: string): Promise<{ record: CollectionRecord; seqNo: number; primaryTerm: number } | null> {
+    await this.ensureIndex();
+    const response = await this.es.get({ index: REGISTRY_INDEX, id: collection }, { ignore: [404] });
+    if (!response.found) return null;
+    const parsed = collectionRecordSchema.safeParse(response._source);
+    if (!parsed.success) {
+      throw new Error(`Registry record of "${collection}" in ${REGISTRY_INDEX} is not valid (${parsed.error.issues[0]?.message}); it was written by an incompatible version or by hand.`);
+    }
+    return { record: parsed.data, seqNo: response._seq_no!, primaryTerm: response._primary_term! };
+  }
+}

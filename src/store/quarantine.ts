@@ -1,0 +1,99 @@
+import type { Client } from '@elastic/elasticsearch';
+
+export const QUARANTINE_INDEX = 'reembed-quarantine';
+
+export interface QuarantineEntry {
+  readonly docId: string;
+  readonly sourceHash: string;
+  readonly reason: string;
+}
+
+interface QuarantineSource {
+  collection: string;
+  workflow_id: string;
+  doc_id: string;
+  source_hash: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * Documents a migration could not embed, kept in Elasticsearch rather than in workflow
+ * history so a million bad documents cost the workflow nothing. Nothing is dropped
+ * silently: `status` reports the count and the entries.
+ */
+export class QuarantineStore {
+  constructor(private readonly es: Client) {}
+
+  async ensureIndex(): Promise<void> {
+    if (await this.es.indices.exists({ index: QUARANTINE_INDEX })) return;
+    try {
+      await this.es.indices.create({
+        index: QUARANTINE_INDEX,
+        settings: { number_of_shards: 1, auto_expand_replicas: '0-1' },
+        mappings: {
+          properties: {
+            collection: { type: 'keyword' },
+            workflow_id: { type: 'keyword' },
+            doc_id: { type: 'keyword' },
+            source_hash: { type: 'keyword' },
+            reason: { type: 'text' },
+            at: { type: 'date' },
+          },
+        },
+      });
+    } catch (error) {
+      if ((error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type !== 'resource_already_exists_exception') throw error;
+    }
+  }
+
+  async add(collection: string, workflowId: string, entries: readonly QuarantineEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.ensureIndex();
+    const at = new Date().toISOString();
+    const operations = entries.flatMap((e) => [
+      { index: { _index: QUARANTINE_INDEX, _id: `${workflowId}:${e.docId}` } },
+      { collection, workflow_id: workflowId, doc_id: e.docId, source_hash: e.sourceHash, reason: e.reason, at } satisfies QuarantineSource,
+    ]);
+    const response = await this.es.bulk({ operations, refresh: 'wait_for' });
+    if (response.errors) throw new Error(`Could not record ${entries.length} quarantined document(s) in ${QUARANTINE_INDEX}`);
+  }
+
+  async remove(workflowId: string, docIds: readonly string[]): Promise<void> {
+    if (docIds.length === 0) return;
+    await this.es.bulk({ operations: docIds.map((id) => ({ delete: { _index: QUARANTINE_INDEX, _id: `${workflowId}:${id}` } })), refresh: 'wait_for' });
+  }
+
+  /** Every quarantined document of a migration: doc id → the text hash that failed. */
+  async hashes(workflowId: string): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.page(workflowId, after, 1000);
+      if (page.length === 0) return found;
+      for (const e of page) found.set(e.docId, e.sourceHash);
+      after = page[page.length - 1]!.docId;
+    }
+  }
+
+  async list(workflowId: string, limit: number): Promise<QuarantineEntry[]> {
+    return this.page(workflowId, null, limit);
+  }
+
+  async count(workflowId: string): Promise<number> {
+    if (!(await this.es.indices.exists({ index: QUARANTINE_INDEX }))) return 0;
+    return (await this.es.count({ index: QUARANTINE_INDEX, query: { term: { workflow_id: workflowId } } })).count;
+  }
+
+  private async page(workflowId: string, after: string | null, size: number): Promise<QuarantineEntry[]> {
+    if (!(await this.es.indices.exists({ index: QUARANTINE_INDEX }))) return [];
+    const response = await this.es.search<QuarantineSource>({
+      index: QUARANTINE_INDEX,
+      size,
+      query: { term: { workflow_id: workflowId } },
+      sort: [{ doc_id: 'asc' }],
+      ...(after !== null ? { search_after: [after] } : {}),
+    });
+    return response.hits.hits.map((h) => ({ docId: h._source!.doc_id, sourceHash: h._source!.source_hash, reason: h._source!.reason }));
+  }
+}

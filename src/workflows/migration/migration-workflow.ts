@@ -1,0 +1,193 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { MigrationActivities } from '../../activities/migration-activities';
+import type { MigrationPhase } from '../../registry/collection-record';
+import {
+  approveCutoverSignal,
+  endRetentionSignal,
+  migrationInputSchema,
+  pauseSignal,
+  rejectCutoverSignal,
+  resumeSignal,
+  rollbackSignal,
+  SIGNAL_DESCRIPTIONS,
+  statusQuery,
+  type MigrationRequest,
+  type MigrationResult,
+  type MigrationStatus,
+} from './messages';
+import { BEFORE_CUTOVER, MigrationState } from './migration-state';
+import { coverageKey, phaseKey } from './search-attributes';
+
+/** Short bookkeeping activities: registry updates, alias swaps, index deletion. */
+const bookkeeping = proxyActivities<MigrationActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+});
+
+/** Catch-up and verification scan whole indexes; they heartbeat per page. */
+const scanning = proxyActivities<MigrationActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20 },
+});
+
+/**
+ * Moves one collection from its active model spec to a target spec with zero downtime:
+ * prepare → backfill → catch-up → verify → wait for approval → grace period → cutover →
+ * retention (rollback possible) → cleanup. Workflow id `reembed:<collection>`, so a
+ * collection has at most one migration at a time.
+ */
+export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: MigrationStatus): Promise<MigrationResult> {
+  const parsed = migrationInputSchema.safeParse(request);
+  if (!parsed.success) {
+    // A ZodError would retry the workflow task forever; the input will not get better.
+    throw ApplicationFailure.nonRetryable(`Invalid migration input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+  }
+  const input = parsed.data;
+  const { workflowId } = workflowInfo();
+  const state = new MigrationState(input, workflowId, resumeFrom);
+  const ref = { collection: input.collection, workflowId };
+
+  setHandler(statusQuery, () => state.status, { description: 'Phase, counts, coverage, approvals and refused signals of this migration.' });
+  setHandler(approveCutoverSignal, (p) => state.approve(p), { description: SIGNAL_DESCRIPTIONS.approveCutover });
+  setHandler(rejectCutoverSignal, (p) => state.reject(p), { description: SIGNAL_DESCRIPTIONS.rejectCutover });
+  setHandler(pauseSignal, (p) => state.pause(p), { description: SIGNAL_DESCRIPTIONS.pause });
+  setHandler(resumeSignal, (p) => state.resume(p), { description: SIGNAL_DESCRIPTIONS.resume });
+  setHandler(rollbackSignal, (p) => state.rollback(p), { description: SIGNAL_DESCRIPTIONS.rollback });
+  setHandler(endRetentionSignal, (p) => state.endRetention(p), { description: SIGNAL_DESCRIPTIONS.endRetention });
+
+  const backfilling = proxyActivities<MigrationActivities>({
+    // A dead worker is noticed after one heartbeat timeout; a retry resumes from the
+    // last heartbeated cursor.
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: input.heartbeatTimeoutMs,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
+  });
+
+  async function enter(phase: MigrationPhase, extra: Partial<MigrationStatus> = {}): Promise<void> {
+    state.enter(phase, extra);
+    upsertSearchAttributes([
+      { key: phaseKey, value: phase },
+      { key: coverageKey, value: state.status.coverage },
+    ]);
+    await bookkeeping.recordPhase({ ...ref, phase });
+  }
+
+  const indexes = () => ({
+    ...ref,
+    sourceIndex: state.status.sourceIndex!,
+    targetIndex: state.status.targetIndex!,
+    targetSpecId: input.targetSpecId,
+  });
+
+  /** Ends the migration before cutover, leaving the alias where it was. */
+  async function abandon(outcome: 'REJECTED' | 'FAILED', reason: string): Promise<MigrationResult> {
+    await CancellationScope.nonCancellable(() =>
+      bookkeeping.abandonMigration({ ...ref, ...(state.status.targetIndex ? { targetIndex: state.status.targetIndex } : {}), outcome, reason }),
+    );
+    if (outcome === 'REJECTED') state.enter('REJECTED');
+    else state.failed(reason);
+    upsertSearchAttributes([{ key: phaseKey, value: state.phase }]);
+    return { phase: state.phase, status: state.status };
+  }
+
+  try {
+    if (state.phase === 'PREPARING') {
+      upsertSearchAttributes([{ key: phaseKey, value: 'PREPARING' }]);
+      state.prepared(await bookkeeping.prepareMigration({ ...ref, targetSpecId: input.targetSpecId }));
+      await enter('BACKFILLING', { backfillStartedAt: state.status.backfillStartedAt });
+    }
+
+    if (state.phase === 'BACKFILLING') {
+      for (let run = 0; ; run++) {
+        await condition(() => !state.paused || state.rejected);
+        if (state.rejected) return await abandon('REJECTED', state.status.rejection!.reason);
+        if (run >= input.activitiesPerRun || workflowInfo().continueAsNewSuggested) {
+          // Keeps history bounded for millions of documents; the status carries the cursor.
+          return await continueAsNew<typeof migrationWorkflow>(request, state.status);
+        }
+        const chunk = await backfilling.backfillChunk({ ...indexes(), cursor: state.status.cursor, batchSize: input.batchSize, batches: input.batchesPerActivity });
+        state.applyChunk(chunk);
+        if (chunk.done) break;
+      }
+      await enter('CATCHING_UP');
+    }
+
+    if (state.phase === 'CATCHING_UP') {
+      // Live writes keep arriving; stop once a pass finds nothing to fix, or after a bound.
+      for (let pass = 0; pass < 10; pass++) {
+        await condition(() => !state.paused || state.rejected);
+        if (state.rejected) return await abandon('REJECTED', state.status.rejection!.reason);
+        const result = await scanning.catchUpPass(indexes());
+        state.applyCatchUp(result);
+        if (result.reembedded + result.deleted + result.quarantined === 0) break;
+      }
+      await enter('VERIFYING');
+    }
+
+    if (state.phase === 'VERIFYING') {
+      const report = await scanning.verifyMigration(indexes());
+      state.verified(report);
+      if (!report.ok) return await abandon('FAILED', `verification failed: ${report.problems.join('; ')}`);
+      await enter('AWAITING_APPROVAL');
+    }
+
+    if (state.phase === 'AWAITING_APPROVAL') {
+      const decided = input.approvalTimeoutMs === null
+        ? (await condition(() => state.approved || state.rejected), true)
+        : await condition(() => state.approved || state.rejected, input.approvalTimeoutMs);
+      if (!decided) state.reject({ by: 'reembed', reason: `no decision within the approval timeout of ${input.approvalTimeoutMs} ms` });
+      if (state.rejected) return await abandon('REJECTED', state.status.rejection!.reason);
+      await enter('GRACE_PERIOD', { graceEndsAt: new Date(Date.now() + input.graceMs).toISOString() });
+    }
+
+    if (state.phase === 'GRACE_PERIOD') {
+      await condition(() => state.rejected, input.graceMs);
+      if (state.rejected) return await abandon('REJECTED', state.status.rejection!.reason);
+      await enter('CUTOVER');
+    }
+
+    if (state.phase === 'CUTOVER') {
+      const { cutoverAt } = await bookkeeping.cutover({ ...indexes(), approver: state.status.approval?.approver ?? 'unknown' });
+      await enter('RETENTION', { cutoverAt, retentionEndsAt: new Date(Date.now() + input.retentionMs).toISOString() });
+    }
+
+    if (state.phase === 'RETENTION') {
+      await condition(() => state.wantsRollback || state.wantsEndRetention, input.retentionMs);
+      if (state.wantsRollback) {
+        const rb = state.status.rollback!;
+        await bookkeeping.rollbackCutover({ ...indexes(), by: rb.by ?? 'unknown', reason: rb.reason ?? '' });
+        state.enter('ROLLED_BACK');
+      } else {
+        await bookkeeping.finishMigration(indexes());
+        state.enter('COMPLETED');
+      }
+      upsertSearchAttributes([{ key: phaseKey, value: state.phase }]);
+    }
+    log.info('migration ended', { collection: input.collection, phase: state.phase });
+    return { phase: state.phase, status: state.status };
+  } catch (error) {
+    if (error instanceof ContinueAsNew) throw error;
+    if (isCancellation(error)) {
+      if (BEFORE_CUTOVER.has(state.phase)) await abandon('FAILED', 'the migration workflow was cancelled');
+      throw error;
+    }
+    if (error instanceof ApplicationFailure && error.type === 'InvalidInput') throw error;
+    const message = (error as Error).message ?? String(error);
+    if (BEFORE_CUTOVER.has(state.phase)) await abandon('FAILED', message);
+    else state.failed(message);
+    throw ApplicationFailure.nonRetryable(`Migration of "${input.collection}" failed in ${state.status.phase}: ${message}`, 'MigrationFailed');
+  }
+}

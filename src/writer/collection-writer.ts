@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { sourceHash } from '../corpus/source-hash';
+import { embedIsolatingFailures } from '../embedding/embed-isolating-failures';
+import type { ProviderPool } from '../embedding/provider-pool';
+import type { SpecCatalog } from '../embedding/spec-catalog';
+import { collectionNameSchema, type CollectionRecord } from '../registry/collection-record';
+import type { CollectionRegistry } from '../registry/collection-registry';
+import type { AliasStore } from '../store/aliases';
+import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index';
+
+/** A document as other services hand it to reembed. */
+export const writeDocumentSchema = z.object({
+  id: z.union([z.string().min(1), z.number()]).transform(String),
+  text: z.string(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  updatedAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type WriteDocument = z.input<typeof writeDocumentSchema>;
+
+export interface WriteResult {
+  readonly written: number;
+  /** Documents no index accepted, with why; never silently dropped. */
+  readonly failed: { readonly id: string; readonly reason: string }[];
+  readonly tokens: number;
+}
+
+export interface WriterDeps {
+  readonly registry: CollectionRegistry;
+  readonly store: VectorIndexStore;
+  readonly aliases: AliasStore;
+  readonly catalog: SpecCatalog;
+  readonly providers: ProviderPool;
+}
+
+/**
+ * The write path other services import. Every upsert and delete goes to every write
+ * target the registry lists — one index normally, two while a migration runs — each
+ * embedded with that index's own model spec.
+ */
+export class CollectionWriter {
+  constructor(private readonly deps: WriterDeps) {}
+
+  /** Creates the collection's first index, its read alias and registry record, if missing. */
+  async createCollection(collection: string, specId: string, options: { storeContent: boolean }): Promise<CollectionRecord> {
+    collectionNameSchema.parse(collection);
+    const existing = await this.deps.registry.find(collection);
+    if (existing) return existing;
+    const spec = this.deps.catalog.get(specId);
+    const index = versionedIndexName(collection, spec);
+    await this.deps.store.ensureIndex(index, spec, SERVING_SETTINGS);
+    if ((await this.deps.aliases.targets(collection)).length === 0) await this.deps.aliases.create(collection, index);
+    const now = new Date().toISOString();
+    await this.deps.registry.create({
+      collection,
+      alias: collection,
+      storeContent: options.storeContent,
+      activeSpecId: spec.id,
+      activeIndex: index,
+      writeTargets: [{ index, specId: spec.id }],
+      migration: null,
+      history: [{ at: now, event: 'created', detail: { specId: spec.id, index, storeContent: options.storeContent } }],
+      createdAt: now,
+      updatedAt: now,
+    });
+    return this.deps.registry.get(collection);
+  }
+
+  async upsert(collection: string, input: readonly WriteDocument[]): Promise<WriteResult> {
+    const docs = input.map((d) => writeDocumentSchema.parse(d));
+    const record = await this.deps.registry.get(collection);
+    const failed = new Map<string, string>();
+    for (const d of docs) if (d.text.trim() === '') failed.set(d.id, 'text is empty; there is nothing to embed');
+    const embeddable = docs.filter((d) => !failed.has(d.id));
+    let tokens = 0;
+    for (const target of record.writeTargets) {
+      const spec = this.deps.catalog.get(target.specId);
+      const provider = await this.deps.providers.get(spec);
+      const embedded = await embedIsolatingFailures(provider, embeddable.map((d) => d.text));
+      tokens += embedded.tokens;
+      embedded.failures.forEach((f) => failed.set(embeddable[f.index]!.id, `${spec.id}: ${f.reason}`));
+      await this.deps.store.bulkUpsert(
+        target.index,
+        spec,
+        embeddable.flatMap((d, i) => {
+          const vector = embedded.vectors[i];
+          if (!vector || failed.has(d.id)) return [];
+          return [{
+            id: d.id,
+            vector,
+            sourceHash: sourceHash(d.text),
+            ...(record.storeContent ? { content: d.text } : {}),
+            ...(d.metadata ? { metadata: d.metadata } : {}),
+            ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+          }];
+        }),
+      );
+    }
+    return { written: docs.length - failed.size, failed: [...failed].map(([id, reason]) => ({ id, reason })), tokens };
+  }
+
+  async delete(collection: string, ids: readonly string[]): Promise<void> {
+    const record = await this.deps.registry.get(collection);
+    for (const target of record.writeTargets) await this.deps.store.deleteDocuments(target.index, ids);
+  }
+}

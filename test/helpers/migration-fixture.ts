@@ -1,0 +1,97 @@
+import type { Client as EsClient } from '@elastic/elasticsearch';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { ReembedClient } from '../../src/client/reembed-client';
+import { loadConfig, type Config } from '../../src/config/env';
+import { loadSotuPassages } from '../../src/corpus/sotu';
+import { ProviderPool } from '../../src/embedding/provider-pool';
+import { SpecCatalog } from '../../src/embedding/spec-catalog';
+import { CollectionRegistry } from '../../src/registry/collection-registry';
+import { AliasStore } from '../../src/store/aliases';
+import { createElasticsearchClient } from '../../src/store/elasticsearch-client';
+import { VectorIndexStore } from '../../src/store/vector-index';
+import { CollectionWriter } from '../../src/writer/collection-writer';
+import { createReembedWorker, type ReembedWorker } from '../../src/worker/create-worker';
+import { requireServices, uniqueName } from './services';
+
+let runtimeInstalled = false;
+
+/** Everything a migration test needs, on its own task queue so tests never share workers. */
+export class MigrationFixture {
+  readonly catalog = SpecCatalog.load();
+  readonly store: VectorIndexStore;
+  readonly aliases: AliasStore;
+  readonly registry: CollectionRegistry;
+  readonly writer: CollectionWriter;
+  private worker?: { reembed: ReembedWorker; running: Promise<void> };
+
+  private constructor(
+    readonly config: Config,
+    readonly es: EsClient,
+    readonly client: ReembedClient,
+  ) {
+    this.store = new VectorIndexStore(es);
+    this.aliases = new AliasStore(es);
+    this.registry = new CollectionRegistry(es);
+    this.writer = new CollectionWriter({
+      registry: this.registry,
+      store: this.store,
+      aliases: this.aliases,
+      catalog: this.catalog,
+      providers: new ProviderPool(config.modelsDir),
+    });
+  }
+
+  static async create(): Promise<MigrationFixture> {
+    if (!runtimeInstalled) {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+      runtimeInstalled = true;
+    }
+    await requireServices();
+    const config = loadConfig({ ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration') });
+    return new MigrationFixture(config, createElasticsearchClient(config), await ReembedClient.connect(config));
+  }
+
+  async startWorker(): Promise<void> {
+    const reembed = await createReembedWorker(this.config, this.catalog);
+    this.worker = { reembed, running: reembed.worker.run() };
+  }
+
+  async stopWorker(): Promise<void> {
+    if (!this.worker) return;
+    this.worker.reembed.worker.shutdown();
+    await this.worker.running;
+    await this.worker.reembed.close();
+    this.worker = undefined;
+  }
+
+  /** A new collection on the first spec holding `count` State of the Union passages. */
+  async seedCollection(count: number, specId = 'minilm-l6-v2'): Promise<string> {
+    const collection = uniqueName('mig');
+    await this.writer.createCollection(collection, specId, { storeContent: true });
+    const docs = loadSotuPassages({ fromYear: 2009, toYear: 2021 }).slice(0, count);
+    for (let i = 0; i < docs.length; i += 64) {
+      const result = await this.writer.upsert(collection, docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })));
+      if (result.failed.length > 0) throw new Error(`seeding failed: ${JSON.stringify(result.failed)}`);
+    }
+    await this.store.refresh((await this.registry.get(collection)).activeIndex);
+    return collection;
+  }
+
+  /** Every (id, source hash) pair an index holds. */
+  async contents(index: string): Promise<Map<string, string>> {
+    await this.store.refresh(index);
+    const all = new Map<string, string>();
+    for (let after: string | null = null; ; ) {
+      const page = await this.store.scan(index, after, 500, false);
+      if (page.length === 0) return all;
+      for (const d of page) all.set(d.id, d.sourceHash);
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker();
+    await this.client.close();
+    await this.es.close();
+  }
+}
