@@ -46,15 +46,16 @@ install_elasticsearch() {
 
 # The SDK starts this launcher itself for time-skipping tests (existing-path executable).
 install_test_server() {
-  if [ -x "$TEST_SERVER_BIN" ] && [ -f "$TEST_SERVER_BIN.classpath" ]; then return 0; fi
+  if [ -x "$TEST_SERVER_BIN" ] && grep -q -- '" --enable-time-skipping' "$TEST_SERVER_BIN" && [ -f "$TEST_SERVER_BIN.classpath" ]; then return 0; fi
   command -v mvn >/dev/null || die "Maven is needed to fetch the Temporal test server from Maven Central"
   log "resolving the Temporal Java test server from Maven Central"
   mkdir -p "$(dirname "$TEST_SERVER_BIN")"
   mvn -q -B -Dstyle.color=never -f scripts/java/pom.xml dependency:build-classpath -Dmdep.outputFile="$TEST_SERVER_BIN.classpath"
   cat >"$TEST_SERVER_BIN" <<LAUNCHER
 #!/usr/bin/env bash
-# Usage: temporal-test-server <port> [--enable-time-skipping]
-exec java -cp "\$(cat "$TEST_SERVER_BIN.classpath")" io.temporal.testserver.TestServer "\$@"
+# Usage: temporal-test-server <port>. The SDK passes only the port; time skipping is
+# what this server is for, so it is always on.
+exec java -cp "\$(cat "$TEST_SERVER_BIN.classpath")" io.temporal.testserver.TestServer "\$1" --enable-time-skipping
 LAUNCHER
   chmod +x "$TEST_SERVER_BIN"
 }

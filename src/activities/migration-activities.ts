@@ -248,7 +248,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
     },
 
     /** The atomic alias swap. Idempotent: a retry after success finds the alias already moved. */
-    async cutover(input: MigrationIndexes & { approver: string }): Promise<{ cutoverAt: string }> {
+    async cutover(input: MigrationIndexes & { approver: string }): Promise<void> {
       const targets = await aliases.targets(input.collection);
       if (!(targets.length === 1 && targets[0] === input.targetIndex)) {
         if (!(targets.length === 1 && targets[0] === input.sourceIndex)) {
@@ -270,7 +270,6 @@ export function createMigrationActivities(deps: MigrationDeps) {
         }),
         { event: 'cutover', detail: { workflowId: input.workflowId, from: input.sourceIndex, to: input.targetIndex, approver: input.approver } },
       );
-      return { cutoverAt: new Date().toISOString() };
     },
 
     async rollbackCutover(input: MigrationIndexes & { by: string; reason: string }): Promise<void> {

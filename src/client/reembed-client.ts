@@ -31,6 +31,7 @@ import {
 } from '../workflows/migration/messages';
 import type { migrationWorkflow } from '../workflows/migration/migration-workflow';
 import { collectionKey, phaseKey, targetModelKey } from '../workflows/migration/search-attributes';
+import { missingSearchAttributes, registerSearchAttributes } from './search-attributes';
 import { connectTemporal, type TemporalClientHandle } from './temporal-client';
 
 /** What `reembed status --json` prints and other services read. */
@@ -98,6 +99,11 @@ export class ReembedClient {
     await this.es.close();
   }
 
+  /** Registers the search attributes reembed needs in the namespace; returns those it added. */
+  async init(): Promise<string[]> {
+    return registerSearchAttributes(this.temporal.client.connection, this.config.temporal.namespace);
+  }
+
   /** Starts a migration; refuses a second one for the same collection. */
   async startMigration(request: MigrationRequest): Promise<{ workflowId: string; runId: string; webUiUrl: string }> {
     const input = parseOrExplain(migrationInputSchema, request, 'migration request');
@@ -105,6 +111,13 @@ export class ReembedClient {
     const record = await this.registry.get(input.collection);
     if (record.activeSpecId === input.targetSpecId) {
       throw new ReembedUsageError(`Collection "${input.collection}" already uses ${input.targetSpecId}; there is nothing to migrate.`);
+    }
+    const missing = await missingSearchAttributes(this.temporal.client.connection, this.config.temporal.namespace);
+    if (missing.length > 0) {
+      throw new ReembedUsageError(
+        `Temporal namespace "${this.config.temporal.namespace}" lacks the search attributes ${missing.join(', ')}, without which migration workflows cannot record their phase. ` +
+          'Register them with `reembed init` (or `temporal operator search-attribute create`).',
+      );
     }
     const workflowId = migrationWorkflowId(input.collection);
     try {

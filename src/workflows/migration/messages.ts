@@ -24,6 +24,12 @@ export const migrationInputSchema = z.object({
   /** Backfill activities per workflow run before continue-as-new keeps history bounded. */
   activitiesPerRun: z.int().min(1).default(500),
   requestedBy: z.string().default('unknown'),
+  /**
+   * Publish phase and coverage as search attributes (the Web UI and `reembed list` filter
+   * on them). Only for namespaces that cannot register them, such as the time-skipping
+   * test server, is this off: upserting an unregistered attribute fails every workflow task.
+   */
+  searchAttributes: z.boolean().default(true),
 });
 export type MigrationInput = z.output<typeof migrationInputSchema>;
 export type MigrationRequest = z.input<typeof migrationInputSchema>;

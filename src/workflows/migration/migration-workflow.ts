@@ -76,12 +76,17 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
   });
 
-  async function enter(phase: MigrationPhase, extra: Partial<MigrationStatus> = {}): Promise<void> {
-    state.enter(phase, extra);
+  function publishPhase(): void {
+    if (!input.searchAttributes) return;
     upsertSearchAttributes([
-      { key: phaseKey, value: phase },
+      { key: phaseKey, value: state.phase },
       { key: coverageKey, value: state.status.coverage },
     ]);
+  }
+
+  async function enter(phase: MigrationPhase, extra: Partial<MigrationStatus> = {}): Promise<void> {
+    state.enter(phase, extra);
+    publishPhase();
     await bookkeeping.recordPhase({ ...ref, phase });
   }
 
@@ -99,13 +104,13 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     );
     if (outcome === 'REJECTED') state.enter('REJECTED');
     else state.failed(reason);
-    upsertSearchAttributes([{ key: phaseKey, value: state.phase }]);
+    publishPhase();
     return { phase: state.phase, status: state.status };
   }
 
   try {
     if (state.phase === 'PREPARING') {
-      upsertSearchAttributes([{ key: phaseKey, value: 'PREPARING' }]);
+      publishPhase();
       state.prepared(await bookkeeping.prepareMigration({ ...ref, targetSpecId: input.targetSpecId }));
       await enter('BACKFILLING', { backfillStartedAt: state.status.backfillStartedAt });
     }
@@ -160,7 +165,9 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     }
 
     if (state.phase === 'CUTOVER') {
-      const { cutoverAt } = await bookkeeping.cutover({ ...indexes(), approver: state.status.approval?.approver ?? 'unknown' });
+      await bookkeeping.cutover({ ...indexes(), approver: state.status.approval?.approver ?? 'unknown' });
+      // Workflow time, not the activity's clock: the two differ under time skipping.
+      const cutoverAt = new Date().toISOString();
       await enter('RETENTION', { cutoverAt, retentionEndsAt: new Date(Date.now() + input.retentionMs).toISOString() });
     }
 
@@ -174,7 +181,7 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
         await bookkeeping.finishMigration(indexes());
         state.enter('COMPLETED');
       }
-      upsertSearchAttributes([{ key: phaseKey, value: state.phase }]);
+      publishPhase();
     }
     log.info('migration ended', { collection: input.collection, phase: state.phase });
     return { phase: state.phase, status: state.status };

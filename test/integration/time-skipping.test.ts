@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createMigrationActivities } from '../../src/activities/migration-activities';
+import { ProviderPool } from '../../src/embedding/provider-pool';
+import { QuarantineStore } from '../../src/store/quarantine';
+import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+import { DAY_MS, migrationWorkflowId, statusQuery } from '../../src/workflows/migration/messages';
+import type { migrationWorkflow } from '../../src/workflows/migration/migration-workflow';
+import { MigrationFixture } from '../helpers/migration-fixture';
+
+const TEST_SERVER = join(process.env.REEMBED_CACHE ?? join(homedir(), '.cache', 'reembed'), 'bin', 'temporal-test-server');
+
+describe('7-day grace period and retention under time skipping', () => {
+  let fx: MigrationFixture;
+  let env: TestWorkflowEnvironment;
+  before(async () => {
+    fx = await MigrationFixture.create();
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: TEST_SERVER } } });
+  });
+  after(async () => {
+    await env?.teardown();
+    await fx.close();
+  });
+
+  it('waits 7 days before cutover and 7 more before cleanup, in seconds of real time', async () => {
+    const collection = await fx.seedCollection(30);
+    const source = (await fx.registry.get(collection)).activeIndex;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'time-skipping',
+      workflowsPath: WORKFLOWS_PATH,
+      activities: createMigrationActivities({
+        catalog: fx.catalog,
+        providers: new ProviderPool(fx.config.modelsDir),
+        store: fx.store,
+        aliases: fx.aliases,
+        registry: fx.registry,
+        quarantine: new QuarantineStore(fx.es),
+      }),
+    });
+    const started = Date.now();
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start<typeof migrationWorkflow>('migrationWorkflow', {
+        workflowId: migrationWorkflowId(collection),
+        taskQueue: 'time-skipping',
+        // The Java test server has no operator API to register search attributes with.
+        args: [{ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 7 * DAY_MS, retentionMs: 7 * DAY_MS, searchAttributes: false }],
+      });
+      const reach = async (phase: string) => {
+        for (;;) {
+          const s = await handle.query(statusQuery);
+          if (s.phase === phase) return;
+          assert.ok(!['FAILED', 'REJECTED'].includes(s.phase), s.error);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      // Time stays locked while activities run in real time; we advance it explicitly,
+      // and only once the workflow's timer exists, so the jump lands on that timer.
+      const timersStarted = async (count: number) => {
+        for (;;) {
+          const { events } = await handle.fetchHistory();
+          if ((events ?? []).filter((e) => e.timerStartedEventAttributes).length >= count) return;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      await reach('AWAITING_APPROVAL');
+      await handle.signal('approveCutover', { approver: 'time-traveller' });
+      await timersStarted(1);
+      await env.sleep('7 days');
+      await reach('RETENTION');
+      await timersStarted(2);
+      await env.sleep('7 days');
+      const { phase, status } = await handle.result();
+      assert.equal(phase, 'COMPLETED');
+      const approvedAt = Date.parse(status.approval!.at);
+      assert.ok(Date.parse(status.cutoverAt!) - approvedAt >= 7 * DAY_MS, 'cutover waited out the grace period');
+      assert.ok(Date.parse(status.phaseStartedAt) - Date.parse(status.cutoverAt!) >= 7 * DAY_MS, 'cleanup waited out retention');
+    });
+    assert.ok(Date.now() - started < 120_000, `took ${Date.now() - started} ms of real time`);
+    assert.equal(await fx.store.exists(source), false, 'old index cleaned up after retention');
+  });
+});

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { versionedIndexName } from '../../src/store/vector-index';
+import { MigrationFixture } from '../helpers/migration-fixture';
+
+const TARGET = 'minilm-l6-v2-cls';
+
+describe('a worker killed mid-backfill', () => {
+  let fx: MigrationFixture;
+  const children: ChildProcess[] = [];
+
+  function spawnWorker(): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+      env: { ...process.env, REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue },
+      stdio: 'ignore',
+    });
+    children.push(child);
+    return child;
+  }
+
+  before(async () => {
+    fx = await MigrationFixture.create();
+  });
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await fx.close();
+  });
+
+  it('is replaced by a new worker and the migration ends with exactly the source documents', async () => {
+    const collection = await fx.seedCollection(300);
+    const source = (await fx.registry.get(collection)).activeIndex;
+    const target = versionedIndexName(collection, fx.catalog.get(TARGET));
+    await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 10, batchesPerActivity: 3, heartbeatTimeoutMs: 3000 });
+
+    const first = spawnWorker();
+    const atKill = await fx.client.waitForPhase(collection, ['BACKFILLING'], { timeoutMs: 120_000 }).then(async () => {
+      for (;;) {
+        const s = await fx.client.status(collection);
+        if (s.documents.migrated >= 60) return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    first.kill('SIGKILL');
+    assert.ok(atKill.documents.migrated < 300, 'killed before the backfill finished');
+
+    spawnWorker();
+    const done = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 240_000 });
+    assert.equal(done.documents.migrated, 300);
+    assert.equal(done.documents.quarantined, 0);
+
+    const sourceDocs = await fx.contents(source);
+    const targetDocs = await fx.contents(target);
+    assert.equal(targetDocs.size, sourceDocs.size, 'none lost');
+    assert.equal(await fx.store.count(target), 300, 'none duplicated');
+    for (const [id, hash] of sourceDocs) assert.equal(targetDocs.get(id), hash, `${id} copied with its text hash`);
+
+    await fx.client.reject(collection, { by: 'test', reason: 'done checking' });
+    assert.equal((await fx.client.result(collection)).phase, 'REJECTED');
+  });
+});
