@@ -1,5 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client as EsClient } from '@elastic/elasticsearch';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { ReembedClient } from '../../src/client/reembed-client';
 import { loadConfig, type Config } from '../../src/config/env';
 import { loadSotuPassages } from '../../src/corpus/sotu';
@@ -10,7 +13,9 @@ import { AliasStore } from '../../src/store/aliases';
 import { createElasticsearchClient } from '../../src/store/elasticsearch-client';
 import { VectorIndexStore } from '../../src/store/vector-index';
 import { CollectionWriter } from '../../src/writer/collection-writer';
-import { createReembedWorker, type ReembedWorker } from '../../src/worker/create-worker';
+import { createReembedWorker, WORKFLOWS_PATH, type ReembedWorker } from '../../src/worker/create-worker';
+import { connectTemporal } from '../../src/client/temporal-client';
+import { migrationWorkflowId } from '../../src/workflows/migration/messages';
 import { requireServices, uniqueName } from './services';
 
 let runtimeInstalled = false;
@@ -86,6 +91,27 @@ export class MigrationFixture {
       if (page.length === 0) return all;
       for (const d of page) all.set(d.id, d.sourceHash);
       after = page[page.length - 1]!.id;
+    }
+  }
+
+  /**
+   * Replays the collection's finished migration against today's workflow code (a
+   * nondeterminism error fails the test). With REEMBED_RECORD_HISTORIES=<dir> the history
+   * is also saved there as a fixture for test/integration/replay.test.ts.
+   */
+  async replay(collection: string, fixtureName: string): Promise<void> {
+    const temporal = await connectTemporal(this.config);
+    try {
+      const workflowId = migrationWorkflowId(collection);
+      const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, workflowId);
+      const dir = process.env.REEMBED_RECORD_HISTORIES;
+      if (dir) {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${fixtureName}.json`), historyToJSON(history));
+      }
+    } finally {
+      await temporal.close();
     }
   }
 

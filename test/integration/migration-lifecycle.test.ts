@@ -58,6 +58,7 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     assert.equal(await fx.store.exists(source), false, 'old index deleted after retention');
     assert.equal(await fx.store.exists(target), true);
     assert.deepEqual((await fx.registry.get(collection)).writeTargets.map((t) => t.index), [target]);
+    await fx.replay(collection, 'completed-with-quarantine');
   });
 
   it('rejection leaves the alias untouched and removes the new index; bad payloads are refused and recorded', async () => {
@@ -85,6 +86,7 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     const record = await fx.registry.get(collection);
     assert.equal(record.migration, null);
     assert.deepEqual(record.writeTargets.map((t) => t.index), [source]);
+    await fx.replay(collection, 'rejected-in-grace-period');
   });
 
   it('rollback during retention restores the old index with the writes made meanwhile', async () => {
@@ -114,5 +116,6 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     const record = await fx.registry.get(collection);
     assert.equal(record.activeIndex, source);
     assert.deepEqual(record.writeTargets.map((t) => t.index), [source]);
+    await fx.replay(collection, 'rolled-back');
   });
 });

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+
+/**
+ * Histories recorded from real migrations (REEMBED_RECORD_HISTORIES=test/fixtures/histories
+ * npm test -- test/integration/migration-lifecycle.test.ts) must replay against the
+ * current workflow code: a change that would break running migrations fails here.
+ */
+const dir = new URL('../fixtures/histories/', import.meta.url);
+const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+describe('replay of recorded migration histories', () => {
+  it('has recorded histories to replay', () => {
+    assert.ok(fixtures.length >= 3, `found ${fixtures.join(', ')}`);
+  });
+
+  for (const file of fixtures) {
+    it(`replays ${file} deterministically`, async () => {
+      const history = historyFromJSON(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+      assert.ok((history.events?.length ?? 0) > 20);
+      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, file);
+    });
+  }
+});
