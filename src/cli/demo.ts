@@ -1,100 +1,163 @@
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
-import { workflowUiUrl } from '../../temporal.config';
-import { connectTemporal } from '../client/temporal-client';
-import { loadConfig } from '../config/env';
-import { ProviderPool } from '../embedding/provider-pool';
-import { SpecCatalog } from '../embedding/spec-catalog';
-import { assertElasticsearchReachable, createElasticsearchClient } from '../store/elasticsearch-client';
-import { VectorIndexStore } from '../store/vector-index';
+import type { ReembedClient } from '../client/reembed-client';
+import { loadSotuPassages } from '../corpus/sotu';
+import type { MigrationStatus } from '../workflows/migration/messages';
 import { createReembedWorker } from '../worker/create-worker';
-import { ingestCorpusWorkflow, ingestProgressQuery } from '../workflows/ingest-corpus';
+import { searchCollection } from '../search/collection-search';
+import { CliContext } from './context';
+import { durationSchema, formatDuration } from './duration';
 import { ProgressBar } from './progress-bar';
 
 /**
- * The main job: embed the bundled State of the Union corpus with a local model into a
- * versioned Elasticsearch index through a real Temporal workflow, then search it.
+ * The main job: a full zero-downtime migration of the bundled State of the Union corpus
+ * from one local model spec to another — ingest, backfill, verify, human approval (Web UI
+ * or CLI; `--yes` approves for you), grace period, atomic cutover — with the same
+ * queries answered before and after. Cleanup stays scheduled for the retention window.
  */
 
+const SPECS = ['minilm-l6-v2', 'minilm-l6-v2-cls'] as const;
+const QUERIES = ['rebuilding the economy after the financial crisis', 'health insurance and the cost of medical care', 'climate change and clean energy'];
+
 const argsSchema = z.object({
-  collection: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _'),
-  model: z.string(),
+  collection: z.string(),
+  yes: z.boolean(),
+  grace: durationSchema,
+  retention: durationSchema,
   from: z.coerce.number().int(),
   to: z.coerce.number().int(),
-  batch: z.coerce.number().int().min(1).max(512),
 });
 
-const QUERIES = [
-  'rebuilding the economy after the financial crisis',
-  'war on terror and national security',
-  'health insurance and the cost of medical care',
-  'climate change and clean energy',
-];
-
-async function main(): Promise<void> {
+function parseDemoArgs() {
   const { values } = parseArgs({
     options: {
       collection: { type: 'string', default: 'sotu' },
-      model: { type: 'string', default: 'minilm-l6-v2' },
+      yes: { type: 'boolean', default: false },
+      grace: { type: 'string', default: '10s' },
+      retention: { type: 'string', default: '7d' },
       from: { type: 'string', default: '2001' },
       to: { type: 'string', default: '2021' },
-      batch: { type: 'string', default: '64' },
     },
   });
-  const parsedArgs = argsSchema.safeParse(values);
-  if (!parsedArgs.success) throw new Error(`Invalid demo arguments:\n${z.prettifyError(parsedArgs.error)}`);
-  const args = parsedArgs.data;
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) throw new Error(`Invalid demo arguments:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
 
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig();
-  const catalog = SpecCatalog.load();
-  const spec = catalog.get(args.model);
-  const es = createElasticsearchClient(config);
-  await assertElasticsearchReachable(es, config.elasticsearch.url);
-  const temporal = await connectTemporal(config);
-  const reembedWorker = await createReembedWorker(config, catalog);
-
-  const workflowId = `reembed-demo:${args.collection}`;
-  const result = await reembedWorker.worker.runUntil(async () => {
-    const handle = await temporal.client.workflow.start(ingestCorpusWorkflow, {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [{ collection: args.collection, specId: spec.id, corpus: { fromYear: args.from, toYear: args.to }, batchSize: args.batch }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-    console.log(`Workflow ${workflowId} started; watch it in the Temporal Web UI: ${workflowUiUrl(config, workflowId)}`);
-    const bar = new ProgressBar(`embedding with ${spec.id}`);
-    const timer = setInterval(() => {
-      handle.query(ingestProgressQuery).then((p) => bar.update(p.embedded + p.unchanged, p.total, p.phase), () => undefined);
-    }, 500);
-    try {
-      const done = await handle.result();
-      bar.update(done.documents, done.documents, 'COMPLETED');
-      return done;
-    } finally {
-      clearInterval(timer);
-      bar.finish();
-    }
-  });
-  console.log(
-    `Index ${result.index}: ${result.documents} documents (${result.embedded} embedded now, ${result.unchanged} already up to date, ${result.tokens} tokens).`,
-  );
-
-  const store = new VectorIndexStore(es);
-  const provider = await new ProviderPool(config.modelsDir).get(spec);
+async function showSearches(ctx: CliContext, collection: string, title: string): Promise<void> {
+  console.log(`\n${title}`);
   for (const query of QUERIES) {
-    const { vectors } = await provider.embed([query], 'query');
-    const hits = await store.knnSearch(result.index, vectors[0]!, 3);
-    console.log(`\n? ${query}`);
-    for (const hit of hits) {
-      const meta = hit.metadata as { year?: number; president?: string } | undefined;
-      console.log(`  ${hit.score.toFixed(3)}  ${meta?.year} ${meta?.president}: ${(hit.content ?? '').slice(0, 110)}…`);
+    const hits = await searchCollection({ es: await ctx.es(), registry: await ctx.registry(), catalog: ctx.catalog, providers: ctx.providers() }, collection, query, 3);
+    console.log(`  ? ${query}`);
+    for (const h of hits) {
+      const meta = h.metadata as { year?: number; president?: string } | undefined;
+      console.log(`    ${h.score.toFixed(3)} [${h.specId}] ${meta?.year} ${meta?.president}: ${(h.content ?? '').slice(0, 90)}…`);
     }
   }
+}
+
+/** Ingests the corpus unless the collection already holds all of it (a rerun). */
+async function ensureCollection(ctx: CliContext, collection: string, from: number, to: number): Promise<string> {
+  const docs = loadSotuPassages({ fromYear: from, toYear: to });
+  const existing = await (await ctx.registry()).find(collection);
+  if (existing && (await (await ctx.es()).count({ index: existing.activeIndex })).count >= docs.length) {
+    console.log(`Collection ${collection} holds the corpus already (active spec ${existing.activeSpecId}, index ${existing.activeIndex}).`);
+    return existing.activeSpecId;
+  }
+  const writer = await ctx.writer();
+  const record = await writer.createCollection(collection, SPECS[0], { storeContent: true });
+  const bar = new ProgressBar(`ingesting ${docs.length} passages with ${record.activeSpecId}`);
+  for (let i = 0; i < docs.length; i += 64) {
+    const result = await writer.upsert(collection, docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })));
+    if (result.failed.length > 0) throw new Error(`ingest refused ${result.failed.length} passage(s): ${result.failed[0]!.reason}`);
+    bar.update(Math.min(i + 64, docs.length), docs.length);
+  }
+  bar.finish();
+  return record.activeSpecId;
+}
+
+/** A previous demo's migration still in retention would block a new one: finish it. */
+async function finishPreviousMigration(client: ReembedClient, collection: string): Promise<void> {
+  const status = await client.status(collection);
+  if (status.workflowStatus !== 'RUNNING') return;
+  if (status.phase !== 'RETENTION') {
+    throw new Error(`A migration of ${collection} is already running (phase ${status.phase}); finish it with the CLI (reembed status ${collection}) first.`);
+  }
+  console.log(`The previous demo migration of ${collection} is in RETENTION; ending it now (reembed cleanup ${collection}).`);
+  await client.endRetention(collection, { by: 'demo', reason: 'a new demo run' });
+  await client.result(collection);
+}
+
+/** Prints each phase as it starts, with a progress bar through the backfill. */
+async function waitWithProgress(client: ReembedClient, collection: string, phases: string[]): Promise<MigrationStatus> {
+  let bar: ProgressBar | null = null;
+  let lastPhase = '';
+  const status = await client.waitForPhase(collection, phases, {
+    timeoutMs: 6 * 3_600_000,
+    onStatus: (s) => {
+      if (s.phase !== lastPhase) {
+        bar?.finish();
+        bar = s.phase === 'BACKFILLING' ? new ProgressBar('  backfilling') : null;
+        console.log(`  phase ${s.phase}`);
+        lastPhase = s.phase;
+      }
+      bar?.update(s.documents.migrated + s.documents.quarantined, s.documents.total);
+    },
+  });
+  (bar as ProgressBar | null)?.finish();
+  return status;
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const args = parseDemoArgs();
+  const ctx = new CliContext();
+  const client = await ctx.client();
+  await client.init();
+  const reembedWorker = await createReembedWorker(ctx.config, ctx.catalog);
+  const collection = args.collection;
+
+  await reembedWorker.worker.runUntil(async () => {
+    const active = await ensureCollection(ctx, collection, args.from, args.to);
+    await finishPreviousMigration(client, collection);
+    const target = SPECS.find((s) => s !== active) ?? SPECS[1];
+    await showSearches(ctx, collection, `Before: searching alias "${collection}" served by ${active}`);
+
+    const started = await client.startMigration({ collection, targetSpecId: target, graceMs: args.grace, retentionMs: args.retention, requestedBy: 'demo' });
+    console.log(`\nMigrating ${collection} from ${active} to ${target}: workflow ${started.workflowId}`);
+    console.log(`  Temporal Web UI: ${started.webUiUrl}`);
+    const t0 = Date.now();
+    const waiting = await waitWithProgress(client, collection, ['AWAITING_APPROVAL']);
+    const backfillS = (Date.parse(waiting.phaseStartedAt) - Date.parse(waiting.backfillStartedAt ?? waiting.startedAt)) / 1000;
+    const v = waiting.verification!;
+    console.log(`\nBackfill, catch-up and verification done in ${((Date.now() - t0) / 1000).toFixed(1)} s (${(waiting.documents.migrated / backfillS).toFixed(1)} documents/s end to end).`);
+    console.log(`  ${v.targetCount}/${v.sourceCount} documents in ${waiting.targetIndex}, ${v.quarantined} quarantined, ${v.sampleHits}/${v.sampleQueries} sample searches found their document.`);
+    console.log(`  The alias still points to ${waiting.sourceIndex}: nothing changes without approval.`);
+
+    if (args.yes) {
+      console.log('  --yes given: approving as "demo".');
+      await client.approve(collection, { approver: 'demo', note: 'approved by npm run demo -- --yes' });
+    } else {
+      console.log('\nApprove the cutover in the Temporal Web UI — open the workflow, choose "Send a Signal", signal');
+      console.log(`  approveCutover with input {"approver": "your name"} — at ${started.webUiUrl}`);
+      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --by "your name"`);
+      console.log(`(reject instead:           ./bin/reembed reject ${collection} --by "your name" --reason "why")`);
+    }
+    const retained = await waitWithProgress(client, collection, ['RETENTION', 'REJECTED']);
+    if (retained.phase === 'REJECTED') {
+      console.log(`\nRejected by ${retained.rejection?.by}: ${retained.rejection?.reason}. The alias never moved.`);
+      return;
+    }
+    console.log(`\nApproved by ${retained.approval?.approver}; after a ${formatDuration(args.grace)} grace period the alias moved atomically at ${retained.cutoverAt}.`);
+    await showSearches(ctx, collection, `After: searching alias "${collection}" served by ${target}`);
+    console.log(`\nCleanup is scheduled: ${retained.sourceIndex} stays (and is still written) until ${retained.retentionEndsAt}.`);
+    console.log(`  roll back:   ./bin/reembed rollback ${collection} --by <name> --reason <why>`);
+    console.log(`  finish now:  ./bin/reembed cleanup ${collection} --by <name>`);
+    console.log('  The timer is durable in Temporal; a worker (npm run worker) carries out the cleanup when it fires.');
+  });
   await reembedWorker.close();
-  await temporal.close();
-  await es.close();
+  await ctx.close();
 }
 
 main().catch((error: Error) => {

@@ -41,6 +41,8 @@ export interface CollectionStatus {
   readonly phase: MigrationPhase | 'NONE';
   readonly workflowId: string;
   readonly workflowStatus: string | null;
+  /** False when no worker answered the status query; counts are then unknown. */
+  readonly live: boolean;
   readonly webUiUrl: string;
   readonly sourceIndex: string | null;
   readonly targetIndex: string | null;
@@ -176,12 +178,13 @@ export class ReembedClient {
     const remaining = m ? m.documents.total - m.documents.migrated - m.documents.quarantined : 0;
     return {
       collection,
-      phase: m?.phase ?? 'NONE',
+      phase: m?.phase ?? ((run?.recordedPhase ?? record.migration?.phase ?? 'NONE') as MigrationPhase | 'NONE'),
       workflowId,
       workflowStatus: run?.workflowStatus ?? null,
+      live: m !== null,
       webUiUrl: workflowUiUrl(this.config, workflowId),
-      sourceIndex: m?.sourceIndex ?? null,
-      targetIndex: m?.targetIndex ?? null,
+      sourceIndex: m?.sourceIndex ?? record.migration?.sourceIndex ?? null,
+      targetIndex: m?.targetIndex ?? record.migration?.targetIndex ?? null,
       aliasTarget: aliasTargets.length === 1 ? aliasTargets[0]! : aliasTargets.length === 0 ? null : aliasTargets.join(','),
       activeIndex: record.activeIndex,
       activeSpecId: record.activeSpecId,
@@ -246,21 +249,26 @@ export class ReembedClient {
     return this.temporal.client.workflow.getHandle<typeof migrationWorkflow>(workflowId);
   }
 
-  private async migrationView(workflowId: string): Promise<{ status: MigrationStatus | null; workflowStatus: string } | null> {
+  /**
+   * The workflow's own status when a worker can answer the query; otherwise (no worker
+   * running, or a failed run) the phase its search attribute last recorded.
+   */
+  private async migrationView(workflowId: string): Promise<{ status: MigrationStatus | null; workflowStatus: string; recordedPhase: string | null } | null> {
     const handle = this.handle(workflowId);
-    let workflowStatus: string;
+    let description: Awaited<ReturnType<typeof handle.describe>>;
     try {
-      workflowStatus = (await handle.describe()).status.name;
+      description = await handle.describe();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return null;
       throw error;
     }
-    if (workflowStatus === 'COMPLETED') return { status: (await handle.result()).status, workflowStatus };
+    const workflowStatus = description.status.name;
+    const recordedPhase = description.typedSearchAttributes.get(phaseKey) ?? null;
+    if (workflowStatus === 'COMPLETED') return { status: (await handle.result()).status, workflowStatus, recordedPhase };
     try {
-      return { status: await handle.query(statusQuery), workflowStatus };
+      return { status: await handle.query(statusQuery), workflowStatus, recordedPhase };
     } catch {
-      // A failed or terminated run with no worker to replay it still has a status.
-      return { status: null, workflowStatus };
+      return { status: null, workflowStatus, recordedPhase };
     }
   }
 

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporalConnectionOptions } from '../../temporal.config';
-import { createIngestActivities } from '../activities/ingest-activities';
 import { createMigrationActivities } from '../activities/migration-activities';
 import type { Config } from '../config/env';
 import { ProviderPool } from '../embedding/provider-pool';
@@ -35,7 +34,7 @@ export async function createReembedWorker(
     registry: new CollectionRegistry(es),
     quarantine: new QuarantineStore(es),
   };
-  const activities = { ...createIngestActivities(deps), ...createMigrationActivities(deps) };
+  const activities = createMigrationActivities(deps);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

@@ -1,3 +1,2 @@
 // The worker bundles this file: every workflow reembed runs is exported here.
-export { ingestCorpusWorkflow } from './ingest-corpus';
 export { migrationWorkflow } from './migration/migration-workflow';

@@ -47,7 +47,12 @@ export class CollectionWriter {
     if (existing) return existing;
     const spec = this.deps.catalog.get(specId);
     const index = versionedIndexName(collection, spec);
-    await this.deps.store.ensureIndex(index, spec, SERVING_SETTINGS);
+    if (!(await this.deps.store.ensureIndex(index, spec, SERVING_SETTINGS))) {
+      throw new Error(
+        `Index ${index} already exists but no collection "${collection}" is registered (left over from an older reembed or made by hand). ` +
+          'Delete that index or pick another collection name.',
+      );
+    }
     if ((await this.deps.aliases.targets(collection)).length === 0) await this.deps.aliases.create(collection, index);
     const now = new Date().toISOString();
     await this.deps.registry.create({

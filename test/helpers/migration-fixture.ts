@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { ReembedClient } from '../../src/client/reembed-client';
 import { loadConfig, type Config } from '../../src/config/env';
@@ -28,6 +29,7 @@ export class MigrationFixture {
   readonly registry: CollectionRegistry;
   readonly writer: CollectionWriter;
   private worker?: { reembed: ReembedWorker; running: Promise<void> };
+  private readonly collections: string[] = [];
 
   private constructor(
     readonly config: Config,
@@ -72,6 +74,7 @@ export class MigrationFixture {
   /** A new collection on the first spec holding `count` State of the Union passages. */
   async seedCollection(count: number, specId = 'minilm-l6-v2'): Promise<string> {
     const collection = uniqueName('mig');
+    this.collections.push(collection);
     await this.writer.createCollection(collection, specId, { storeContent: true });
     const docs = loadSotuPassages({ fromYear: 2009, toYear: 2021 }).slice(0, count);
     for (let i = 0; i < docs.length; i += 64) {
@@ -99,7 +102,7 @@ export class MigrationFixture {
    * nondeterminism error fails the test). With REEMBED_RECORD_HISTORIES=<dir> the history
    * is also saved there as a fixture for test/integration/replay.test.ts.
    */
-  async replay(collection: string, fixtureName: string): Promise<void> {
+  async replay(collection: string, fixtureName: string): Promise<History> {
     const temporal = await connectTemporal(this.config);
     try {
       const workflowId = migrationWorkflowId(collection);
@@ -110,13 +113,21 @@ export class MigrationFixture {
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, `${fixtureName}.json`), historyToJSON(history));
       }
+      return history;
     } finally {
       await temporal.close();
     }
   }
 
+  /** Removes every index and registry record the test created. */
   async close(): Promise<void> {
     await this.stopWorker();
+    for (const collection of this.collections) {
+      // Elasticsearch refuses wildcard deletes (action.destructive_requires_name).
+      const indexes = Object.keys(await this.es.indices.get({ index: `${collection}__*`, allow_no_indices: true, ignore_unavailable: true }));
+      if (indexes.length > 0) await this.es.indices.delete({ index: indexes });
+      await this.registry.remove(collection);
+    }
     await this.client.close();
     await this.es.close();
   }

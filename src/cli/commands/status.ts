@@ -1,0 +1,66 @@
+import type { CollectionStatus } from '../../client/reembed-client';
+import { printJson, type CliContext } from '../context';
+
+const WORKING = new Set(['PREPARING', 'BACKFILLING', 'CATCHING_UP', 'VERIFYING']);
+
+const NEXT_STEP: Record<string, (c: string) => string> = {
+  AWAITING_APPROVAL: (c) => `approve: reembed approve ${c} --by <name> [--note <text>]   reject: reembed reject ${c} --by <name> --reason <text>`,
+  GRACE_PERIOD: (c) => `cancel before cutover: reembed reject ${c} --by <name> --reason <text>`,
+  RETENTION: (c) => `roll back: reembed rollback ${c} --by <name> --reason <text>   finish now: reembed cleanup ${c} --by <name>`,
+  BACKFILLING: (c) => `pause: reembed pause ${c} --by <name>`,
+};
+
+function bar(fraction: number, width = 30): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
+export function renderStatus(s: CollectionStatus): string {
+  const m = s.migration;
+  const lines = [
+    `Collection ${s.collection} — phase ${s.phase}${s.paused ? ' (PAUSED)' : ''}${s.workflowStatus ? ` (workflow ${s.workflowId}, ${s.workflowStatus})` : ''}`,
+    `  alias ->      ${s.aliasTarget ?? '(none)'}   active spec ${s.activeSpecId}`,
+    `  write to:     ${s.writeTargets.map((t) => `${t.index} (${t.specId})`).join(', ')}`,
+  ];
+  if (!m && s.workflowStatus === 'RUNNING') lines.push('  (no worker answered the status query: start one with `npm run worker` for counts and progress)');
+  if (m) {
+    const d = s.documents;
+    lines.push(
+      `  Web UI:       ${s.webUiUrl}`,
+      `  source:       ${s.sourceIndex ?? '?'} (${m.sourceSpecId ?? '?'})`,
+      `  target:       ${s.targetIndex ?? '?'} (${m.targetSpecId})`,
+      `  documents:    ${bar(s.coverage)} ${d.migrated}/${d.total} migrated, ${d.quarantined} quarantined, coverage ${(s.coverage * 100).toFixed(1)}%`,
+    );
+    if (s.docsPerSecond !== null) lines.push(`  rate:         ${s.docsPerSecond.toFixed(1)} docs/s${s.etaSeconds !== null ? `, ETA ${s.etaSeconds}s` : ''}`);
+    lines.push(`  tokens:       ${s.tokens}${m.estimatedTokens ? ` (estimated ${m.estimatedTokens})` : ''}${s.estimatedCostUsd !== null ? `, estimated cost $${s.estimatedCostUsd.toFixed(2)}` : ''}`);
+    if (m.catchUp.passes > 0) lines.push(`  catch-up:     ${m.catchUp.passes} pass(es), ${m.catchUp.reembedded} re-embedded, ${m.catchUp.deleted} deleted`);
+    if (m.verification) lines.push(`  verification: ${m.verification.ok ? 'ok' : 'FAILED'} — ${m.verification.sampleHits}/${m.verification.sampleQueries} sample searches found their document${m.verification.problems.length ? `; ${m.verification.problems.join('; ')}` : ''}`);
+    if (m.approval) lines.push(`  approved by:  ${m.approval.approver} at ${m.approval.at}${m.approval.note ? ` — ${m.approval.note}` : ''}`);
+    if (m.graceEndsAt && s.phase === 'GRACE_PERIOD') lines.push(`  cutover at:   ${m.graceEndsAt}`);
+    if (m.cutoverAt) lines.push(`  cutover:      ${m.cutoverAt}${m.retentionEndsAt ? `; old index kept until ${m.retentionEndsAt}` : ''}`);
+    if (m.rejection) lines.push(`  rejected by:  ${m.rejection.by}: ${m.rejection.reason}`);
+    if (m.error) lines.push(`  error:        ${m.error}`);
+    for (const q of s.quarantinedDocuments.slice(0, 10)) lines.push(`  quarantined:  ${q.id}: ${q.reason}`);
+    if (s.quarantinedDocuments.length > 10) lines.push(`  … and ${s.documents.quarantined - 10} more (reembed status ${s.collection} --json)`);
+    for (const r of m.refusedSignals.slice(-5)) lines.push(`  refused:      ${r.signal} at ${r.at}${r.by ? ` from ${r.by}` : ''}: ${r.reason}`);
+  }
+  const next = NEXT_STEP[s.phase];
+  if (next) lines.push(`  next:         ${next(s.collection)}`);
+  return lines.join('\n');
+}
+
+/** One status; with a terminal and no --json it redraws while the migration works. */
+export async function statusCommand(ctx: CliContext, collection: string, json: boolean, watch: boolean): Promise<void> {
+  const client = await ctx.client();
+  if (json) return printJson(await client.status(collection));
+  let printedLines = 0;
+  for (;;) {
+    const s = await client.status(collection);
+    const text = renderStatus(s);
+    if (printedLines > 0) process.stdout.write(`\x1b[${printedLines}A\x1b[J`);
+    process.stdout.write(`${text}\n`);
+    printedLines = text.split('\n').length;
+    if (!(watch && process.stdout.isTTY && WORKING.has(s.phase))) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
