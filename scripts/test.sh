@@ -6,6 +6,13 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+# The Web UI approval test drives Debian's Chromium (never a downloaded browser build).
+if ! command -v chromium >/dev/null; then
+  [ "$(id -u)" = "0" ] || die "the browser test needs Debian's chromium package: sudo apt-get install chromium"
+  log "installing Debian's chromium for the Web UI test"
+  timed "chromium" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null'
+fi
+
 started_file=$(mktemp)
 stop_started() {
   local code=$?
@@ -20,7 +27,7 @@ trap stop_started EXIT
 REEMBED_STARTED_FILE="$started_file" bash scripts/services.sh up temporal elasticsearch elasticsearch-secure
 
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(test/unit/*.test.ts test/integration/*.test.ts)
+[ ${#tests[@]} -eq 0 ] && tests=(test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
 # One file at a time: the integration tests share two CPU cores with Elasticsearch,
 # Temporal and the embedding models.
 node --import tsx --test --test-concurrency=1 "${tests[@]}"

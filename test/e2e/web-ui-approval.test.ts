@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { workflowUiUrl } from '../../temporal.config';
+import { migrationWorkflowId } from '../../src/workflows/migration/messages';
+import { MigrationFixture } from '../helpers/migration-fixture';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('approval from the Temporal Web UI (headless Chromium)', () => {
+  let fx: MigrationFixture;
+  let browser: Browser;
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: npm test installs Debian's chromium package; run it as root or install chromium yourself`);
+    fx = await MigrationFixture.create();
+    await fx.startWorker();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await fx?.close();
+  });
+
+  it('sends approveCutover with a JSON payload from the workflow page and the workflow enters the grace period', async () => {
+    const collection = await fx.seedCollection(30);
+    await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 3_600_000 });
+    await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(workflowUiUrl(fx.config, migrationWorkflowId(collection)));
+    await page.getByRole('button', { name: 'More Actions' }).click();
+    await page.getByRole('menuitem', { name: /Send a Signal/ }).click();
+    const dialog = page.locator('#modal-content-signal-confirmation-modal');
+    // With a worker running, the UI reads the workflow's signal definitions (and their
+    // descriptions) through the metadata query and offers them in a list.
+    await dialog.getByRole('button', { name: /Select a signal/ }).click();
+    const approveOption = page.getByRole('option', { name: /approveCutover/ });
+    await approveOption.waitFor();
+    const options = await page.getByRole('option').allInnerTexts();
+    for (const signal of ['approveCutover', 'rejectCutover', 'pause', 'resume', 'rollback', 'endRetention']) {
+      assert.ok(options.some((o) => o.includes(signal)), `${signal} offered in ${JSON.stringify(options)}`);
+    }
+    await approveOption.click();
+    await dialog.getByRole('textbox').last().click();
+    // insertText bypasses the editor's bracket auto-closing, so the JSON arrives as typed.
+    await page.keyboard.insertText('{"approver": "ui-operator", "note": "approved in the Web UI"}');
+    await page.getByRole('button', { name: 'Submit' }).last().click();
+
+    const grace = await fx.client.waitForPhase(collection, ['GRACE_PERIOD'], { timeoutMs: 30_000 });
+    assert.equal(grace.approval?.approver, 'ui-operator');
+    assert.equal(grace.approval?.note, 'approved in the Web UI');
+    assert.deepEqual(await fx.aliases.targets(collection), [(await fx.registry.get(collection)).activeIndex], 'the alias waits for the grace period');
+    await page.screenshot({ path: '/tmp/reembed-web-ui-approval.png' });
+
+    await fx.client.reject(collection, { by: 'test', reason: 'end of test' });
+    assert.equal((await fx.client.result(collection)).phase, 'REJECTED');
+  });
+});
