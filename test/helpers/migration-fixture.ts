@@ -71,10 +71,15 @@ export class MigrationFixture {
     this.worker = undefined;
   }
 
+  /** Marks a collection made outside seedCollection for removal at close. */
+  track(collection: string): string {
+    this.collections.push(collection);
+    return collection;
+  }
+
   /** A new collection on the first spec holding `count` State of the Union passages. */
   async seedCollection(count: number, specId = 'minilm-l6-v2'): Promise<string> {
-    const collection = uniqueName('mig');
-    this.collections.push(collection);
+    const collection = this.track(uniqueName('mig'));
     await this.writer.createCollection(collection, specId, { storeContent: true });
     const docs = loadSotuPassages({ fromYear: 2009, toYear: 2021 }).slice(0, count);
     for (let i = 0; i < docs.length; i += 64) {

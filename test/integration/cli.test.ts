@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { loadSotuPassages } from '../../src/corpus/sotu';
+import { MigrationFixture } from '../helpers/migration-fixture';
+import { uniqueName } from '../helpers/services';
+
+const exec = promisify(execFile);
+
+describe('reembed CLI against the real services', () => {
+  let fx: MigrationFixture;
+  const collection = uniqueName('cli');
+
+  async function reembed(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await exec('bin/reembed', args, { env: { ...process.env, REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue } });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  before(async () => {
+    fx = await MigrationFixture.create();
+    fx.track(collection);
+    await fx.startWorker();
+  });
+  after(async () => {
+    await fx.client.reject(collection, { by: 'test', reason: 'cleanup' }).catch(() => undefined);
+    await fx.close();
+  });
+
+  it('ingests a JSONL file, skipping bad lines with their numbers', async () => {
+    const docs = loadSotuPassages({ fromYear: 2021, toYear: 2021 }).slice(0, 25);
+    const lines = docs.map((d) => JSON.stringify({ id: d.id, text: d.text, year: d.metadata.year }));
+    lines.splice(3, 0, '{"id": "broken"');
+    lines.splice(10, 0, '{"id": "blank", "text": ""}');
+    const file = join(mkdtempSync(join(tmpdir(), 'reembed-cli-')), 'docs.jsonl');
+    writeFileSync(file, lines.join('\n'));
+
+    const result = await reembed('ingest', collection, '--model', 'minilm-l6-v2', '--file', file);
+    assert.equal(result.code, 2, 'a non-zero exit tells scripts that some lines were skipped');
+    assert.match(result.stdout, /Ingested 25 document\(s\)/);
+    assert.match(result.stderr, /line 4: skipped: not JSON/);
+    assert.match(result.stderr, /line 11: skipped: text: text is empty/);
+  });
+
+  it('prints machine-readable status and answers searches', async () => {
+    const status = JSON.parse((await reembed('status', collection, '--json')).stdout);
+    for (const key of ['collection', 'phase', 'workflowId', 'sourceIndex', 'targetIndex', 'aliasTarget', 'documents', 'coverage']) assert.ok(key in status, key);
+    assert.equal(status.phase, 'NONE');
+    assert.equal(status.workflowId, `reembed:${collection}`);
+
+    const hits = JSON.parse((await reembed('search', collection, 'vaccines and the pandemic', '--k', '3', '--json')).stdout);
+    assert.equal(hits.length, 3);
+    assert.equal(hits[0].specId, 'minilm-l6-v2');
+    assert.match(hits[0].index, new RegExp(`^${collection}__minilm-l6-v2__`));
+  });
+
+  it('starts a migration, refuses a second, and reports it in status --json', async () => {
+    const started = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--grace', '1h');
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /Web UI: http:\/\/.*\/workflows\/reembed%3A/);
+    const again = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already has a migration running/);
+
+    await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
+    const status = JSON.parse((await reembed('status', collection, '--json')).stdout);
+    assert.equal(status.phase, 'AWAITING_APPROVAL');
+    assert.deepEqual(status.documents, { total: 25, migrated: 25, quarantined: 0 });
+    assert.equal(status.coverage, 1);
+    assert.equal(status.aliasTarget, status.sourceIndex);
+    const human = (await reembed('status', collection)).stdout;
+    assert.match(human, /phase AWAITING_APPROVAL/);
+    assert.match(human, /approve: reembed approve/);
+
+    const invalid = await reembed('approve', collection);
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /approver is required/);
+  });
+
+  it('explains bad arguments and unknown collections', async () => {
+    const unknown = await reembed('status', 'no-such-collection');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Collection "no-such-collection" does not exist/);
+    const badDuration = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--grace', 'soon');
+    assert.match(badDuration.stderr, /a duration such as 30s, 15m, 1h or 7d/);
+    const badCommand = await reembed('frobnicate');
+    assert.match(badCommand.stderr, /unknown command "frobnicate"/);
+  });
+});

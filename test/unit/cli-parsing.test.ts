@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { durationSchema, formatDuration } from '../../src/cli/duration';
+import { readJsonl } from '../../src/cli/jsonl';
+
+describe('durations', () => {
+  it('parses the units operators use', () => {
+    assert.equal(durationSchema.parse('0'), 0);
+    assert.equal(durationSchema.parse('90s'), 90_000);
+    assert.equal(durationSchema.parse('15m'), 900_000);
+    assert.equal(durationSchema.parse('1.5h'), 5_400_000);
+    assert.equal(durationSchema.parse('7d'), 604_800_000);
+    assert.equal(formatDuration(604_800_000), '7d');
+    assert.equal(formatDuration(10_000), '10s');
+  });
+
+  it('rejects anything else with an example', () => {
+    for (const bad of ['7', '1w', '-1h', 'soon']) assert.throws(() => durationSchema.parse(bad), /30s, 15m, 1h or 7d/);
+  });
+});
+
+describe('ingest files (JSONL)', () => {
+  it('reports bad lines with their line numbers and keeps the good ones', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'reembed-jsonl-')), 'docs.jsonl');
+    writeFileSync(
+      file,
+      [
+        '{"id": "a", "text": "first", "lang": "en"}',
+        'not json',
+        '{"id": 7, "text": "numeric id", "updatedAt": "2026-01-02T03:04:05Z"}',
+        '',
+        '{"id": "b", "text": "   "}',
+        '{"text": "no id"}',
+        '{"id": "c", "text": "last"}',
+      ].join('\n'),
+    );
+    const entries = [];
+    for await (const e of readJsonl(file)) entries.push(e);
+    const good = entries.flatMap((e) => ('doc' in e ? [e] : []));
+    const bad = entries.flatMap((e) => ('error' in e ? [e] : []));
+    assert.deepEqual(good.map((e) => [e.line, e.doc.id]), [[1, 'a'], [3, '7'], [7, 'c']]);
+    assert.deepEqual(good[0]!.doc.metadata, { lang: 'en' });
+    assert.equal(good[1]!.doc.updatedAt, '2026-01-02T03:04:05Z');
+    assert.deepEqual(bad.map((e) => e.line), [2, 5, 6]);
+    assert.match(bad[0]!.error, /not JSON/);
+    assert.match(bad[1]!.error, /text is empty/);
+    assert.match(bad[2]!.error, /^id: /);
+  });
+});

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { migrationInputSchema } from '../../src/workflows/migration/messages';
+import { coverage, MigrationState } from '../../src/workflows/migration/migration-state';
+
+const input = migrationInputSchema.parse({ collection: 'products', targetSpecId: 'minilm-l6-v2-cls' });
+
+function stateIn(phase: Parameters<MigrationState['enter']>[0]): MigrationState {
+  const s = new MigrationState(input, 'reembed:products');
+  s.enter(phase);
+  return s;
+}
+
+describe('migration rules', () => {
+  it('accepts approval only while awaiting it, once', () => {
+    const early = stateIn('BACKFILLING');
+    early.approve({ approver: 'alice' });
+    assert.equal(early.approved, false);
+    assert.match(early.status.refusedSignals[0]!.reason, /only possible in AWAITING_APPROVAL; the migration is in BACKFILLING/);
+    assert.equal(early.status.refusedSignals[0]!.by, 'alice');
+
+    const waiting = stateIn('AWAITING_APPROVAL');
+    waiting.approve({ approver: 'alice', note: 'ok' });
+    assert.equal(waiting.status.approval?.approver, 'alice');
+    waiting.approve({ approver: 'bob' });
+    assert.equal(waiting.status.approval?.approver, 'alice', 'the first decision stands');
+    assert.match(waiting.status.refusedSignals.at(-1)!.reason, /already made/);
+  });
+
+  it('records invalid payloads instead of throwing', () => {
+    const s = stateIn('AWAITING_APPROVAL');
+    for (const bad of [null, 'yes', { approver: '' }, { approver: 42 }, { who: 'x' }]) s.approve(bad);
+    assert.equal(s.approved, false);
+    assert.equal(s.status.refusedSignals.length, 5);
+    assert.ok(s.status.refusedSignals.every((r) => r.reason.startsWith('invalid payload')));
+    s.reject({ by: 'carol' });
+    assert.match(s.status.refusedSignals.at(-1)!.reason, /reason: /);
+    assert.equal(s.rejected, false);
+  });
+
+  it('keeps only the most recent refusals', () => {
+    const s = stateIn('BACKFILLING');
+    for (let i = 0; i < 50; i++) s.rollback({ by: `user${i}` });
+    assert.equal(s.status.refusedSignals.length, 20);
+    assert.equal(s.status.refusedSignals.at(-1)!.by, 'user49');
+  });
+
+  it('allows rejection until cutover and not after', () => {
+    for (const phase of ['BACKFILLING', 'VERIFYING', 'AWAITING_APPROVAL', 'GRACE_PERIOD'] as const) {
+      const s = stateIn(phase);
+      s.reject({ by: 'carol', reason: 'no' });
+      assert.equal(s.rejected, true, phase);
+    }
+    const after = stateIn('RETENTION');
+    after.reject({ by: 'carol', reason: 'too late' });
+    assert.equal(after.rejected, false);
+    assert.match(after.status.refusedSignals[0]!.reason, /only possible before cutover/);
+  });
+
+  it('pauses and resumes only the backfill and catch-up', () => {
+    const s = stateIn('BACKFILLING');
+    s.pause({ by: 'ops', reason: 'peak traffic' });
+    assert.equal(s.paused, true);
+    assert.equal(s.status.pauseReason, 'ops: peak traffic');
+    s.resume({ by: 'ops' });
+    assert.equal(s.paused, false);
+    assert.equal(s.status.pauseReason, undefined);
+    s.resume({});
+    assert.match(s.status.refusedSignals[0]!.reason, /not paused/);
+    const waiting = stateIn('AWAITING_APPROVAL');
+    waiting.pause({});
+    assert.equal(waiting.paused, false);
+  });
+
+  it('allows rollback and early cleanup only in retention', () => {
+    const s = stateIn('GRACE_PERIOD');
+    s.rollback({ by: 'erin', reason: 'x' });
+    s.endRetention({ by: 'erin' });
+    assert.equal(s.wantsRollback || s.wantsEndRetention, false);
+    const r = stateIn('RETENTION');
+    r.rollback({ by: 'erin', reason: 'latency' });
+    assert.equal(r.wantsRollback, true);
+    assert.equal(r.status.rollback?.by, 'erin');
+  });
+
+  it('accumulates backfill chunks into counts, coverage and a bounded quarantine sample', () => {
+    const s = new MigrationState(input, 'reembed:products');
+    s.prepared({ sourceSpecId: 'a', sourceIndex: 's', targetIndex: 't', totalDocuments: 100, estimatedTokens: 5000, estimatedCostUsd: 0 });
+    assert.equal(s.phase, 'BACKFILLING');
+    const sample = Array.from({ length: 15 }, (_, i) => ({ id: `bad${i}`, reason: 'empty' }));
+    s.applyChunk({ cursor: 'doc-060', migrated: 45, quarantined: 15, quarantineSample: sample, tokens: 2000, done: false });
+    s.applyChunk({ cursor: 'doc-100', migrated: 30, quarantined: 10, quarantineSample: sample.slice(0, 10), tokens: 1500, done: true });
+    assert.deepEqual(s.status.documents, { total: 100, migrated: 75, quarantined: 25 });
+    assert.equal(s.status.coverage, 1);
+    assert.equal(s.status.cursor, 'doc-100');
+    assert.equal(s.status.tokens, 3500);
+    assert.equal(s.status.quarantineSample.length, 20);
+  });
+
+  it('computes coverage, counting quarantined documents as accounted for', () => {
+    assert.equal(coverage({ total: 0, migrated: 0, quarantined: 0 }), 1);
+    assert.equal(coverage({ total: 200, migrated: 50, quarantined: 0 }), 0.25);
+    assert.equal(coverage({ total: 200, migrated: 190, quarantined: 10 }), 1);
+  });
+});
+
+describe('migration input', () => {
+  it('applies the documented defaults', () => {
+    assert.equal(input.graceMs, 3_600_000);
+    assert.equal(input.retentionMs, 7 * 86_400_000);
+    assert.equal(input.approvalTimeoutMs, null);
+  });
+
+  it('rejects bad collection names and sizes with readable messages', () => {
+    const bad = migrationInputSchema.safeParse({ collection: 'Products__v2', targetSpecId: 'x', batchSize: 0 });
+    assert.equal(bad.success, false);
+    const messages = bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+    assert.match(messages, /collection: a collection name is 1–61 lowercase/);
+    assert.match(messages, /batchSize: /);
+  });
+});
