@@ -31,7 +31,7 @@ export class CliContext {
   }
 
   providers(): ProviderPool {
-    this.providerPool ??= new ProviderPool(this.config.modelsDir);
+    this.providerPool ??= new ProviderPool(this.config);
     return this.providerPool;
   }
 

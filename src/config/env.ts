@@ -32,6 +32,8 @@ const FIXES: Record<string, string> = {
   ES_PASSWORD: 'set ES_USERNAME and ES_PASSWORD together for basic auth',
   ES_API_KEY: 'use an encoded API key from POST /_security/api_key, or unset it',
   REEMBED_MODELS_DIR: 'the folder `npm run setup` fills with local models',
+  OPENAI_BASE_URL: 'any OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or an Azure/proxy URL ending in /v1',
+  OPENAI_API_KEY: 'the API key for OPENAI_BASE_URL',
 };
 
 const envSchema = z
@@ -47,6 +49,8 @@ const envSchema = z
     ES_PASSWORD: nonEmpty.optional(),
     ES_API_KEY: nonEmpty.optional(),
     REEMBED_MODELS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'models')),
+    OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
+    OPENAI_API_KEY: nonEmpty.optional(),
   })
   .superRefine((env, ctx) => {
     if ((env.ES_USERNAME === undefined) !== (env.ES_PASSWORD === undefined)) {
@@ -74,6 +78,7 @@ export interface Config {
   };
   readonly elasticsearch: { readonly url: string; readonly auth: ElasticsearchAuth };
   readonly modelsDir: string;
+  readonly openai: { readonly baseURL: string; readonly apiKey?: string };
 }
 
 export class ConfigError extends Error {
@@ -112,5 +117,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     elasticsearch: Object.freeze({ url: e.ES_URL, auth }),
     modelsDir: e.REEMBED_MODELS_DIR,
+    openai: Object.freeze({ baseURL: e.OPENAI_BASE_URL.replace(/\/$/, ''), ...(e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY } : {}) }),
   });
 }

@@ -1,4 +1,6 @@
+import type { Config } from '../config/env';
 import type { ModelSpec } from './model-spec';
+import { OpenAIProvider } from './openai-provider';
 import type { EmbeddingProvider } from './provider';
 import { TransformersProvider } from './transformers-provider';
 
@@ -9,7 +11,7 @@ import { TransformersProvider } from './transformers-provider';
 export class ProviderPool {
   private readonly loaded = new Map<string, Promise<EmbeddingProvider>>();
 
-  constructor(private readonly modelsDir: string) {}
+  constructor(private readonly config: Pick<Config, 'modelsDir' | 'openai'>) {}
 
   get(spec: ModelSpec): Promise<EmbeddingProvider> {
     let provider = this.loaded.get(spec.id);
@@ -24,9 +26,9 @@ export class ProviderPool {
   private load(spec: ModelSpec): Promise<EmbeddingProvider> {
     switch (spec.provider) {
       case 'transformers':
-        return TransformersProvider.load(spec, this.modelsDir);
+        return TransformersProvider.load(spec, this.config.modelsDir);
       case 'openai':
-        return Promise.reject(new Error(`Spec ${spec.id} uses the OpenAI provider, which this version of reembed cannot embed with yet.`));
+        return Promise.resolve(new OpenAIProvider(spec, this.config.openai));
     }
   }
 }

@@ -28,7 +28,7 @@ export async function createReembedWorker(
   const es = createElasticsearchClient(config);
   const deps = {
     catalog,
-    providers: new ProviderPool(config.modelsDir),
+    providers: new ProviderPool(config),
     store: new VectorIndexStore(es),
     aliases: new AliasStore(es),
     registry: new CollectionRegistry(es),

@@ -44,17 +44,17 @@ export class MigrationFixture {
       store: this.store,
       aliases: this.aliases,
       catalog: this.catalog,
-      providers: new ProviderPool(config.modelsDir),
+      providers: new ProviderPool(config),
     });
   }
 
-  static async create(): Promise<MigrationFixture> {
+  static async create(env: Record<string, string> = {}): Promise<MigrationFixture> {
     if (!runtimeInstalled) {
       Runtime.install({ logger: new DefaultLogger('WARN') });
       runtimeInstalled = true;
     }
     await requireServices();
-    const config = loadConfig({ ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration') });
+    const config = loadConfig({ ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration'), ...env });
     return new MigrationFixture(config, createElasticsearchClient(config), await ReembedClient.connect(config));
   }
 

@@ -46,7 +46,7 @@ describe('Elasticsearch 9 vector store', () => {
       assert.equal(vector.similarity, spec.similarity);
       assert.equal(vector.index_options.type, spec.indexOptions.type, 'not the bbq_hnsw default');
 
-      const provider = await new ProviderPool(config.modelsDir).get(spec);
+      const provider = await new ProviderPool(config).get(spec);
       const { vectors } = await provider.embed(DOCS.map((d) => d.text), 'document');
       await store.bulkUpsert(index, spec, DOCS.map((d, i) => ({ id: d.id, vector: vectors[i]!, sourceHash: d.id, content: d.text })));
       await store.refresh(index);

@@ -13,7 +13,7 @@ const norm = (a: Float32Array) => Math.sqrt(cosine(a, a));
 
 describe('local models through transformers.js (remote loading off)', () => {
   const catalog = SpecCatalog.load();
-  const pool = new ProviderPool(loadConfig().modelsDir);
+  const pool = new ProviderPool(loadConfig());
 
   for (const specId of ['minilm-l6-v2', 'minilm-l6-v2-cls']) {
     describe(specId, () => {
@@ -62,6 +62,6 @@ describe('local models through transformers.js (remote loading off)', () => {
 
   it('fails with instructions when the model folder is missing, without reaching the network', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'reembed-models-'));
-    await assert.rejects(new ProviderPool(empty).get(catalog.get('minilm-l6-v2')), /Run `npm run setup`/);
+    await assert.rejects(new ProviderPool({ ...loadConfig(), modelsDir: empty }).get(catalog.get('minilm-l6-v2')), /Run `npm run setup`/);
   });
 });

@@ -35,7 +35,7 @@ describe('7-day grace period and retention under time skipping', () => {
       workflowsPath: WORKFLOWS_PATH,
       activities: createMigrationActivities({
         catalog: fx.catalog,
-        providers: new ProviderPool(fx.config.modelsDir),
+        providers: new ProviderPool(fx.config),
         store: fx.store,
         aliases: fx.aliases,
         registry: fx.registry,

@@ -30,17 +30,20 @@ import {
 import { BEFORE_CUTOVER, MigrationState } from './migration-state';
 import { coverageKey, phaseKey } from './search-attributes';
 
+/** Errors no retry can fix: a wrong key or model, a missing setup. */
+const NON_RETRYABLE = ['ProviderConfigError'];
+
 /** Short bookkeeping activities: registry updates, alias swaps, index deletion. */
 const bookkeeping = proxyActivities<MigrationActivities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 /** Catch-up and verification scan whole indexes; they heartbeat per page. */
 const scanning = proxyActivities<MigrationActivities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20 },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 /**
@@ -73,7 +76,7 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     // last heartbeated cursor.
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: input.heartbeatTimeoutMs,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 
   function publishPhase(): void {
