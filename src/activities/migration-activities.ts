@@ -76,6 +76,16 @@ export function createMigrationActivities(deps: MigrationDeps) {
     return { written: written.length, quarantined, tokens: embedded.tokens };
   }
 
+  /** Moves the read alias; a retry after success finds it already moved and does nothing. */
+  async function moveAlias(collection: string, from: string, to: string): Promise<void> {
+    const targets = await aliases.targets(collection);
+    if (targets.length === 1 && targets[0] === to) return;
+    if (!(targets.length === 1 && targets[0] === from)) {
+      throw fatal('AliasMoved', `Alias "${collection}" points to [${targets.join(', ')}], expected ${from}; someone changed it. Fix the alias, then retry.`);
+    }
+    await aliases.swap(collection, from, to);
+  }
+
   /** Deletes an index unless any reader could still be using it. */
   async function deleteUnlessServing(collection: string, index: string): Promise<void> {
     const record = await registry.find(collection);
@@ -247,15 +257,9 @@ export function createMigrationActivities(deps: MigrationDeps) {
       };
     },
 
-    /** The atomic alias swap. Idempotent: a retry after success finds the alias already moved. */
+    /** The atomic alias swap, then the registry records the new active index. */
     async cutover(input: MigrationIndexes & { approver: string }): Promise<void> {
-      const targets = await aliases.targets(input.collection);
-      if (!(targets.length === 1 && targets[0] === input.targetIndex)) {
-        if (!(targets.length === 1 && targets[0] === input.sourceIndex)) {
-          throw fatal('AliasMoved', `Alias "${input.collection}" points to [${targets.join(', ')}], not to ${input.sourceIndex}; someone changed it. Fix the alias, then retry.`);
-        }
-        await aliases.swap(input.collection, input.sourceIndex, input.targetIndex);
-      }
+      await moveAlias(input.collection, input.sourceIndex, input.targetIndex);
       const record = await registry.get(input.collection);
       const sourceSpecId = record.migration?.sourceSpecId ?? record.activeSpecId;
       await registry.update(
@@ -273,13 +277,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
     },
 
     async rollbackCutover(input: MigrationIndexes & { by: string; reason: string }): Promise<void> {
-      const targets = await aliases.targets(input.collection);
-      if (!(targets.length === 1 && targets[0] === input.sourceIndex)) {
-        if (!(targets.length === 1 && targets[0] === input.targetIndex)) {
-          throw fatal('AliasMoved', `Alias "${input.collection}" points to [${targets.join(', ')}]; expected ${input.targetIndex}. Fix the alias, then retry.`);
-        }
-        await aliases.swap(input.collection, input.targetIndex, input.sourceIndex);
-      }
+      await moveAlias(input.collection, input.targetIndex, input.sourceIndex);
       const record = await registry.get(input.collection);
       const sourceSpecId = record.migration?.sourceSpecId ?? record.activeSpecId;
       await registry.update(

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { BOOKKEEPING_INDEX_SETTINGS, createIndexIfMissing } from '../store/create-index';
 import { collectionRecordSchema, type CollectionRecord, type HistoryEvent } from './collection-record';
 
 export const REGISTRY_INDEX = 'reembed-registry';
@@ -24,16 +25,11 @@ export class CollectionRegistry {
   constructor(private readonly es: Client) {}
 
   async ensureIndex(): Promise<void> {
-    if (await this.es.indices.exists({ index: REGISTRY_INDEX })) return;
-    try {
-      await this.es.indices.create({
-        index: REGISTRY_INDEX,
-        settings: { number_of_shards: 1, auto_expand_replicas: '0-1' },
-        mappings: { dynamic: false, properties: { collection: { type: 'keyword' }, updatedAt: { type: 'date' } } },
-      });
-    } catch (error) {
-      if ((error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type !== 'resource_already_exists_exception') throw error;
-    }
+    await createIndexIfMissing(this.es, {
+      index: REGISTRY_INDEX,
+      settings: BOOKKEEPING_INDEX_SETTINGS,
+      mappings: { dynamic: false, properties: { collection: { type: 'keyword' }, updatedAt: { type: 'date' } } },
+    });
   }
 
   async find(collection: string): Promise<CollectionRecord | null> {

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { BOOKKEEPING_INDEX_SETTINGS, createIndexIfMissing } from './create-index';
 
 export const QUARANTINE_INDEX = 'reembed-quarantine';
 
@@ -26,25 +27,20 @@ export class QuarantineStore {
   constructor(private readonly es: Client) {}
 
   async ensureIndex(): Promise<void> {
-    if (await this.es.indices.exists({ index: QUARANTINE_INDEX })) return;
-    try {
-      await this.es.indices.create({
-        index: QUARANTINE_INDEX,
-        settings: { number_of_shards: 1, auto_expand_replicas: '0-1' },
-        mappings: {
-          properties: {
-            collection: { type: 'keyword' },
-            workflow_id: { type: 'keyword' },
-            doc_id: { type: 'keyword' },
-            source_hash: { type: 'keyword' },
-            reason: { type: 'text' },
-            at: { type: 'date' },
-          },
+    await createIndexIfMissing(this.es, {
+      index: QUARANTINE_INDEX,
+      settings: BOOKKEEPING_INDEX_SETTINGS,
+      mappings: {
+        properties: {
+          collection: { type: 'keyword' },
+          workflow_id: { type: 'keyword' },
+          doc_id: { type: 'keyword' },
+          source_hash: { type: 'keyword' },
+          reason: { type: 'text' },
+          at: { type: 'date' },
         },
-      });
-    } catch (error) {
-      if ((error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type !== 'resource_already_exists_exception') throw error;
-    }
+      },
+    });
   }
 
   async add(collection: string, workflowId: string, entries: readonly QuarantineEntry[]): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { fingerprint, type ModelSpec } from '../embedding/model-spec';
+import { createIndexIfMissing } from './create-index';
 
 /** One stored document of a versioned vector index. */
 export interface VectorDocument {
@@ -95,21 +96,11 @@ export class VectorIndexStore {
 
   /** Creates the index for a spec if it does not exist; returns whether it created it. */
   async ensureIndex(name: string, spec: ModelSpec, settings: Record<string, unknown> = BACKFILL_SETTINGS): Promise<boolean> {
-    if (await this.es.indices.exists({ index: name })) return false;
-    try {
-      await this.es.indices.create({
-        index: name,
-        settings: { number_of_shards: 1, ...settings },
-        mappings: vectorIndexMappings(spec),
-      });
-      return true;
-    } catch (error) {
-      // Two activity attempts may race to create the same index: the loser's work is done.
-      if ((error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type === 'resource_already_exists_exception') {
-        return false;
-      }
-      throw error;
-    }
+    return createIndexIfMissing(this.es, {
+      index: name,
+      settings: { number_of_shards: 1, ...settings },
+      mappings: vectorIndexMappings(spec),
+    });
   }
 
   async bulkUpsert(index: string, spec: ModelSpec, docs: readonly VectorDocument[]): Promise<void> {

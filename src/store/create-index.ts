@@ -1,0 +1,19 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+
+/**
+ * Creates an index unless it exists; returns whether this call created it. Two processes
+ * (or two attempts of one activity) may race here: the loser's work is already done.
+ */
+export async function createIndexIfMissing(es: Client, request: estypes.IndicesCreateRequest): Promise<boolean> {
+  if (await es.indices.exists({ index: request.index })) return false;
+  try {
+    await es.indices.create(request);
+    return true;
+  } catch (error) {
+    if ((error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type === 'resource_already_exists_exception') return false;
+    throw error;
+  }
+}
+
+/** reembed's own small bookkeeping indexes: one shard, a replica once a second node exists. */
+export const BOOKKEEPING_INDEX_SETTINGS = { number_of_shards: 1, auto_expand_replicas: '0-1' } as const;
