@@ -129,9 +129,10 @@ async function main(): Promise<void> {
     console.log(`  Temporal Web UI: ${started.webUiUrl}`);
     const t0 = Date.now();
     const waiting = await waitWithProgress(client, collection, ['AWAITING_APPROVAL']);
-    const backfillS = (Date.parse(waiting.phaseStartedAt) - Date.parse(waiting.backfillStartedAt ?? waiting.startedAt)) / 1000;
+    const backfillS = (Date.parse(waiting.backfillEndedAt!) - Date.parse(waiting.backfillStartedAt!)) / 1000;
     const v = waiting.verification!;
-    console.log(`\nBackfill, catch-up and verification done in ${((Date.now() - t0) / 1000).toFixed(1)} s (${(waiting.documents.migrated / backfillS).toFixed(1)} documents/s end to end).`);
+    console.log(`\nBackfill of ${waiting.documents.migrated} documents took ${backfillS.toFixed(1)} s (${(waiting.documents.migrated / backfillS).toFixed(1)} documents/s, ${Math.round(waiting.tokens / backfillS)} tokens/s);`);
+    console.log(`prepare, backfill, catch-up and verification together ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
     console.log(`  ${v.targetCount}/${v.sourceCount} documents in ${waiting.targetIndex}, ${v.quarantined} quarantined, ${v.sampleHits}/${v.sampleQueries} sample searches found their document.`);
     console.log(`  The alias still points to ${waiting.sourceIndex}: nothing changes without approval.`);
 

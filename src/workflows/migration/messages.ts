@@ -85,6 +85,7 @@ export interface MigrationStatus {
   readonly startedAt: string;
   readonly phaseStartedAt: string;
   readonly backfillStartedAt?: string;
+  readonly backfillEndedAt?: string;
   readonly quarantineSample: readonly { readonly id: string; readonly reason: string }[];
   readonly catchUp: { readonly passes: number; readonly reembedded: number; readonly deleted: number };
   readonly verification?: VerificationReport;

@@ -130,7 +130,7 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
         state.applyChunk(chunk);
         if (chunk.done) break;
       }
-      await enter('CATCHING_UP');
+      await enter('CATCHING_UP', { backfillEndedAt: new Date().toISOString() });
     }
 
     if (state.phase === 'CATCHING_UP') {
