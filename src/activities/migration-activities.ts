@@ -179,6 +179,9 @@ export function createMigrationActivities(deps: MigrationDeps) {
      */
     async catchUpPass(input: MigrationIndexes) {
       const spec = catalog.get(input.targetSpecId);
+      // Scans are searches: without a refresh the target (refresh_interval -1 while it
+      // loads) would still show what the previous pass deleted, and no pass would converge.
+      await Promise.all([store.refresh(input.sourceIndex), store.refresh(input.targetIndex)]);
       const known = await quarantine.hashes(input.workflowId);
       let reembedded = 0;
       let deleted = 0;

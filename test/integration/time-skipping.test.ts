@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { createMigrationActivities } from '../../src/activities/migration-activities';
 import { ProviderPool } from '../../src/embedding/provider-pool';
 import { QuarantineStore } from '../../src/store/quarantine';
+import { versionedIndexName } from '../../src/store/vector-index';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import { DAY_MS, migrationWorkflowId, statusQuery } from '../../src/workflows/migration/messages';
 import type { migrationWorkflow } from '../../src/workflows/migration/migration-workflow';
@@ -26,9 +27,7 @@ describe('7-day grace period and retention under time skipping', () => {
     await fx.close();
   });
 
-  it('waits 7 days before cutover and 7 more before cleanup, in seconds of real time', async () => {
-    const collection = await fx.seedCollection(30);
-    const source = (await fx.registry.get(collection)).activeIndex;
+  async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'time-skipping',
@@ -42,8 +41,14 @@ describe('7-day grace period and retention under time skipping', () => {
         quarantine: new QuarantineStore(fx.es),
       }),
     });
+    return worker.runUntil(fn);
+  }
+
+  it('waits 7 days before cutover and 7 more before cleanup, in seconds of real time', async () => {
+    const collection = await fx.seedCollection(30);
+    const source = (await fx.registry.get(collection)).activeIndex;
     const started = Date.now();
-    await worker.runUntil(async () => {
+    await withWorker(async () => {
       const handle = await env.client.workflow.start<typeof migrationWorkflow>('migrationWorkflow', {
         workflowId: migrationWorkflowId(collection),
         taskQueue: 'time-skipping',
@@ -82,5 +87,30 @@ describe('7-day grace period and retention under time skipping', () => {
     });
     assert.ok(Date.now() - started < 120_000, `took ${Date.now() - started} ms of real time`);
     assert.equal(await fx.store.exists(source), false, 'old index cleaned up after retention');
+  });
+
+  it('rejects by itself when nobody decides within the approval timeout', async () => {
+    const collection = await fx.seedCollection(20);
+    const source = (await fx.registry.get(collection)).activeIndex;
+    const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
+    await withWorker(async () => {
+      const handle = await env.client.workflow.start<typeof migrationWorkflow>('migrationWorkflow', {
+        workflowId: migrationWorkflowId(collection),
+        taskQueue: 'time-skipping',
+        args: [{ collection, targetSpecId: 'minilm-l6-v2-cls', approvalTimeoutMs: 2 * DAY_MS, searchAttributes: false }],
+      });
+      for (;;) {
+        const { events } = await handle.fetchHistory();
+        if ((events ?? []).some((e) => e.timerStartedEventAttributes)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await env.sleep('2 days');
+      const { phase, status } = await handle.result();
+      assert.equal(phase, 'REJECTED');
+      assert.equal(status.rejection?.by, 'reembed');
+      assert.match(status.rejection?.reason ?? '', /no decision within the approval timeout/);
+    });
+    assert.deepEqual(await fx.aliases.targets(collection), [source]);
+    assert.equal(await fx.store.exists(target), false);
   });
 });
