@@ -1,4 +1,6 @@
+import type { Client } from '@elastic/elasticsearch';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { AccessStats } from '../search/access-stats';
 import { embedIsolatingFailures } from '../embedding/embed-isolating-failures';
 import { fingerprint, type ModelSpec } from '../embedding/model-spec';
 import { InvalidEmbeddingError } from '../embedding/provider';
@@ -13,6 +15,7 @@ import type { ChunkReport, Prepared } from '../workflows/migration/migration-sta
 import type { VerificationReport } from '../workflows/migration/messages';
 
 export interface MigrationDeps {
+  readonly es: Client;
   readonly catalog: SpecCatalog;
   readonly providers: ProviderPool;
   readonly store: VectorIndexStore;
@@ -36,6 +39,8 @@ export interface MigrationIndexes extends MigrationRef {
 const PROBE_TEXT = 'reembed probe: the quick brown fox jumps over the lazy dog.';
 const CATCH_UP_PAGE = 500;
 const SAMPLE_QUERIES = 5;
+/** How long a dual-write may take between its two indexes. */
+const IN_FLIGHT_GRACE_MS = 2_000;
 
 /** Errors a retry cannot fix; the workflow turns them into FAILED with this message. */
 function fatal(type: string, message: string): ApplicationFailure {
@@ -74,6 +79,42 @@ export function createMigrationActivities(deps: MigrationDeps) {
     );
     await store.bulkUpsert(target.index, target.spec, written);
     return { written: written.length, quarantined, tokens: embedded.tokens };
+  }
+
+  async function recordCoverage(ref: MigrationRef, coverage: number): Promise<void> {
+    await registry.update(ref.collection, (r) =>
+      r.migration?.workflowId === ref.workflowId ? { ...r, migration: { ...r.migration, coverage } } : r,
+    );
+  }
+
+  /**
+   * Compares the two indexes by id and text hash: `stale` are source documents missing
+   * from the target or with other text (quarantined ones with unchanged text excepted),
+   * `extra` are target documents the source no longer has.
+   */
+  async function differences(input: MigrationIndexes, quarantined: ReadonlyMap<string, string>): Promise<{ stale: string[]; extra: string[] }> {
+    // Scans are searches: without a refresh the target (refresh_interval -1 while it
+    // loads) would still show what a previous pass deleted, and passes would not converge.
+    await Promise.all([store.refresh(input.sourceIndex), store.refresh(input.targetIndex)]);
+    const stale: string[] = [];
+    const extra: string[] = [];
+    for (const [from, to, collect] of [
+      [input.sourceIndex, input.targetIndex, 'stale'],
+      [input.targetIndex, input.sourceIndex, 'extra'],
+    ] as const) {
+      for (let after: string | null = null; ; ) {
+        const page = await store.scan(from, after, CATCH_UP_PAGE, false);
+        if (page.length === 0) break;
+        after = page[page.length - 1]!.id;
+        const other = await store.getMany(to, page.map((d) => d.id), false);
+        for (const d of page) {
+          if (collect === 'extra' && !other.has(d.id)) extra.push(d.id);
+          if (collect === 'stale' && other.get(d.id)?.sourceHash !== d.sourceHash && quarantined.get(d.id) !== d.sourceHash) stale.push(d.id);
+        }
+        heartbeat({ after });
+      }
+    }
+    return { stale, extra };
   }
 
   /** Moves the read alias; a retry after success finds it already moved and does nothing. */
@@ -126,7 +167,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
           input.collection,
           (r) => ({
             ...r,
-            migration: { workflowId: input.workflowId, sourceSpecId: sourceSpec.id, sourceIndex, targetSpecId: targetSpec.id, targetIndex, phase: 'PREPARING', startedAt: new Date().toISOString() },
+            migration: { workflowId: input.workflowId, sourceSpecId: sourceSpec.id, sourceIndex, targetSpecId: targetSpec.id, targetIndex, phase: 'PREPARING', coverage: 0, startedAt: new Date().toISOString() },
             // Dual-write from here on: live writes reach the new index while it fills.
             writeTargets: [{ index: sourceIndex, specId: sourceSpec.id }, { index: targetIndex, specId: targetSpec.id }],
           }),
@@ -147,7 +188,9 @@ export function createMigrationActivities(deps: MigrationDeps) {
      * A retry after a crash resumes from the last heartbeat; re-written documents keep
      * their ids, so nothing is duplicated.
      */
-    async backfillChunk(input: MigrationIndexes & { cursor: string | null; batchSize: number; batches: number }): Promise<ChunkReport> {
+    async backfillChunk(
+      input: MigrationIndexes & { cursor: string | null; batchSize: number; batches: number; doneBefore: number; total: number },
+    ): Promise<ChunkReport> {
       const spec = catalog.get(input.targetSpecId);
       const resumed = activityInfo().heartbeatDetails as ChunkReport | undefined;
       let report: ChunkReport = resumed ?? { cursor: input.cursor, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, done: false };
@@ -157,7 +200,10 @@ export function createMigrationActivities(deps: MigrationDeps) {
           report = { ...report, done: true };
           break;
         }
-        const result = await embedInto({ index: input.targetIndex, spec }, docs);
+        // Documents the hot-first pass (or live dual-writes) already put there are skipped.
+        const present = await store.getMany(input.targetIndex, docs.map((d) => d.id), false);
+        const missing = docs.filter((d) => present.get(d.id)?.sourceHash !== d.sourceHash);
+        const result = await embedInto({ index: input.targetIndex, spec }, missing);
         await quarantine.add(input.collection, input.workflowId, result.quarantined);
         report = {
           cursor: docs[docs.length - 1]!.id,
@@ -169,7 +215,37 @@ export function createMigrationActivities(deps: MigrationDeps) {
         };
         heartbeat(report);
       }
+      const done = input.doneBefore + report.migrated + report.quarantined;
+      await recordCoverage(input, report.done || input.total === 0 ? 1 : Math.min(1, done / input.total));
       return report;
+    },
+
+    /**
+     * Copies the most-searched documents first (from the router's access statistics), so
+     * the part of the corpus users actually see is in the new index early. Heartbeats its
+     * position; the regular backfill then skips what this pass copied.
+     */
+    async backfillHot(input: MigrationIndexes & { limit: number; batchSize: number }): Promise<ChunkReport> {
+      const spec = catalog.get(input.targetSpecId);
+      const hot = await AccessStats.hottest(deps.es, input.collection, input.limit);
+      const resumed = activityInfo().heartbeatDetails as (ChunkReport & { offset: number }) | undefined;
+      let report = resumed ?? { cursor: null, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, done: false, offset: 0 };
+      for (let offset = report.offset; offset < hot.length; offset += input.batchSize) {
+        const found = await store.getMany(input.sourceIndex, hot.slice(offset, offset + input.batchSize));
+        const result = await embedInto({ index: input.targetIndex, spec }, [...found.values()]);
+        await quarantine.add(input.collection, input.workflowId, result.quarantined);
+        report = {
+          ...report,
+          migrated: report.migrated + result.written,
+          quarantined: report.quarantined + result.quarantined.length,
+          quarantineSample: [...report.quarantineSample, ...result.quarantined.map((q) => ({ id: q.docId, reason: q.reason }))].slice(0, 20),
+          tokens: report.tokens + result.tokens,
+          offset: offset + input.batchSize,
+        };
+        heartbeat(report);
+      }
+      const { offset: _offset, ...chunk } = report;
+      return { ...chunk, cursor: null, done: true };
     },
 
     /**
@@ -179,60 +255,48 @@ export function createMigrationActivities(deps: MigrationDeps) {
      */
     async catchUpPass(input: MigrationIndexes) {
       const spec = catalog.get(input.targetSpecId);
-      // Scans are searches: without a refresh the target (refresh_interval -1 while it
-      // loads) would still show what the previous pass deleted, and no pass would converge.
-      await Promise.all([store.refresh(input.sourceIndex), store.refresh(input.targetIndex)]);
       const known = await quarantine.hashes(input.workflowId);
+      const { stale, extra } = await differences(input, known);
       let reembedded = 0;
-      let deleted = 0;
       let tokens = 0;
       const newlyQuarantined: QuarantineEntry[] = [];
-      const recovered: string[] = [];
-      for (let after: string | null = null; ; ) {
-        const page = await store.scan(input.sourceIndex, after, CATCH_UP_PAGE, false);
-        if (page.length === 0) break;
-        after = page[page.length - 1]!.id;
-        const inTarget = await store.getMany(input.targetIndex, page.map((d) => d.id), false);
-        const stale = page.filter((d) => inTarget.get(d.id)?.sourceHash !== d.sourceHash && known.get(d.id) !== d.sourceHash);
-        if (stale.length > 0) {
-          const withText = await store.getMany(input.sourceIndex, stale.map((d) => d.id));
-          const result = await embedInto({ index: input.targetIndex, spec }, [...withText.values()]);
-          reembedded += result.written;
-          tokens += result.tokens;
-          newlyQuarantined.push(...result.quarantined);
-          recovered.push(...stale.filter((d) => known.has(d.id) && !result.quarantined.some((q) => q.docId === d.id)).map((d) => d.id));
-        }
-        heartbeat({ after });
+      for (let i = 0; i < stale.length; i += CATCH_UP_PAGE) {
+        const ids = stale.slice(i, i + CATCH_UP_PAGE);
+        const withText = await store.getMany(input.sourceIndex, ids);
+        const result = await embedInto({ index: input.targetIndex, spec }, [...withText.values()]);
+        reembedded += result.written;
+        tokens += result.tokens;
+        newlyQuarantined.push(...result.quarantined);
+        heartbeat({ reembedded });
       }
-      for (let after: string | null = null; ; ) {
-        const page = await store.scan(input.targetIndex, after, CATCH_UP_PAGE, false);
-        if (page.length === 0) break;
-        after = page[page.length - 1]!.id;
-        const inSource = await store.getMany(input.sourceIndex, page.map((d) => d.id), false);
-        const gone = page.filter((d) => !inSource.has(d.id)).map((d) => d.id);
-        await store.deleteDocuments(input.targetIndex, gone);
-        deleted += gone.length;
-        heartbeat({ after });
-      }
+      await store.deleteDocuments(input.targetIndex, extra);
+      const stillBad = new Set(newlyQuarantined.map((q) => q.docId));
       await quarantine.add(input.collection, input.workflowId, newlyQuarantined);
-      await quarantine.remove(input.workflowId, recovered);
-      return { reembedded, deleted, quarantined: newlyQuarantined.length, tokens };
+      await quarantine.remove(input.workflowId, stale.filter((id) => known.has(id) && !stillBad.has(id)));
+      return { reembedded, deleted: extra.length, quarantined: newlyQuarantined.length, tokens };
     },
 
     /** Restores serving settings, then checks coverage, vector integrity and a few searches. */
     async verifyMigration(input: MigrationIndexes): Promise<VerificationReport> {
       const spec = catalog.get(input.targetSpecId);
       await store.updateSettings(input.targetIndex, { ...SERVING_SETTINGS, number_of_replicas: await store.numberOfReplicas(input.sourceIndex) });
-      await store.refresh(input.targetIndex);
-      const [sourceCount, targetCount, quarantined, prints] = await Promise.all([
-        store.count(input.sourceIndex),
-        store.count(input.targetIndex),
-        quarantine.count(input.workflowId),
-        store.fingerprints(input.targetIndex),
-      ]);
+      const known = await quarantine.hashes(input.workflowId);
+      const found = await differences(input, known);
       const problems: string[] = [];
-      const missing = sourceCount - targetCount - quarantined;
-      if (missing !== 0) problems.push(`${missing} source document(s) are neither in the new index nor quarantined`);
+      if (found.stale.length + found.extra.length > 0) {
+        // Live writes land on the two indexes one after the other; what still differs after
+        // a moment (checked with real-time gets) is a real gap, not a write in flight.
+        await new Promise((r) => setTimeout(r, IN_FLIGHT_GRACE_MS));
+        const ids = [...found.stale, ...found.extra];
+        const [inSource, inTarget] = await Promise.all([store.getMany(input.sourceIndex, ids, false), store.getMany(input.targetIndex, ids, false)]);
+        const missing = ids.filter((id) => inSource.has(id) && inSource.get(id)!.sourceHash !== inTarget.get(id)?.sourceHash && known.get(id) !== inSource.get(id)!.sourceHash);
+        const extra = ids.filter((id) => !inSource.has(id) && inTarget.has(id));
+        if (missing.length > 0) problems.push(`${missing.length} source document(s) are neither in the new index (with the same text) nor quarantined, e.g. ${missing.slice(0, 3).join(', ')}`);
+        if (extra.length > 0) problems.push(`${extra.length} document(s) in the new index are gone from the source, e.g. ${extra.slice(0, 3).join(', ')}`);
+      }
+      await Promise.all([store.refresh(input.sourceIndex), store.refresh(input.targetIndex)]);
+      const [sourceCount, targetCount, prints] = await Promise.all([store.count(input.sourceIndex), store.count(input.targetIndex), store.fingerprints(input.targetIndex)]);
+      const quarantined = known.size;
       const expected = fingerprint(spec);
       for (const [print, count] of prints) {
         if (print !== expected) problems.push(`${count} document(s) carry fingerprint ${print}, expected ${expected}`);
@@ -247,6 +311,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
       }
       if (sampleHits < sample.length) problems.push(`only ${sampleHits} of ${sample.length} documents found themselves in a top-10 search`);
       const covered = sourceCount === 0 ? 1 : Math.min(1, (targetCount + quarantined) / sourceCount);
+      await recordCoverage(input, covered);
       return {
         ok: problems.length === 0,
         sourceCount,
@@ -288,21 +353,24 @@ export function createMigrationActivities(deps: MigrationDeps) {
         (r) => ({ ...r, activeSpecId: sourceSpecId, activeIndex: input.sourceIndex, writeTargets: [{ index: input.sourceIndex, specId: sourceSpecId }], migration: null }),
         { event: 'rolled-back', detail: { workflowId: input.workflowId, by: input.by, reason: input.reason, restored: input.sourceIndex } },
       );
-      await deleteUnlessServing(input.collection, input.targetIndex);
     },
 
-    /** After retention: stop writing the old index and delete it. */
+    /** After retention: stop writing the old index (the workflow deletes it once writers have seen that). */
     async finishMigration(input: MigrationIndexes): Promise<void> {
       await registry.update(
         input.collection,
         (r) => ({ ...r, writeTargets: [{ index: input.targetIndex, specId: input.targetSpecId }], migration: null }),
-        { event: 'completed', detail: { workflowId: input.workflowId, deleted: input.sourceIndex } },
+        { event: 'completed', detail: { workflowId: input.workflowId, retired: input.sourceIndex } },
       );
-      await deleteUnlessServing(input.collection, input.sourceIndex);
     },
 
-    /** Before cutover (rejected, failed or cancelled): dual-write off, the new index deleted. */
-    async abandonMigration(input: MigrationRef & { targetIndex?: string; outcome: MigrationPhase; reason: string }): Promise<void> {
+    /** Deletes an index no longer written; refuses the one the alias or registry serves from. */
+    async deleteRetiredIndex(input: MigrationRef & { index: string }): Promise<void> {
+      await deleteUnlessServing(input.collection, input.index);
+    },
+
+    /** Before cutover (rejected, failed or cancelled): dual-write off; the workflow then deletes the new index. */
+    async abandonMigration(input: MigrationRef & { outcome: MigrationPhase; reason: string }): Promise<void> {
       const record = await registry.find(input.collection);
       if (record?.migration?.workflowId === input.workflowId) {
         await registry.update(
@@ -311,7 +379,6 @@ export function createMigrationActivities(deps: MigrationDeps) {
           { event: input.outcome.toLowerCase(), detail: { workflowId: input.workflowId, reason: input.reason } },
         );
       }
-      if (input.targetIndex) await deleteUnlessServing(input.collection, input.targetIndex);
     },
   };
 }

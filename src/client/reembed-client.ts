@@ -9,6 +9,9 @@ import { CollectionRegistry } from '../registry/collection-registry';
 import { AliasStore } from '../store/aliases';
 import { createElasticsearchClient } from '../store/elasticsearch-client';
 import { QuarantineStore } from '../store/quarantine';
+import { VectorIndexStore } from '../store/vector-index';
+import { AccessStats } from '../search/access-stats';
+import { chooseRoute, type Route } from '../search/route';
 import {
   approveCutoverSchema,
   approveCutoverSignal,
@@ -58,7 +61,20 @@ export interface CollectionStatus {
   readonly tokens: number;
   readonly estimatedCostUsd: number | null;
   readonly quarantinedDocuments: readonly { readonly id: string; readonly reason: string }[];
+  /** Share of the 100 most-searched documents already in the new index; null without access statistics. */
+  readonly hotSetMigrated: number | null;
   readonly migration: MigrationStatus | null;
+}
+
+/** How searches and writes of a collection are routed right now, from the registry alone. */
+export interface RoutingState {
+  readonly collection: string;
+  readonly phase: MigrationPhase | 'NONE';
+  readonly coverage: number;
+  readonly activeIndex: string;
+  readonly activeSpecId: string;
+  readonly writeTargets: readonly WriteTarget[];
+  readonly route: Route;
 }
 
 export interface MigrationListEntry {
@@ -90,6 +106,7 @@ export class ReembedClient {
     private readonly registry = new CollectionRegistry(es),
     private readonly aliases = new AliasStore(es),
     private readonly quarantine = new QuarantineStore(es),
+    private readonly store = new VectorIndexStore(es),
   ) {}
 
   static async connect(config: Config): Promise<ReembedClient> {
@@ -173,6 +190,9 @@ export class ReembedClient {
     const [aliasTargets, run] = await Promise.all([this.aliases.targets(collection), this.migrationView(workflowId)]);
     const m = run?.status ?? null;
     const quarantinedDocuments = m ? (await this.quarantine.list(workflowId, 100)).map((q) => ({ id: q.docId, reason: q.reason })) : [];
+    const targetIndex = m?.targetIndex ?? record.migration?.targetIndex ?? null;
+    const hot = targetIndex ? await AccessStats.hottest(this.es, collection, 100) : [];
+    const hotSetMigrated = hot.length > 0 && targetIndex ? (await this.store.getMany(targetIndex, hot, false).catch(() => new Map())).size / hot.length : null;
     const elapsedS = m?.backfillStartedAt ? (Date.now() - Date.parse(m.backfillStartedAt)) / 1000 : 0;
     const rate = m && m.phase === 'BACKFILLING' && elapsedS > 0 ? m.documents.migrated / elapsedS : null;
     const remaining = m ? m.documents.total - m.documents.migrated - m.documents.quarantined : 0;
@@ -197,7 +217,25 @@ export class ReembedClient {
       tokens: m?.tokens ?? 0,
       estimatedCostUsd: m?.estimatedCostUsd ?? null,
       quarantinedDocuments,
+      hotSetMigrated,
       migration: m,
+    };
+  }
+
+  /**
+   * Phase, coverage, write targets and the search route of a collection, read from the
+   * registry: no worker needs to be running.
+   */
+  async routing(collection: string, mergeThreshold = 0.5): Promise<RoutingState> {
+    const record = await this.registry.get(collection);
+    return {
+      collection,
+      phase: record.migration?.phase ?? 'NONE',
+      coverage: record.migration?.coverage ?? 1,
+      activeIndex: record.activeIndex,
+      activeSpecId: record.activeSpecId,
+      writeTargets: record.writeTargets,
+      route: chooseRoute(record, mergeThreshold),
     };
   }
 

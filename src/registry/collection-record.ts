@@ -45,6 +45,8 @@ export const collectionRecordSchema = z.object({
       targetSpecId: z.string(),
       targetIndex: z.string(),
       phase: phaseSchema,
+      /** Share of source documents already in the target (or quarantined); routes searches. */
+      coverage: z.number().min(0).max(1).default(0),
       startedAt: z.string(),
     })
     .nullable(),

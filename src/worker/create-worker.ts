@@ -27,6 +27,7 @@ export async function createReembedWorker(
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const es = createElasticsearchClient(config);
   const deps = {
+    es,
     catalog,
     providers: new ProviderPool(config),
     store: new VectorIndexStore(es),

@@ -4,6 +4,7 @@ import { embedIsolatingFailures } from '../embedding/embed-isolating-failures';
 import type { ProviderPool } from '../embedding/provider-pool';
 import type { SpecCatalog } from '../embedding/spec-catalog';
 import { collectionNameSchema, type CollectionRecord } from '../registry/collection-record';
+import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry';
 import type { CollectionRegistry } from '../registry/collection-registry';
 import type { AliasStore } from '../store/aliases';
 import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index';
@@ -38,7 +39,15 @@ export interface WriterDeps {
  * embedded with that index's own model spec.
  */
 export class CollectionWriter {
-  constructor(private readonly deps: WriterDeps) {}
+  private readonly records: CachedRegistry;
+
+  /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */
+  constructor(
+    private readonly deps: WriterDeps,
+    registryCacheMs = REGISTRY_CACHE_MS,
+  ) {
+    this.records = new CachedRegistry(deps.registry, registryCacheMs);
+  }
 
   /** Creates the collection's first index, its read alias and registry record, if missing. */
   async createCollection(collection: string, specId: string, options: { storeContent: boolean }): Promise<CollectionRecord> {
@@ -72,7 +81,7 @@ export class CollectionWriter {
 
   async upsert(collection: string, input: readonly WriteDocument[]): Promise<WriteResult> {
     const docs = input.map((d) => writeDocumentSchema.parse(d));
-    const record = await this.deps.registry.get(collection);
+    const record = await this.records.get(collection);
     const failed = new Map<string, string>();
     for (const d of docs) if (d.text.trim() === '') failed.set(d.id, 'text is empty; there is nothing to embed');
     const embeddable = docs.filter((d) => !failed.has(d.id));
@@ -104,7 +113,7 @@ export class CollectionWriter {
   }
 
   async delete(collection: string, ids: readonly string[]): Promise<void> {
-    const record = await this.deps.registry.get(collection);
+    const record = await this.records.get(collection);
     for (const target of record.writeTargets) await this.deps.store.deleteDocuments(target.index, ids);
   }
 }

@@ -33,6 +33,7 @@ describe('7-day grace period and retention under time skipping', () => {
       taskQueue: 'time-skipping',
       workflowsPath: WORKFLOWS_PATH,
       activities: createMigrationActivities({
+        es: fx.es,
         catalog: fx.catalog,
         providers: new ProviderPool(fx.config),
         store: fx.store,

@@ -33,6 +33,7 @@ export function renderStatus(s: CollectionStatus): string {
     );
     if (s.docsPerSecond !== null) lines.push(`  rate:         ${s.docsPerSecond.toFixed(1)} docs/s${s.etaSeconds !== null ? `, ETA ${s.etaSeconds}s` : ''}`);
     lines.push(`  tokens:       ${s.tokens}${m.estimatedTokens ? ` (estimated ${m.estimatedTokens})` : ''}${s.estimatedCostUsd !== null ? `, estimated cost $${s.estimatedCostUsd.toFixed(2)}` : ''}`);
+    if (s.hotSetMigrated !== null) lines.push(`  hot set:      ${(s.hotSetMigrated * 100).toFixed(0)}% of the 100 most-searched documents are in the new index`);
     if (m.catchUp.passes > 0) lines.push(`  catch-up:     ${m.catchUp.passes} pass(es), ${m.catchUp.reembedded} re-embedded, ${m.catchUp.deleted} deleted`);
     if (m.verification) lines.push(`  verification: ${m.verification.ok ? 'ok' : 'FAILED'} — ${m.verification.sampleHits}/${m.verification.sampleQueries} sample searches found their document${m.verification.problems.length ? `; ${m.verification.problems.join('; ')}` : ''}`);
     if (m.approval) lines.push(`  approved by:  ${m.approval.approver} at ${m.approval.at}${m.approval.note ? ` — ${m.approval.note}` : ''}`);

@@ -24,6 +24,14 @@ export const migrationInputSchema = z.object({
   /** Backfill activities per workflow run before continue-as-new keeps history bounded. */
   activitiesPerRun: z.int().min(1).default(500),
   requestedBy: z.string().default('unknown'),
+  /** Copy up to this many of the most-searched documents (router access statistics) first; 0 turns it off. */
+  hotFirstLimit: z.int().nonnegative().default(10_000),
+  /**
+   * The longest a writer or router may act on a stale registry (their cache TTL, 2 s by
+   * default). The workflow waits this long after changing write targets before it relies
+   * on the change: before catch-up, and before deleting an index no longer written.
+   */
+  writerStalenessMs: z.int().nonnegative().default(5_000),
   /**
    * Publish phase and coverage as search attributes (the Web UI and `reembed list` filter
    * on them). Only for namespaces that cannot register them, such as the time-skipping
@@ -85,6 +93,8 @@ export interface MigrationStatus {
   readonly startedAt: string;
   readonly phaseStartedAt: string;
   readonly backfillStartedAt?: string;
+  /** The hot-first pass ran (or there were no access statistics). */
+  readonly hotFirstDone?: boolean;
   readonly backfillEndedAt?: string;
   readonly quarantineSample: readonly { readonly id: string; readonly reason: string }[];
   readonly catchUp: { readonly passes: number; readonly reembedded: number; readonly deleted: number };

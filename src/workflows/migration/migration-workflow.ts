@@ -8,6 +8,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -100,11 +101,18 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     targetSpecId: input.targetSpecId,
   });
 
+  /** Deletes an index once every writer has stopped writing to it (their registry cache expired). */
+  async function deleteWhenUnused(index: string): Promise<void> {
+    await sleep(input.writerStalenessMs);
+    await bookkeeping.deleteRetiredIndex({ ...ref, index });
+  }
+
   /** Ends the migration before cutover, leaving the alias where it was. */
   async function abandon(outcome: 'REJECTED' | 'FAILED', reason: string): Promise<MigrationResult> {
-    await CancellationScope.nonCancellable(() =>
-      bookkeeping.abandonMigration({ ...ref, ...(state.status.targetIndex ? { targetIndex: state.status.targetIndex } : {}), outcome, reason }),
-    );
+    await CancellationScope.nonCancellable(async () => {
+      await bookkeeping.abandonMigration({ ...ref, outcome, reason });
+      if (state.status.targetIndex) await deleteWhenUnused(state.status.targetIndex);
+    });
     if (outcome === 'REJECTED') state.enter('REJECTED');
     else state.failed(reason);
     publishPhase();
@@ -119,6 +127,11 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     }
 
     if (state.phase === 'BACKFILLING') {
+      if (state.status.cursor === null && input.hotFirstLimit > 0 && !state.status.hotFirstDone) {
+        const hot = await backfilling.backfillHot({ ...indexes(), limit: input.hotFirstLimit, batchSize: input.batchSize });
+        state.applyChunk(hot);
+        state.enter('BACKFILLING', { hotFirstDone: true });
+      }
       for (let run = 0; ; run++) {
         await condition(() => !state.paused || state.rejected);
         if (state.rejected) return await abandon('REJECTED', state.status.rejection!.reason);
@@ -126,7 +139,15 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
           // Keeps history bounded for millions of documents; the status carries the cursor.
           return await continueAsNew<typeof migrationWorkflow>(request, state.status);
         }
-        const chunk = await backfilling.backfillChunk({ ...indexes(), cursor: state.status.cursor, batchSize: input.batchSize, batches: input.batchesPerActivity });
+        const { documents } = state.status;
+        const chunk = await backfilling.backfillChunk({
+          ...indexes(),
+          cursor: state.status.cursor,
+          batchSize: input.batchSize,
+          batches: input.batchesPerActivity,
+          doneBefore: documents.migrated + documents.quarantined,
+          total: documents.total,
+        });
         state.applyChunk(chunk);
         if (chunk.done) break;
       }
@@ -134,6 +155,10 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     }
 
     if (state.phase === 'CATCHING_UP') {
+      // A writer whose cached registry predates dual-write may still have written only the
+      // old index; once the staleness bound has passed since PREPARING, none can any more.
+      const sinceStart = Date.now() - Date.parse(state.status.startedAt);
+      if (sinceStart < input.writerStalenessMs) await sleep(input.writerStalenessMs - sinceStart);
       // Live writes keep arriving; stop once a pass finds nothing to fix, or after a bound.
       for (let pass = 0; pass < 10; pass++) {
         await condition(() => !state.paused || state.rejected);
@@ -179,9 +204,11 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       if (state.wantsRollback) {
         const rb = state.status.rollback!;
         await bookkeeping.rollbackCutover({ ...indexes(), by: rb.by ?? 'unknown', reason: rb.reason ?? '' });
+        await deleteWhenUnused(indexes().targetIndex);
         state.enter('ROLLED_BACK');
       } else {
         await bookkeeping.finishMigration(indexes());
+        await deleteWhenUnused(indexes().sourceIndex);
         state.enter('COMPLETED');
       }
       publishPhase();

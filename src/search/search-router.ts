@@ -1,0 +1,143 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Config } from '../config/env';
+import { ProviderPool } from '../embedding/provider-pool';
+import { SpecCatalog } from '../embedding/spec-catalog';
+import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry';
+import { CollectionRegistry } from '../registry/collection-registry';
+import { createElasticsearchClient } from '../store/elasticsearch-client';
+import { AccessStats } from './access-stats';
+import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, type MergeStrategy, type RankedHit } from './merge-results';
+import { chooseRoute, type Route } from './route';
+
+export interface SearchOptions {
+  readonly k?: number;
+  /** An Elasticsearch query that filters candidates, e.g. `{ term: { 'metadata.lang': 'en' } }`. */
+  readonly filter?: Record<string, unknown>;
+  /** Query vectors the caller already has, by spec id; those specs are not embedded again. */
+  readonly queryVectors?: Readonly<Record<string, Float32Array>>;
+}
+
+export interface RoutedResult {
+  readonly hits: RankedHit[];
+  readonly route: Route['kind'] | 'shadow';
+  readonly coverage: number;
+  /** Shadow mode only: share of the old top-k that the new index also returned. */
+  readonly shadowOverlap?: number;
+}
+
+export interface RouterOptions {
+  readonly strategy?: MergeStrategy;
+  /** Coverage from which both indexes are searched and merged (default 0.5). */
+  readonly mergeThreshold?: number;
+  /** Serve the old index during a migration and measure the new one's overlap instead. */
+  readonly shadow?: boolean;
+  readonly registryCacheMs?: number;
+  readonly accessStats?: AccessStats;
+}
+
+interface SearchSource {
+  content?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * The read path other services import. Before and after a migration it searches the
+ * active index; during one it routes by coverage — old index only, or both through a
+ * single `_msearch` with the results merged — so callers never see a migration.
+ */
+export class SearchRouter {
+  private readonly records: CachedRegistry;
+  private readonly shadowOverlaps: number[] = [];
+
+  constructor(
+    private readonly deps: { es: Client; registry: CollectionRegistry; catalog: SpecCatalog; providers: ProviderPool },
+    private readonly options: RouterOptions = {},
+  ) {
+    this.records = new CachedRegistry(deps.registry, options.registryCacheMs ?? REGISTRY_CACHE_MS);
+  }
+
+  async route(collection: string): Promise<Route> {
+    return chooseRoute(await this.records.get(collection), this.options.mergeThreshold ?? 0.5);
+  }
+
+  async search(collection: string, text: string, options: SearchOptions = {}): Promise<RoutedResult> {
+    const k = options.k ?? 10;
+    const route = await this.route(collection);
+    const result = await this.searchRoute(route, text, k, options);
+    this.options.accessStats?.record(collection, result.hits.map((h) => h.id));
+    return result;
+  }
+
+  /** Mean shadow overlap@k so far, and how many searches it covers. */
+  shadowReport(): { searches: number; meanOverlap: number | null } {
+    const n = this.shadowOverlaps.length;
+    return { searches: n, meanOverlap: n === 0 ? null : this.shadowOverlaps.reduce((a, b) => a + b, 0) / n };
+  }
+
+  private async searchRoute(route: Route, text: string, k: number, options: SearchOptions): Promise<RoutedResult> {
+    const { filter } = options;
+    const embed = (specId: string) => options.queryVectors?.[specId] ?? this.embed(specId, text);
+    if (route.kind !== 'merged' && !(route.kind === 'old-only' && this.options.shadow)) {
+      const [hits] = await this.knn([{ ...route, vector: await embed(route.specId) }], k, filter);
+      return { hits: hits!, route: route.kind, coverage: route.kind === 'old-only' ? route.coverage : 1 };
+    }
+    const old = route.kind === 'merged' ? route.old : { index: route.index, specId: route.specId };
+    const fresh = route.new;
+    const [oldVector, newVector] = await Promise.all([embed(old.specId), embed(fresh.specId)]);
+    const [oldHits, newHits] = await this.knn([{ ...old, vector: oldVector }, { ...fresh, vector: newVector }], k, filter);
+    if (this.options.shadow) {
+      const overlap = overlapAtK(oldHits!, newHits!, k);
+      this.shadowOverlaps.push(overlap);
+      return { hits: oldHits!, route: 'shadow', coverage: route.coverage, shadowOverlap: overlap };
+    }
+    const hits =
+      (this.options.strategy ?? 'rrf') === 'rrf'
+        ? reciprocalRankFusion([newHits!, oldHits!], k)
+        : coverageWeightedMerge(oldHits!, newHits!, route.coverage, k);
+    return { hits, route: 'merged', coverage: route.coverage };
+  }
+
+  private async embed(specId: string, text: string): Promise<Float32Array> {
+    const { vectors } = await (await this.deps.providers.get(this.deps.catalog.get(specId))).embed([text], 'query');
+    return vectors[0]!;
+  }
+
+  /**
+   * One `_msearch` for all sides. A side that fails (an index deleted under a stale
+   * registry view) yields no hits rather than failing the search, as long as one answers.
+   */
+  private async knn(sides: { index: string; specId: string; vector: Float32Array }[], k: number, filter?: Record<string, unknown>): Promise<RankedHit[][]> {
+    const searches = sides.flatMap((side) => [
+      { index: side.index },
+      {
+        knn: { field: 'vector', query_vector: Array.from(side.vector), k, num_candidates: Math.max(50, k * 10), ...(filter ? { filter } : {}) },
+        _source: ['content', 'metadata'],
+        size: k,
+      },
+    ]);
+    const response = await this.deps.es.msearch<SearchSource>({ searches });
+    const lists = response.responses.map((r, i) => {
+      if ('error' in r) return null;
+      return r.hits.hits.map((hit) => ({
+        id: String(hit._id),
+        score: hit._score ?? 0,
+        index: sides[i]!.index,
+        specId: sides[i]!.specId,
+        ...(hit._source?.content !== undefined ? { content: hit._source.content } : {}),
+        ...(hit._source?.metadata ? { metadata: hit._source.metadata } : {}),
+      }));
+    });
+    if (lists.every((l) => l === null)) {
+      const first = response.responses[0] as { error?: { reason?: string } };
+      throw new Error(`Search failed on ${sides.map((s) => s.index).join(' and ')}: ${first.error?.reason ?? 'unknown error'}`);
+    }
+    return lists.map((l) => l ?? []);
+  }
+}
+
+/** A router wired from the environment; `close()` releases its connections. */
+export function createSearchRouter(config: Config, options: RouterOptions = {}): SearchRouter & { close(): Promise<void> } {
+  const es = createElasticsearchClient(config);
+  const router = new SearchRouter({ es, registry: new CollectionRegistry(es), catalog: SpecCatalog.load(), providers: new ProviderPool(config) }, options);
+  return Object.assign(router, { close: () => es.close() });
+}
