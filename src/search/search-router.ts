@@ -83,7 +83,9 @@ export class SearchRouter {
     }
     const old = route.kind === 'merged' ? route.old : { index: route.index, specId: route.specId };
     const fresh = route.new;
-    const [oldVector, newVector] = await Promise.all([embed(old.specId), embed(fresh.specId)]);
+    // One after the other: both runs already use every core, and interleaving them was slower.
+    const oldVector = await embed(old.specId);
+    const newVector = await embed(fresh.specId);
     const [oldHits, newHits] = await this.knn([{ ...old, vector: oldVector }, { ...fresh, vector: newVector }], k, filter);
     if (this.options.shadow) {
       const overlap = overlapAtK(oldHits!, newHits!, k);

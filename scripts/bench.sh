@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run bench`: installs what is missing, starts the local services, prints benchmark figures.
+source "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/services.sh up temporal elasticsearch
+exec node --import tsx bench/search-latency.ts "$@"
