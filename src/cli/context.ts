@@ -8,6 +8,7 @@ import { AliasStore } from '../store/aliases';
 import { assertElasticsearchReachable, createElasticsearchClient } from '../store/elasticsearch-client';
 import { VectorIndexStore } from '../store/vector-index';
 import { CollectionWriter } from '../writer/collection-writer';
+import { SearchRouter } from '../search/search-router';
 
 /** What CLI commands share; each piece is built on first use and closed at exit. */
 export class CliContext {
@@ -48,6 +49,10 @@ export class CliContext {
       catalog: this.catalog,
       providers: this.providers(),
     });
+  }
+
+  async router(): Promise<SearchRouter> {
+    return new SearchRouter({ es: await this.es(), registry: await this.registry(), catalog: this.catalog, providers: this.providers() });
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,6 @@ import type { ReembedClient } from '../client/reembed-client';
 import { loadSotuPassages } from '../corpus/sotu';
 import type { MigrationStatus } from '../workflows/migration/messages';
 import { createReembedWorker } from '../worker/create-worker';
-import { searchCollection } from '../search/collection-search';
 import { CliContext } from './context';
 import { durationSchema, formatDuration } from './duration';
 import { ProgressBar } from './progress-bar';
@@ -48,7 +47,7 @@ function parseDemoArgs() {
 async function showSearches(ctx: CliContext, collection: string, title: string): Promise<void> {
   console.log(`\n${title}`);
   for (const query of QUERIES) {
-    const hits = await searchCollection({ es: await ctx.es(), registry: await ctx.registry(), catalog: ctx.catalog, providers: ctx.providers() }, collection, query, 3);
+    const { hits } = await (await ctx.router()).search(collection, query, { k: 3 });
     console.log(`  ? ${query}`);
     for (const h of hits) {
       const meta = h.metadata as { year?: number; president?: string } | undefined;

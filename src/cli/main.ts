@@ -3,7 +3,6 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { ReembedUsageError } from '../client/reembed-client';
 import { ConfigError } from '../config/env';
-import { searchCollection } from '../search/collection-search';
 import { ingestCommand } from './commands/ingest';
 import { modelsCommand } from './commands/models';
 import { statusCommand } from './commands/status';
@@ -126,8 +125,9 @@ async function run(ctx: CliContext, command: string | undefined, argv: string[])
     case 'search': {
       const { values, positionals } = args(argv, { k: { type: 'string', default: '5' }, json: { type: 'boolean' } }, 2);
       const k = validate(z.coerce.number().int().min(1).max(100), values.k, 'search');
-      const hits = await searchCollection({ es: await ctx.es(), registry: await ctx.registry(), catalog: ctx.catalog, providers: ctx.providers() }, positionals[0]!, positionals[1]!, k);
+      const { hits, route, coverage } = await (await ctx.router()).search(positionals[0]!, positionals[1]!, { k });
       if (values.json) return printJson(hits);
+      console.log(`route ${route}${route === 'active' ? '' : ` (coverage ${(coverage * 100).toFixed(0)}%)`}`);
       for (const h of hits) console.log(`${h.score.toFixed(3)}  ${h.id}  [${h.specId}]  ${(h.content ?? '').slice(0, 100)}`);
       return;
     }

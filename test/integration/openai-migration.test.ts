@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/env';
 import { fingerprint } from '../../src/embedding/model-spec';
 import { ProviderPool } from '../../src/embedding/provider-pool';
-import { searchCollection } from '../../src/search/collection-search';
+import { SearchRouter } from '../../src/search/search-router';
 import { versionedIndexName } from '../../src/store/vector-index';
 import { MigrationFixture } from '../helpers/migration-fixture';
 import { OpenAICompatibleServer } from '../helpers/openai-compatible-server';
@@ -41,7 +41,8 @@ describe('migration from a local model to an OpenAI model over HTTP', () => {
     assert.equal((mapping[target]!.mappings.properties!.vector as { dims: number }).dims, 256);
     assert.deepEqual([...(await fx.store.fingerprints(target)).keys()], [fingerprint(fx.catalog.get(TARGET))]);
 
-    const hits = await searchCollection({ es: fx.es, registry: fx.registry, catalog: fx.catalog, providers: new ProviderPool(fx.config) }, collection, 'economic recovery and jobs', 3);
+    const router = new SearchRouter({ es: fx.es, registry: fx.registry, catalog: fx.catalog, providers: new ProviderPool(fx.config) });
+    const { hits } = await router.search(collection, 'economic recovery and jobs', { k: 3 });
     assert.equal(hits.length, 3);
     assert.ok(hits.every((h) => h.specId === TARGET && h.index === target));
 

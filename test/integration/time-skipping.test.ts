@@ -15,6 +15,13 @@ import { MigrationFixture } from '../helpers/migration-fixture';
 
 const TEST_SERVER = join(process.env.REEMBED_CACHE ?? join(homedir(), '.cache', 'reembed'), 'bin', 'temporal-test-server');
 
+/** Timers of the given length the workflow has started (short staleness waits are not counted). */
+async function timersOf(handle: { fetchHistory(): Promise<{ events?: { timerStartedEventAttributes?: { startToFireTimeout?: { seconds?: unknown } | null } | null }[] | null }> }, ms: number): Promise<number> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).filter((e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) === ms / 1000).length;
+}
+const sevenDayTimers = (handle: Parameters<typeof timersOf>[0]) => timersOf(handle, 7 * DAY_MS);
+
 describe('7-day grace period and retention under time skipping', () => {
   let fx: MigrationFixture;
   let env: TestWorkflowEnvironment;
@@ -65,11 +72,10 @@ describe('7-day grace period and retention under time skipping', () => {
         }
       };
       // Time stays locked while activities run in real time; we advance it explicitly,
-      // and only once the workflow's timer exists, so the jump lands on that timer.
+      // and only once the workflow's 7-day timer exists, so the jump lands on that timer.
       const timersStarted = async (count: number) => {
         for (;;) {
-          const { events } = await handle.fetchHistory();
-          if ((events ?? []).filter((e) => e.timerStartedEventAttributes).length >= count) return;
+          if ((await sevenDayTimers(handle)) >= count) return;
           await new Promise((r) => setTimeout(r, 200));
         }
       };
@@ -100,11 +106,7 @@ describe('7-day grace period and retention under time skipping', () => {
         taskQueue: 'time-skipping',
         args: [{ collection, targetSpecId: 'minilm-l6-v2-cls', approvalTimeoutMs: 2 * DAY_MS, searchAttributes: false }],
       });
-      for (;;) {
-        const { events } = await handle.fetchHistory();
-        if ((events ?? []).some((e) => e.timerStartedEventAttributes)) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      while ((await timersOf(handle, 2 * DAY_MS)) === 0) await new Promise((r) => setTimeout(r, 200));
       await env.sleep('2 days');
       const { phase, status } = await handle.result();
       assert.equal(phase, 'REJECTED');
