@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { BOOKKEEPING_INDEX_SETTINGS, createIndexIfMissing } from '../store/create-index';
+import { BookkeepingIndex } from '../store/create-index';
 import { collectionRecordSchema, type CollectionRecord, type HistoryEvent } from './collection-record';
 
 export const REGISTRY_INDEX = 'reembed-registry';
@@ -22,12 +22,11 @@ const isConflict = (error: unknown) => (error as { meta?: { statusCode?: number 
  * if_seq_no/if_primary_term, retried on conflict, so concurrent writers never lose an update.
  */
 export class CollectionRegistry {
-  constructor(private readonly es: Client) {}
+  private readonly index: BookkeepingIndex;
 
-  async ensureIndex(): Promise<void> {
-    await createIndexIfMissing(this.es, {
+  constructor(private readonly es: Client) {
+    this.index = new BookkeepingIndex(es, {
       index: REGISTRY_INDEX,
-      settings: BOOKKEEPING_INDEX_SETTINGS,
       mappings: { dynamic: false, properties: { collection: { type: 'keyword' }, updatedAt: { type: 'date' } } },
     });
   }
@@ -84,7 +83,7 @@ export class CollectionRegistry {
   }
 
   async list(): Promise<CollectionRecord[]> {
-    await this.ensureIndex();
+    await this.index.ensure();
     const response = await this.es.search({ index: REGISTRY_INDEX, size: 1000, sort: [{ collection: 'asc' }] });
     return response.hits.hits.map((hit) => collectionRecordSchema.parse(hit._source));
   }
@@ -94,7 +93,7 @@ export class CollectionRegistry {
   }
 
   private async read(collection: string): Promise<{ record: CollectionRecord; seqNo: number; primaryTerm: number } | null> {
-    await this.ensureIndex();
+    await this.index.ensure();
     const response = await this.es.get({ index: REGISTRY_INDEX, id: collection }, { ignore: [404] });
     if (!response.found) return null;
     const parsed = collectionRecordSchema.safeParse(response._source);

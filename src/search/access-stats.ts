@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { BOOKKEEPING_INDEX_SETTINGS, createIndexIfMissing } from '../store/create-index';
+import { BookkeepingIndex } from '../store/create-index';
 
 export const ACCESS_STATS_INDEX = 'reembed-access-stats';
 
@@ -12,11 +12,16 @@ export class AccessStats {
   private pending = new Map<string, Map<string, number>>();
   private pendingIds = 0;
   private timer?: NodeJS.Timeout;
+  private readonly index: BookkeepingIndex;
 
   constructor(
     private readonly es: Client,
     private readonly options: { flushIntervalMs?: number; maxPendingIds?: number } = {},
   ) {
+    this.index = new BookkeepingIndex(es, {
+      index: ACCESS_STATS_INDEX,
+      mappings: { properties: { collection: { type: 'keyword' }, doc_id: { type: 'keyword' }, count: { type: 'long' }, at: { type: 'date' } } },
+    });
     const interval = options.flushIntervalMs ?? 10_000;
     if (interval > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => undefined), interval);
@@ -39,11 +44,7 @@ export class AccessStats {
     const batch = this.pending;
     this.pending = new Map();
     this.pendingIds = 0;
-    await createIndexIfMissing(this.es, {
-      index: ACCESS_STATS_INDEX,
-      settings: BOOKKEEPING_INDEX_SETTINGS,
-      mappings: { properties: { collection: { type: 'keyword' }, doc_id: { type: 'keyword' }, count: { type: 'long' }, at: { type: 'date' } } },
-    });
+    await this.index.ensure();
     const at = new Date().toISOString();
     const operations = [...batch].flatMap(([collection, counts]) =>
       [...counts].flatMap(([docId, count]) => [{ index: { _index: ACCESS_STATS_INDEX } }, { collection, doc_id: docId, count, at }]),
@@ -53,14 +54,15 @@ export class AccessStats {
 
   /** The `limit` most returned document ids of a collection, hottest first. */
   static async hottest(es: Client, collection: string, limit: number): Promise<string[]> {
-    if (!(await es.indices.exists({ index: ACCESS_STATS_INDEX }))) return [];
     const response = await es.search({
       index: ACCESS_STATS_INDEX,
+      // No statistics yet (no index): no hot documents.
+      ignore_unavailable: true,
       size: 0,
       query: { term: { collection } },
       aggs: { hot: { terms: { field: 'doc_id', size: limit, order: { total: 'desc' } }, aggs: { total: { sum: { field: 'count' } } } } },
     });
-    return (response.aggregations?.hot as { buckets: { key: string }[] }).buckets.map((b) => b.key);
+    return ((response.aggregations?.hot as { buckets: { key: string }[] } | undefined)?.buckets ?? []).map((b) => b.key);
   }
 
   async close(): Promise<void> {

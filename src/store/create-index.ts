@@ -16,4 +16,31 @@ export async function createIndexIfMissing(es: Client, request: estypes.IndicesC
 }
 
 /** reembed's own small bookkeeping indexes: one shard, a replica once a second node exists. */
-export const BOOKKEEPING_INDEX_SETTINGS = { number_of_shards: 1, auto_expand_replicas: '0-1' } as const;
+const BOOKKEEPING_INDEX_SETTINGS = { number_of_shards: 1, auto_expand_replicas: '0-1' } as const;
+
+/**
+ * One of reembed's own indexes, created on first use. The outcome is remembered per
+ * instance, so reads on hot paths (the registry on every write) cost no existence check.
+ */
+export class BookkeepingIndex {
+  private ready?: Promise<boolean>;
+
+  constructor(
+    private readonly es: Client,
+    private readonly request: estypes.IndicesCreateRequest & { index: string },
+  ) {}
+
+  get name(): string {
+    return this.request.index;
+  }
+
+  async ensure(): Promise<void> {
+    this.ready ??= createIndexIfMissing(this.es, { ...this.request, settings: { ...BOOKKEEPING_INDEX_SETTINGS, ...this.request.settings } });
+    try {
+      await this.ready;
+    } catch (error) {
+      this.ready = undefined;
+      throw error;
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { BOOKKEEPING_INDEX_SETTINGS, createIndexIfMissing } from './create-index';
+import { BookkeepingIndex } from './create-index';
 
 export const QUARANTINE_INDEX = 'reembed-quarantine';
 
@@ -24,12 +24,11 @@ interface QuarantineSource {
  * silently: `status` reports the count and the entries.
  */
 export class QuarantineStore {
-  constructor(private readonly es: Client) {}
+  private readonly index: BookkeepingIndex;
 
-  async ensureIndex(): Promise<void> {
-    await createIndexIfMissing(this.es, {
+  constructor(private readonly es: Client) {
+    this.index = new BookkeepingIndex(es, {
       index: QUARANTINE_INDEX,
-      settings: BOOKKEEPING_INDEX_SETTINGS,
       mappings: {
         properties: {
           collection: { type: 'keyword' },
@@ -45,7 +44,7 @@ export class QuarantineStore {
 
   async add(collection: string, workflowId: string, entries: readonly QuarantineEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.ensureIndex();
+    await this.index.ensure();
     const at = new Date().toISOString();
     const operations = entries.flatMap((e) => [
       { index: { _index: QUARANTINE_INDEX, _id: `${workflowId}:${e.docId}` } },
@@ -77,14 +76,14 @@ export class QuarantineStore {
   }
 
   async count(workflowId: string): Promise<number> {
-    if (!(await this.es.indices.exists({ index: QUARANTINE_INDEX }))) return 0;
-    return (await this.es.count({ index: QUARANTINE_INDEX, query: { term: { workflow_id: workflowId } } })).count;
+    // ignore_unavailable: before the first quarantined document there is no index, and no count.
+    return (await this.es.count({ index: QUARANTINE_INDEX, ignore_unavailable: true, query: { term: { workflow_id: workflowId } } })).count;
   }
 
   private async page(workflowId: string, after: string | null, size: number): Promise<QuarantineEntry[]> {
-    if (!(await this.es.indices.exists({ index: QUARANTINE_INDEX }))) return [];
     const response = await this.es.search<QuarantineSource>({
       index: QUARANTINE_INDEX,
+      ignore_unavailable: true,
       size,
       query: { term: { workflow_id: workflowId } },
       sort: [{ doc_id: 'asc' }],
