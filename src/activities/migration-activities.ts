@@ -11,7 +11,7 @@ import type { CollectionRegistry } from '../registry/collection-registry';
 import type { AliasStore } from '../store/aliases';
 import type { QuarantineEntry, QuarantineStore } from '../store/quarantine';
 import { BACKFILL_SETTINGS, SERVING_SETTINGS, versionedIndexName, type StoredDocument, type VectorIndexStore } from '../store/vector-index';
-import type { ChunkReport, Prepared } from '../workflows/migration/migration-state';
+import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type Prepared } from '../workflows/migration/migration-state';
 import type { VerificationReport } from '../workflows/migration/messages';
 
 export interface MigrationDeps {
@@ -59,8 +59,11 @@ export function createMigrationActivities(deps: MigrationDeps) {
     }
   }
 
-  /** Embeds documents for the target and writes them; returns what could not be embedded. */
-  async function embedInto(target: { index: string; spec: ModelSpec }, docs: readonly StoredDocument[]) {
+  /**
+   * Embeds documents for the target and writes them; what could not be embedded is
+   * quarantined under the migration and returned.
+   */
+  async function embedInto(ref: MigrationRef, target: { index: string; spec: ModelSpec }, docs: readonly StoredDocument[]) {
     const quarantined: QuarantineEntry[] = [];
     const embeddable = docs.filter((d) => {
       if (d.content === undefined || d.content.trim() === '') {
@@ -78,7 +81,19 @@ export function createMigrationActivities(deps: MigrationDeps) {
         : [{ id: d.id, vector: embedded.vectors[i]!, sourceHash: d.sourceHash, content: d.content!, ...(d.metadata ? { metadata: d.metadata } : {}), ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}) }],
     );
     await store.bulkUpsert(target.index, target.spec, written);
+    await quarantine.add(ref.collection, ref.workflowId, quarantined);
     return { written: written.length, quarantined, tokens: embedded.tokens };
+  }
+
+  /** A backfill report with one more embedded batch counted in. */
+  function withBatch<R extends ChunkReport>(report: R, batch: Awaited<ReturnType<typeof embedInto>>): R {
+    return {
+      ...report,
+      migrated: report.migrated + batch.written,
+      quarantined: report.quarantined + batch.quarantined.length,
+      quarantineSample: [...report.quarantineSample, ...batch.quarantined.map((q) => ({ id: q.docId, reason: q.reason }))].slice(0, MAX_QUARANTINE_SAMPLE),
+      tokens: report.tokens + batch.tokens,
+    };
   }
 
   async function recordCoverage(ref: MigrationRef, coverage: number): Promise<void> {
@@ -203,16 +218,8 @@ export function createMigrationActivities(deps: MigrationDeps) {
         // Documents the hot-first pass (or live dual-writes) already put there are skipped.
         const present = await store.getMany(input.targetIndex, docs.map((d) => d.id), false);
         const missing = docs.filter((d) => present.get(d.id)?.sourceHash !== d.sourceHash);
-        const result = await embedInto({ index: input.targetIndex, spec }, missing);
-        await quarantine.add(input.collection, input.workflowId, result.quarantined);
-        report = {
-          cursor: docs[docs.length - 1]!.id,
-          migrated: report.migrated + result.written,
-          quarantined: report.quarantined + result.quarantined.length,
-          quarantineSample: [...report.quarantineSample, ...result.quarantined.map((q) => ({ id: q.docId, reason: q.reason }))].slice(0, 20),
-          tokens: report.tokens + result.tokens,
-          done: docs.length < input.batchSize,
-        };
+        const batch = await embedInto(input, { index: input.targetIndex, spec }, missing);
+        report = { ...withBatch(report, batch), cursor: docs[docs.length - 1]!.id, done: docs.length < input.batchSize };
         heartbeat(report);
       }
       const done = input.doneBefore + report.migrated + report.quarantined;
@@ -232,16 +239,8 @@ export function createMigrationActivities(deps: MigrationDeps) {
       let report = resumed ?? { cursor: null, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, done: false, offset: 0 };
       for (let offset = report.offset; offset < hot.length; offset += input.batchSize) {
         const found = await store.getMany(input.sourceIndex, hot.slice(offset, offset + input.batchSize));
-        const result = await embedInto({ index: input.targetIndex, spec }, [...found.values()]);
-        await quarantine.add(input.collection, input.workflowId, result.quarantined);
-        report = {
-          ...report,
-          migrated: report.migrated + result.written,
-          quarantined: report.quarantined + result.quarantined.length,
-          quarantineSample: [...report.quarantineSample, ...result.quarantined.map((q) => ({ id: q.docId, reason: q.reason }))].slice(0, 20),
-          tokens: report.tokens + result.tokens,
-          offset: offset + input.batchSize,
-        };
+        const batch = await embedInto(input, { index: input.targetIndex, spec }, [...found.values()]);
+        report = { ...withBatch(report, batch), offset: offset + input.batchSize };
         heartbeat(report);
       }
       const { offset: _offset, ...chunk } = report;
@@ -263,7 +262,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
       for (let i = 0; i < stale.length; i += CATCH_UP_PAGE) {
         const ids = stale.slice(i, i + CATCH_UP_PAGE);
         const withText = await store.getMany(input.sourceIndex, ids);
-        const result = await embedInto({ index: input.targetIndex, spec }, [...withText.values()]);
+        const result = await embedInto(input, { index: input.targetIndex, spec }, [...withText.values()]);
         reembedded += result.written;
         tokens += result.tokens;
         newlyQuarantined.push(...result.quarantined);
@@ -271,7 +270,6 @@ export function createMigrationActivities(deps: MigrationDeps) {
       }
       await store.deleteDocuments(input.targetIndex, extra);
       const stillBad = new Set(newlyQuarantined.map((q) => q.docId));
-      await quarantine.add(input.collection, input.workflowId, newlyQuarantined);
       await quarantine.remove(input.workflowId, stale.filter((id) => known.has(id) && !stillBad.has(id)));
       return { reembedded, deleted: extra.length, quarantined: newlyQuarantined.length, tokens };
     },

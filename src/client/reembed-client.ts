@@ -190,6 +190,7 @@ export class ReembedClient {
     const [aliasTargets, run] = await Promise.all([this.aliases.targets(collection), this.migrationView(workflowId)]);
     const m = run?.status ?? null;
     const quarantinedDocuments = m ? (await this.quarantine.list(workflowId, 100)).map((q) => ({ id: q.docId, reason: q.reason })) : [];
+    const sourceIndex = m?.sourceIndex ?? record.migration?.sourceIndex ?? null;
     const targetIndex = m?.targetIndex ?? record.migration?.targetIndex ?? null;
     const hot = targetIndex ? await AccessStats.hottest(this.es, collection, 100) : [];
     const hotSetMigrated = hot.length > 0 && targetIndex ? (await this.store.getMany(targetIndex, hot, false).catch(() => new Map())).size / hot.length : null;
@@ -203,8 +204,8 @@ export class ReembedClient {
       workflowStatus: run?.workflowStatus ?? null,
       live: m !== null,
       webUiUrl: workflowUiUrl(this.config, workflowId),
-      sourceIndex: m?.sourceIndex ?? record.migration?.sourceIndex ?? null,
-      targetIndex: m?.targetIndex ?? record.migration?.targetIndex ?? null,
+      sourceIndex,
+      targetIndex,
       aliasTarget: aliasTargets.length === 1 ? aliasTargets[0]! : aliasTargets.length === 0 ? null : aliasTargets.join(','),
       activeIndex: record.activeIndex,
       activeSpecId: record.activeSpecId,
@@ -264,9 +265,8 @@ export class ReembedClient {
   /** Resolves once the migration reaches one of `phases`; rejects if it ends elsewhere. */
   async waitForPhase(collection: string, phases: readonly string[], options: { timeoutMs: number; onStatus?: (s: MigrationStatus) => void }): Promise<MigrationStatus> {
     const deadline = Date.now() + options.timeoutMs;
-    const handle = this.handle(migrationWorkflowId(collection));
     for (;;) {
-      const view = await this.migrationView(handle.workflowId);
+      const view = await this.migrationView(migrationWorkflowId(collection));
       if (view?.status) {
         options.onStatus?.(view.status);
         if (phases.includes(view.status.phase)) return view.status;

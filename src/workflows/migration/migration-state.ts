@@ -12,7 +12,8 @@ import {
 
 /** Refused signals kept in the status; older ones fall off. */
 const MAX_REFUSED = 20;
-const MAX_QUARANTINE_SAMPLE = 20;
+/** Quarantined documents the status names itself; the quarantine index holds them all. */
+export const MAX_QUARANTINE_SAMPLE = 20;
 
 const now = () => new Date().toISOString();
 
