@@ -86,6 +86,9 @@ describe('7-day grace period and retention under time skipping', () => {
       await reach('RETENTION');
       await timersStarted(2);
       await env.sleep('7 days');
+      // Awaiting the result unlocks time skipping; while cleanup activities run there is
+      // no timer to skip to, so wait for the end with time still locked.
+      await reach('COMPLETED');
       const { phase, status } = await handle.result();
       assert.equal(phase, 'COMPLETED');
       const approvedAt = Date.parse(status.approval!.at);
@@ -108,6 +111,7 @@ describe('7-day grace period and retention under time skipping', () => {
       });
       while ((await timersOf(handle, 2 * DAY_MS)) === 0) await new Promise((r) => setTimeout(r, 200));
       await env.sleep('2 days');
+      while ((await handle.query(statusQuery)).phase !== 'REJECTED') await new Promise((r) => setTimeout(r, 200));
       const { phase, status } = await handle.result();
       assert.equal(phase, 'REJECTED');
       assert.equal(status.rejection?.by, 'reembed');
