@@ -1,34 +1,55 @@
 import type { Config } from '../config/env';
+import type { LocalModel } from './local-model';
 import type { ModelSpec } from './model-spec';
 import { OpenAIProvider } from './openai-provider';
 import type { EmbeddingProvider } from './provider';
-import { TransformersProvider } from './transformers-provider';
+import { TransformersProvider, type TransformersSpec } from './transformers-provider';
 
 /**
- * One loaded provider per spec per process: loading a model takes a few hundred
- * milliseconds and its weights stay in memory, so every activity shares it.
+ * One loaded provider per spec per process, and one copy of each set of local weights
+ * however many specs read it: loading a model takes a few hundred milliseconds and its
+ * weights stay in memory, so every activity shares them.
  */
 export class ProviderPool {
   private readonly loaded = new Map<string, Promise<EmbeddingProvider>>();
+  private readonly models = new Map<string, Promise<LocalModel>>();
 
   constructor(private readonly config: Pick<Config, 'modelsDir' | 'openai'>) {}
 
   get(spec: ModelSpec): Promise<EmbeddingProvider> {
-    let provider = this.loaded.get(spec.id);
-    if (!provider) {
-      provider = this.load(spec);
-      this.loaded.set(spec.id, provider);
-      provider.catch(() => this.loaded.delete(spec.id));
-    }
-    return provider;
+    return this.once(this.loaded, spec.id, () => this.load(spec));
+  }
+
+  /** The query's vector in each spec, in order; specs sharing local weights share one forward pass. */
+  async embedQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
+    const providers = await Promise.all(specs.map((spec) => this.get(spec)));
+    if (providers.every((p) => p instanceof TransformersProvider)) return TransformersProvider.embedQuery(providers, text);
+    const vectors: Float32Array[] = [];
+    for (const provider of providers) vectors.push((await provider.embed([text], 'query')).vectors[0]!);
+    return vectors;
   }
 
   private load(spec: ModelSpec): Promise<EmbeddingProvider> {
     switch (spec.provider) {
       case 'transformers':
-        return TransformersProvider.load(spec, this.config.modelsDir);
+        return this.localModel(spec).then((model) => new TransformersProvider(spec, model));
       case 'openai':
         return Promise.resolve(new OpenAIProvider(spec, this.config.openai));
     }
+  }
+
+  private localModel(spec: TransformersSpec): Promise<LocalModel> {
+    return this.once(this.models, `${spec.model}@${spec.revision}/${spec.dtype}`, () => TransformersProvider.loadModel(spec, this.config.modelsDir));
+  }
+
+  /** A failed load is forgotten so the next call retries it. */
+  private once<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    let value = cache.get(key);
+    if (!value) {
+      value = load();
+      cache.set(key, value);
+      value.catch(() => cache.delete(key));
+    }
+    return value;
   }
 }

@@ -1,16 +1,9 @@
-import {
-  AutoModel,
-  AutoTokenizer,
-  env,
-  mean_pooling,
-  type PreTrainedModel,
-  type PreTrainedTokenizer,
-  type Tensor,
-} from '@huggingface/transformers';
+import { mean_pooling } from '@huggingface/transformers';
+import { LocalModel, type ForwardPass } from './local-model';
 import type { ModelSpec } from './model-spec';
 import { checkVector, InvalidEmbeddingError, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider';
 
-type TransformersSpec = Extract<ModelSpec, { provider: 'transformers' }>;
+export type TransformersSpec = Extract<ModelSpec, { provider: 'transformers' }>;
 
 /**
  * Runs a local ONNX model through transformers.js. The loading path is the ordinary
@@ -18,20 +11,14 @@ type TransformersSpec = Extract<ModelSpec, { provider: 'transformers' }>;
  * so nothing is ever downloaded at run time.
  */
 export class TransformersProvider implements EmbeddingProvider {
-  private constructor(
+  constructor(
     readonly spec: TransformersSpec,
-    private readonly tokenizer: PreTrainedTokenizer,
-    private readonly model: PreTrainedModel,
+    readonly model: LocalModel,
   ) {}
 
-  static async load(spec: TransformersSpec, modelsDir: string): Promise<TransformersProvider> {
-    env.localModelPath = modelsDir.endsWith('/') ? modelsDir : `${modelsDir}/`;
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
+  static async loadModel(spec: TransformersSpec, modelsDir: string): Promise<LocalModel> {
     try {
-      const tokenizer = await AutoTokenizer.from_pretrained(spec.model);
-      const model = await AutoModel.from_pretrained(spec.model, { dtype: spec.dtype });
-      return new TransformersProvider(spec, tokenizer, model);
+      return await LocalModel.load(spec.model, spec.dtype, modelsDir);
     } catch (cause) {
       throw new Error(
         `Could not load local model "${spec.model}" for spec ${spec.id} from ${modelsDir}: ${(cause as Error).message}. ` +
@@ -47,18 +34,35 @@ export class TransformersProvider implements EmbeddingProvider {
       if (text.trim() === '') throw new InvalidEmbeddingError(`text #${i} is empty; there is nothing to embed`);
     });
     const prefix = purpose === 'query' ? this.spec.queryPrefix : this.spec.documentPrefix;
-    const inputs = this.tokenizer(texts.map((t) => prefix + t), {
-      padding: true,
-      truncation: true,
-      max_length: this.spec.maxTokens,
-    });
-    const { last_hidden_state: hidden } = (await this.model(inputs)) as { last_hidden_state: Tensor };
-    const mask = inputs.attention_mask as Tensor;
+    return this.pool(await this.model.forward(texts.map((t) => prefix + t), this.spec.maxTokens), texts.length);
+  }
+
+  /**
+   * One forward pass serves every spec here that reads the same weights with the same query
+   * prefix, as long as the query fits each one's token limit untruncated (a truncated input
+   * gives different hidden states, so a longer query falls back to one pass per spec).
+   * This is what keeps a merged search during a pooling-only migration near single-index cost.
+   */
+  static async embedQuery(providers: readonly TransformersProvider[], text: string): Promise<Float32Array[]> {
+    const first = providers[0];
+    const shareable = first && providers.every((p) => p.model === first.model && p.spec.queryPrefix === first.spec.queryPrefix);
+    if (!shareable || text.trim() === '') return Promise.all(providers.map(async (p) => (await p.embed([text], 'query')).vectors[0]!));
+    const longest = Math.max(...providers.map((p) => p.spec.maxTokens));
+    const pass = await first.model.forward([first.spec.queryPrefix + text], longest);
+    const tokens = (pass.mask.dims[1] ?? 0);
+    const vectors: Float32Array[] = [];
+    for (const p of providers) {
+      vectors.push(tokens <= p.spec.maxTokens ? p.pool(pass, 1).vectors[0]! : (await p.embed([text], 'query')).vectors[0]!);
+    }
+    return vectors;
+  }
+
+  private pool({ hidden, mask }: ForwardPass, count: number): Embeddings {
     let pooled = this.spec.pooling === 'mean' ? mean_pooling(hidden, mask) : hidden.slice(null, 0, null);
     if (this.spec.normalize) pooled = pooled.normalize(2, -1);
     const flat = pooled.data as Float32Array;
     const dims = pooled.dims[1] ?? 0;
-    const vectors = texts.map((_, i) => flat.slice(i * dims, (i + 1) * dims));
+    const vectors = Array.from({ length: count }, (_, i) => flat.slice(i * dims, (i + 1) * dims));
     vectors.forEach((v, i) => checkVector(this.spec, v, `text #${i}`));
     const tokens = Number((mask.data as BigInt64Array).reduce((sum, bit) => sum + bit, 0n));
     return { vectors, tokens };

@@ -76,17 +76,15 @@ export class SearchRouter {
 
   private async searchRoute(route: Route, text: string, k: number, options: SearchOptions): Promise<RoutedResult> {
     const { filter } = options;
-    const embed = (specId: string) => options.queryVectors?.[specId] ?? this.embed(specId, text);
     if (route.kind !== 'merged' && !(route.kind === 'old-only' && this.options.shadow)) {
-      const [hits] = await this.knn([{ ...route, vector: await embed(route.specId) }], k, filter);
+      const [vector] = await this.embed([route.specId], text, options.queryVectors);
+      const [hits] = await this.knn([{ ...route, vector: vector! }], k, filter);
       return { hits: hits!, route: route.kind, coverage: route.kind === 'old-only' ? route.coverage : 1 };
     }
     const old = route.kind === 'merged' ? route.old : { index: route.index, specId: route.specId };
     const fresh = route.new;
-    // One after the other: both runs already use every core, and interleaving them was slower.
-    const oldVector = await embed(old.specId);
-    const newVector = await embed(fresh.specId);
-    const [oldHits, newHits] = await this.knn([{ ...old, vector: oldVector }, { ...fresh, vector: newVector }], k, filter);
+    const [oldVector, newVector] = await this.embed([old.specId, fresh.specId], text, options.queryVectors);
+    const [oldHits, newHits] = await this.knn([{ ...old, vector: oldVector! }, { ...fresh, vector: newVector! }], k, filter);
     if (this.options.shadow) {
       const overlap = overlapAtK(oldHits!, newHits!, k);
       this.shadowOverlaps.push(overlap);
@@ -99,9 +97,11 @@ export class SearchRouter {
     return { hits, route: 'merged', coverage: route.coverage };
   }
 
-  private async embed(specId: string, text: string): Promise<Float32Array> {
-    const { vectors } = await (await this.deps.providers.get(this.deps.catalog.get(specId))).embed([text], 'query');
-    return vectors[0]!;
+  /** The query in each spec, reusing vectors the caller passed in. */
+  private async embed(specIds: string[], text: string, given: SearchOptions['queryVectors']): Promise<Float32Array[]> {
+    const missing = specIds.filter((id) => !given?.[id]);
+    const computed = await this.deps.providers.embedQuery(missing.map((id) => this.deps.catalog.get(id)), text);
+    return specIds.map((id) => given?.[id] ?? computed[missing.indexOf(id)]!);
   }
 
   /**

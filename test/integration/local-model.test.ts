@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/env';
 import { ProviderPool } from '../../src/embedding/provider-pool';
 import { InvalidEmbeddingError, type EmbeddingProvider } from '../../src/embedding/provider';
 import { SpecCatalog } from '../../src/embedding/spec-catalog';
+import type { TransformersProvider } from '../../src/embedding/transformers-provider';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const norm = (a: Float32Array) => Math.sqrt(cosine(a, a));
@@ -58,6 +59,18 @@ describe('local models through transformers.js (remote loading off)', () => {
     const [a] = (await (await pool.get(catalog.get('minilm-l6-v2'))).embed(text, 'document')).vectors;
     const [b] = (await (await pool.get(catalog.get('minilm-l6-v2-cls'))).embed(text, 'document')).vectors;
     assert.ok(cosine(a!, b!) < 0.95, `same text, different specs: cosine ${cosine(a!, b!)}`);
+  });
+
+  it('specs sharing weights share one loaded model, and one query pass gives each its own vector', async () => {
+    const specs = [catalog.get('minilm-l6-v2'), catalog.get('minilm-l6-v2-cls')];
+    const [mean, cls] = (await Promise.all(specs.map((s) => pool.get(s)))) as [TransformersProvider, TransformersProvider];
+    assert.equal(mean.model, cls.model);
+    for (const text of ['tax cuts for working families', 'word '.repeat(200)]) {
+      const shared = await pool.embedQuery(specs, text);
+      const separate = await Promise.all([mean, cls].map(async (p) => (await p.embed([text], 'query')).vectors[0]!));
+      shared.forEach((v, i) => assert.ok(cosine(v, separate[i]!) > 0.9999, `${specs[i]!.id}, ${text.length} chars: cosine ${cosine(v, separate[i]!)}`));
+      assert.ok(cosine(shared[0]!, shared[1]!) < 0.95, 'the two specs still give different vectors');
+    }
   });
 
   it('fails with instructions when the model folder is missing, without reaching the network', async () => {

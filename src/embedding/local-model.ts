@@ -1,0 +1,33 @@
+import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+
+export interface ForwardPass {
+  readonly hidden: Tensor;
+  readonly mask: Tensor;
+}
+
+/**
+ * One set of ONNX weights and its tokenizer, loaded once per process. Specs that read the
+ * same weights (different pooling or token limit) share it: one copy in memory, and a
+ * query can be run through it once for all of them.
+ */
+export class LocalModel {
+  private constructor(
+    private readonly tokenizer: PreTrainedTokenizer,
+    private readonly model: PreTrainedModel,
+  ) {}
+
+  static async load(name: string, dtype: 'fp32' | 'q8', modelsDir: string): Promise<LocalModel> {
+    env.localModelPath = modelsDir.endsWith('/') ? modelsDir : `${modelsDir}/`;
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    const tokenizer = await AutoTokenizer.from_pretrained(name);
+    const model = await AutoModel.from_pretrained(name, { dtype });
+    return new LocalModel(tokenizer, model);
+  }
+
+  async forward(texts: readonly string[], maxTokens: number): Promise<ForwardPass> {
+    const inputs = this.tokenizer([...texts], { padding: true, truncation: true, max_length: maxTokens });
+    const { last_hidden_state: hidden } = (await this.model(inputs)) as { last_hidden_state: Tensor };
+    return { hidden, mask: inputs.attention_mask as Tensor };
+  }
+}
