@@ -19,6 +19,13 @@ const flag = z
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+const perMinute = z.coerce.number().int('expected a whole number').positive('must be positive');
+
+const prices = z
+  .string()
+  .regex(/^\s*[a-z0-9-]+=\d+(\.\d+)?\s*(,\s*[a-z0-9-]+=\d+(\.\d+)?\s*)*$/, 'expected <spec>=<dollars per million tokens>[,...]')
+  .transform((v) => Object.fromEntries(v.split(',').map((pair) => pair.trim().split('=')).map(([spec, price]) => [spec!, Number(price)])));
+
 /** The fix to suggest for each variable when its value is rejected. */
 const FIXES: Record<string, string> = {
   TEMPORAL_ADDRESS: 'point it at your Temporal frontend, or unset it to use the local dev server on 127.0.0.1:7233',
@@ -34,6 +41,16 @@ const FIXES: Record<string, string> = {
   REEMBED_MODELS_DIR: 'the folder `npm run setup` fills with local models',
   OPENAI_BASE_URL: 'any OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or an Azure/proxy URL ending in /v1',
   OPENAI_API_KEY: 'the API key for OPENAI_BASE_URL',
+  OPENAI_RPM: "the deployment's requests-per-minute limit as a whole number, or unset it for no request limit",
+  OPENAI_TPM: "the deployment's tokens-per-minute limit as a whole number, or unset it for no token limit",
+  OPENAI_MAX_INPUTS_PER_REQUEST: 'a whole number from 1 to 2048 (the embeddings API accepts at most 2048 inputs per request)',
+  OPENAI_MAX_CONCURRENCY: 'how many requests one worker keeps in flight per deployment, a whole number from 1 to 64',
+  OPENAI_FALLBACK_BASE_URL: 'a second endpoint serving the same model (another region, key or proxy), or unset it',
+  OPENAI_FALLBACK_API_KEY: 'the API key for OPENAI_FALLBACK_BASE_URL',
+  OPENAI_FALLBACK_RPM: "the fallback deployment's requests-per-minute limit, or unset it",
+  OPENAI_FALLBACK_TPM: "the fallback deployment's tokens-per-minute limit, or unset it",
+  REEMBED_PRICES: 'comma-separated <spec>=<US dollars per million tokens>, e.g. openai-3-small-256=0.02',
+  REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'a positive number: activity starts per second across all workers of the task queue, or unset it',
 };
 
 const envSchema = z
@@ -51,6 +68,16 @@ const envSchema = z
     REEMBED_MODELS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'models')),
     OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
     OPENAI_API_KEY: nonEmpty.optional(),
+    OPENAI_RPM: perMinute.optional(),
+    OPENAI_TPM: perMinute.optional(),
+    OPENAI_MAX_INPUTS_PER_REQUEST: z.coerce.number().int().min(1).max(2048).default(2048),
+    OPENAI_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    OPENAI_FALLBACK_BASE_URL: httpUrl.optional(),
+    OPENAI_FALLBACK_API_KEY: nonEmpty.optional(),
+    OPENAI_FALLBACK_RPM: perMinute.optional(),
+    OPENAI_FALLBACK_TPM: perMinute.optional(),
+    REEMBED_PRICES: prices.optional(),
+    REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND: z.coerce.number().positive().optional(),
   })
   .superRefine((env, ctx) => {
     if ((env.ES_USERNAME === undefined) !== (env.ES_PASSWORD === undefined)) {
@@ -60,7 +87,19 @@ const envSchema = z
     if (env.ES_API_KEY !== undefined && env.ES_USERNAME !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['ES_API_KEY'], message: 'choose one of ES_API_KEY or ES_USERNAME/ES_PASSWORD' });
     }
+    if (env.OPENAI_FALLBACK_API_KEY !== undefined && env.OPENAI_FALLBACK_BASE_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['OPENAI_FALLBACK_BASE_URL'], message: 'a fallback key needs its endpoint' });
+    }
   });
+
+/** One endpoint serving a model, with the limits its account has there. */
+export interface OpenAIDeployment {
+  readonly name: string;
+  readonly baseURL: string;
+  readonly apiKey?: string;
+  readonly rpm?: number;
+  readonly tpm?: number;
+}
 
 export type ElasticsearchAuth =
   | { kind: 'none' }
@@ -78,7 +117,16 @@ export interface Config {
   };
   readonly elasticsearch: { readonly url: string; readonly auth: ElasticsearchAuth };
   readonly modelsDir: string;
-  readonly openai: { readonly baseURL: string; readonly apiKey?: string };
+  readonly openai: {
+    /** The primary deployment first; later ones take over while it keeps failing. */
+    readonly deployments: readonly OpenAIDeployment[];
+    readonly maxInputsPerRequest: number;
+    readonly maxConcurrency: number;
+  };
+  /** US dollars per million tokens by spec id, overriding the specs' price table. */
+  readonly prices: Readonly<Record<string, number>>;
+  /** Temporal's task-queue activity rate limit: a cap across every worker. */
+  readonly taskQueueActivitiesPerSecond?: number;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +165,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     elasticsearch: Object.freeze({ url: e.ES_URL, auth }),
     modelsDir: e.REEMBED_MODELS_DIR,
-    openai: Object.freeze({ baseURL: e.OPENAI_BASE_URL.replace(/\/$/, ''), ...(e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY } : {}) }),
+    openai: Object.freeze({
+      deployments: [
+        deployment('primary', e.OPENAI_BASE_URL, e.OPENAI_API_KEY, e.OPENAI_RPM, e.OPENAI_TPM),
+        ...(e.OPENAI_FALLBACK_BASE_URL
+          ? [deployment('fallback', e.OPENAI_FALLBACK_BASE_URL, e.OPENAI_FALLBACK_API_KEY ?? e.OPENAI_API_KEY, e.OPENAI_FALLBACK_RPM, e.OPENAI_FALLBACK_TPM)]
+          : []),
+      ],
+      maxInputsPerRequest: e.OPENAI_MAX_INPUTS_PER_REQUEST,
+      maxConcurrency: e.OPENAI_MAX_CONCURRENCY,
+    }),
+    prices: Object.freeze(e.REEMBED_PRICES ?? {}),
+    ...(e.REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND ? { taskQueueActivitiesPerSecond: e.REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND } : {}),
   });
+}
+
+function deployment(name: string, baseURL: string, apiKey?: string, rpm?: number, tpm?: number): OpenAIDeployment {
+  return Object.freeze({ name, baseURL: baseURL.replace(/\/$/, ''), ...(apiKey ? { apiKey } : {}), ...(rpm ? { rpm } : {}), ...(tpm ? { tpm } : {}) });
 }

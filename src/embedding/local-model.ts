@@ -25,6 +25,11 @@ export class LocalModel {
     return new LocalModel(tokenizer, model);
   }
 
+  /** Tokens as the model reads the text, special tokens included, untruncated. */
+  count(text: string): number {
+    return this.tokenizer.encode(text).length;
+  }
+
   async forward(texts: readonly string[], maxTokens: number): Promise<ForwardPass> {
     const inputs = this.tokenizer([...texts], { padding: true, truncation: true, max_length: maxTokens });
     const { last_hidden_state: hidden } = (await this.model(inputs)) as { last_hidden_state: Tensor };

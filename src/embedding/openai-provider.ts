@@ -1,17 +1,25 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
+import type { OpenAIDeployment } from '../config/env';
 import type { ModelSpec } from './model-spec';
-import { checkVector, InvalidEmbeddingError, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider';
+import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider';
+import { parseRateLimitHeaders, RateLimiter, systemClock, type Clock } from './rate-limiter';
+import { openAITokenCounter, type TokenCounter } from './token-counter';
 
-type OpenAISpec = Extract<ModelSpec, { provider: 'openai' }>;
+export type OpenAISpec = Extract<ModelSpec, { provider: 'openai' }>;
 
 /** The embeddings API's per-request limits. */
 export const OPENAI_LIMITS = { maxInputs: 2048, maxTokensPerRequest: 300_000 } as const;
+/** Attempts per request before the error goes to the activity's (durable) retry policy. */
+const MAX_ATTEMPTS = 8;
+/** Consecutive failures (5xx, timeouts, resets, malformed replies) after which a deployment rests. */
+const FAILOVER_AFTER = 3;
+const REST_MS = 30_000;
 /**
- * Without the model's tokenizer we budget 3 characters per token: English averages ~4,
- * so a text cut at maxTokens × 3 characters stays under the model's input limit.
+ * A request takes at most this share of a minute's token limit, so the sliding window
+ * never has to hold back a whole large request and throughput stays near the limit.
  */
-const CHARS_PER_TOKEN_BOUND = 3;
+const MAX_REQUEST_SHARE_OF_TPM = 1 / 20;
 
 /** A provider misconfiguration (key, model, endpoint) that no retry can fix. */
 export class ProviderConfigError extends Error {
@@ -23,92 +31,197 @@ const responseSchema = z.object({
   usage: z.object({ prompt_tokens: z.int().nonnegative() }),
 });
 
+/** One deployment as this process uses it: its client, its shared limiter, its health. */
+export interface DeploymentChannel {
+  readonly deployment: OpenAIDeployment;
+  readonly limiter: RateLimiter;
+}
+
+export interface OpenAIProviderStats {
+  readonly requests: Record<string, number>;
+  readonly retries: number;
+  readonly failovers: number;
+}
+
 /**
- * The real `openai` client against any OpenAI-compatible endpoint (`baseURL`). Batches stay
- * within the API's per-request limits; 3-series models get `dimensions` from the spec.
- * Transient failures (429, 5xx, timeouts) propagate for the activity's retry policy.
+ * The real `openai` client against OpenAI-compatible endpoints. Inputs are counted and cut
+ * with the model's own tokenizer (cl100k_base), grouped into requests within the API's and
+ * the rate limit's bounds, and sent concurrently through each deployment's shared limiter.
+ * Transient failures (429, 5xx, timeouts, resets, malformed replies) are retried here with
+ * backoff and jitter — honouring `retry-after` — so one bad reply does not redo a batch;
+ * a deployment that keeps failing rests while the next one serves. A refused key or an
+ * unknown model is a ProviderConfigError; a 400 names the input (InvalidEmbeddingError).
  */
 export class OpenAIProvider implements EmbeddingProvider {
-  private readonly client: OpenAI;
+  private readonly tokenizer: TokenCounter = openAITokenCounter();
+  private readonly clients = new Map<OpenAIDeployment, OpenAI>();
+  private readonly health = new Map<OpenAIDeployment, { failures: number; restUntil: number }>();
+  private retries = 0;
+  private failovers = 0;
+  private readonly requestsBy: Record<string, number> = {};
 
   constructor(
     readonly spec: OpenAISpec,
-    endpoint: { baseURL: string; apiKey?: string },
-    private readonly limits: { maxInputs: number; maxTokensPerRequest: number } = OPENAI_LIMITS,
+    private readonly channels: readonly DeploymentChannel[],
+    private readonly options: { maxInputsPerRequest: number; clock?: Clock } = { maxInputsPerRequest: OPENAI_LIMITS.maxInputs },
   ) {
-    if (!endpoint.apiKey) {
-      throw new ProviderConfigError(`Spec ${spec.id} uses the OpenAI provider but OPENAI_API_KEY is not set. Set it (and OPENAI_BASE_URL for a compatible endpoint).`);
-    }
-    // Retries belong to the Temporal activity (durable, visible); the client fails fast.
-    this.client = new OpenAI({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 0, timeout: 60_000 });
+    if (channels.length === 0) throw new ProviderConfigError(`Spec ${spec.id} uses the OpenAI provider but no deployment is configured (OPENAI_BASE_URL).`);
+  }
+
+  countTokens(texts: readonly string[], purpose: EmbeddingPurpose): number[] {
+    const prefix = prefixFor(this.spec, purpose);
+    return texts.map((t) => this.tokenizer.count(prefix + t));
+  }
+
+  get stats(): OpenAIProviderStats {
+    return { requests: { ...this.requestsBy }, retries: this.retries, failovers: this.failovers };
   }
 
   async embed(texts: readonly string[], purpose: EmbeddingPurpose): Promise<Embeddings> {
-    const prefix = purpose === 'query' ? this.spec.queryPrefix : this.spec.documentPrefix;
-    const maxChars = this.spec.maxTokens * CHARS_PER_TOKEN_BOUND;
+    const prefix = prefixFor(this.spec, purpose);
+    let truncated = 0;
     const inputs = texts.map((text, i) => {
       if (text.trim() === '') throw new InvalidEmbeddingError(`text #${i} is empty; there is nothing to embed`);
-      return (prefix + text).slice(0, maxChars);
+      const full = prefix + text;
+      const tokens = this.tokenizer.count(full);
+      if (tokens <= this.spec.maxTokens) return { text: full, tokens };
+      truncated++;
+      return { text: this.tokenizer.truncate(full, this.spec.maxTokens), tokens: this.spec.maxTokens };
     });
-    const vectors: Float32Array[] = [];
+    const vectors: Float32Array[] = new Array(inputs.length);
     let tokens = 0;
-    for (const batch of this.batches(inputs)) {
-      const result = await this.request(batch);
-      vectors.push(...result.vectors);
-      tokens += result.tokens;
-    }
+    await Promise.all(
+      this.requests(inputs).map(async ({ offset, batch }) => {
+        const result = await this.send(batch.map((b) => b.text), batch.reduce((sum, b) => sum + b.tokens, 0));
+        result.vectors.forEach((v, i) => (vectors[offset + i] = v));
+        tokens += result.tokens;
+      }),
+    );
     vectors.forEach((v, i) => checkVector(this.spec, v, `text #${i}`));
-    return { vectors, tokens };
+    return { vectors, tokens, truncated };
   }
 
-  /** Splits inputs so no request exceeds the input count or (bounded) token limit. */
-  private *batches(inputs: string[]): Generator<string[]> {
-    let batch: string[] = [];
-    let budget = 0;
-    for (const input of inputs) {
-      const cost = Math.ceil(input.length / CHARS_PER_TOKEN_BOUND) + 1;
-      if (batch.length > 0 && (batch.length >= this.limits.maxInputs || budget + cost > this.limits.maxTokensPerRequest)) {
-        yield batch;
-        batch = [];
-        budget = 0;
+  /** Groups inputs into requests within the input count and token bounds. */
+  private requests(inputs: { text: string; tokens: number }[]): { offset: number; batch: typeof inputs }[] {
+    const tpm = Math.min(...this.channels.map((c) => c.deployment.tpm ?? Infinity));
+    const maxTokens = Math.max(this.spec.maxTokens, Math.min(OPENAI_LIMITS.maxTokensPerRequest, Math.floor(tpm * MAX_REQUEST_SHARE_OF_TPM)));
+    const maxInputs = Math.min(OPENAI_LIMITS.maxInputs, this.options.maxInputsPerRequest);
+    const out: { offset: number; batch: typeof inputs }[] = [];
+    let current = { offset: 0, batch: [] as typeof inputs, tokens: 0 };
+    inputs.forEach((input, i) => {
+      if (current.batch.length > 0 && (current.batch.length >= maxInputs || current.tokens + input.tokens > maxTokens)) {
+        out.push(current);
+        current = { offset: i, batch: [], tokens: 0 };
       }
-      batch.push(input);
-      budget += cost;
-    }
-    if (batch.length > 0) yield batch;
+      current.batch.push(input);
+      current.tokens += input.tokens;
+    });
+    if (current.batch.length > 0) out.push(current);
+    return out;
   }
 
-  private async request(batch: string[]): Promise<{ vectors: Float32Array[]; tokens: number }> {
-    let raw: unknown;
-    try {
-      raw = await this.client.embeddings.create({
-        model: this.spec.model,
-        input: batch,
-        encoding_format: 'float',
-        ...(this.spec.model.startsWith('text-embedding-3') ? { dimensions: this.spec.dimensions } : {}),
-      });
-    } catch (error) {
-      throw this.classify(error);
+  private async send(batch: string[], tokens: number): Promise<{ vectors: Float32Array[]; tokens: number }> {
+    const clock = this.options.clock ?? systemClock;
+    for (let attempt = 1; ; attempt++) {
+      const channel = this.pick(clock.now());
+      const release = await channel.limiter.acquire(tokens);
+      let wait: number;
+      try {
+        this.requestsBy[channel.deployment.name] = (this.requestsBy[channel.deployment.name] ?? 0) + 1;
+        const { data: raw, response } = await this.client(channel.deployment)
+          .embeddings.create({
+            model: this.spec.model,
+            input: batch,
+            encoding_format: 'float',
+            ...(this.spec.model.startsWith('text-embedding-3') ? { dimensions: this.spec.dimensions } : {}),
+          })
+          .withResponse();
+        channel.limiter.observe(parseRateLimitHeaders(response.headers));
+        const result = this.parse(raw, batch.length);
+        channel.limiter.succeeded();
+        this.health.set(channel.deployment, { failures: 0, restUntil: 0 });
+        return result;
+      } catch (error) {
+        const failure = this.classify(error);
+        if (failure.permanent) throw failure.error;
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`${this.spec.id}: gave up after ${attempt} attempts: ${failure.error.message}`, { cause: error });
+        const backoff = Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        if (failure.throttle) {
+          // The provider is healthy but busy: slow everyone down rather than fail over.
+          wait = failure.retryAfterMs ?? backoff;
+          channel.limiter.throttled(wait);
+        } else {
+          wait = backoff;
+          this.unhealthy(channel.deployment, clock.now());
+        }
+        this.retries++;
+      } finally {
+        release();
+      }
+      // The limiter holds every request back for a throttle; other failures wait here.
+      await clock.sleep(wait);
     }
+  }
+
+  /** The first deployment not resting; if all rest, the one that is back soonest. */
+  private pick(now: number): DeploymentChannel {
+    const ready = this.channels.find((c) => (this.health.get(c.deployment)?.restUntil ?? 0) <= now);
+    return ready ?? [...this.channels].sort((a, b) => this.health.get(a.deployment)!.restUntil - this.health.get(b.deployment)!.restUntil)[0]!;
+  }
+
+  private unhealthy(deployment: OpenAIDeployment, now: number): void {
+    const h = this.health.get(deployment) ?? { failures: 0, restUntil: 0 };
+    const failures = h.failures + 1;
+    if (failures >= FAILOVER_AFTER && this.channels.length > 1) {
+      this.health.set(deployment, { failures: 0, restUntil: now + REST_MS });
+      this.failovers++;
+    } else {
+      this.health.set(deployment, { ...h, failures });
+    }
+  }
+
+  private client(deployment: OpenAIDeployment): OpenAI {
+    let client = this.clients.get(deployment);
+    if (!client) {
+      if (!deployment.apiKey) {
+        throw new ProviderConfigError(`Spec ${this.spec.id} uses the OpenAI provider but no API key is set for ${deployment.name} (${deployment.baseURL}). Set OPENAI_API_KEY (or OPENAI_FALLBACK_API_KEY), restart the worker and resume.`);
+      }
+      // Retries happen in send(), where they see the limiter; the client itself fails fast.
+      client = new OpenAI({ apiKey: deployment.apiKey, baseURL: deployment.baseURL, maxRetries: 0, timeout: 60_000 });
+      this.clients.set(deployment, client);
+    }
+    return client;
+  }
+
+  private parse(raw: unknown, expected: number): { vectors: Float32Array[]; tokens: number } {
     const parsed = responseSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${this.spec.id}: the embeddings endpoint returned a malformed reply (${parsed.error.issues[0]?.message}); will retry`);
+    if (!parsed.success) throw new MalformedReplyError(`${this.spec.id}: the embeddings endpoint returned a malformed reply (${parsed.error.issues[0]?.message})`);
     const { data, usage } = parsed.data;
-    if (data.length !== batch.length) throw new Error(`${this.spec.id}: asked for ${batch.length} embeddings, got ${data.length}; will retry`);
+    if (data.length !== expected) throw new MalformedReplyError(`${this.spec.id}: asked for ${expected} embeddings, got ${data.length}`);
     const ordered = [...data].sort((a, b) => a.index - b.index);
     return { vectors: ordered.map((d) => Float32Array.from(d.embedding)), tokens: usage.prompt_tokens };
   }
 
-  private classify(error: unknown): Error {
+  private classify(error: unknown): { permanent: boolean; throttle?: boolean; retryAfterMs?: number; error: Error } {
+    if (error instanceof ProviderConfigError) return { permanent: true, error };
     if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
-      return new ProviderConfigError(`${this.spec.id}: the endpoint refused our API key (${error.status}: ${error.message}). Fix OPENAI_API_KEY and resume.`);
+      return { permanent: true, error: new ProviderConfigError(`${this.spec.id}: the endpoint refused our API key (${error.status}: ${error.message}). Fix OPENAI_API_KEY, restart the worker and resume.`) };
     }
     if (error instanceof OpenAI.NotFoundError) {
-      return new ProviderConfigError(`${this.spec.id}: the endpoint does not know model "${this.spec.model}" (${error.message}). Fix the model spec or OPENAI_BASE_URL.`);
+      return { permanent: true, error: new ProviderConfigError(`${this.spec.id}: the endpoint does not know model "${this.spec.model}" (${error.message}). Fix the model spec or OPENAI_BASE_URL.`) };
     }
     if (error instanceof OpenAI.BadRequestError || error instanceof OpenAI.UnprocessableEntityError) {
-      // A 400 names this batch's input; the caller splits the batch to find the document.
-      return new InvalidEmbeddingError(`${this.spec.id} rejected the input: ${error.message}`);
+      // A 400 names this batch's input; the caller embeds its texts one by one to find the document.
+      return { permanent: true, error: new InvalidEmbeddingError(`${this.spec.id} rejected the input: ${error.message}`) };
     }
-    return error as Error;
+    if (error instanceof OpenAI.APIError && (error.status === 429 || error.status === 503)) {
+      const { retryAfterMs } = parseRateLimitHeaders(error.headers);
+      return { permanent: false, throttle: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), error };
+    }
+    return { permanent: false, error: error instanceof Error ? error : new Error(String(error)) };
   }
+}
+
+class MalformedReplyError extends Error {
+  override readonly name = 'MalformedReplyError';
 }

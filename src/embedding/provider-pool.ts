@@ -1,7 +1,8 @@
 import type { Config } from '../config/env';
 import type { LocalModel } from './local-model';
 import type { ModelSpec } from './model-spec';
-import { OpenAIProvider } from './openai-provider';
+import { OpenAIProvider, type DeploymentChannel } from './openai-provider';
+import { RateLimiter } from './rate-limiter';
 import type { EmbeddingProvider } from './provider';
 import { TransformersProvider, type TransformersSpec } from './transformers-provider';
 
@@ -13,6 +14,7 @@ import { TransformersProvider, type TransformersSpec } from './transformers-prov
 export class ProviderPool {
   private readonly loaded = new Map<string, Promise<EmbeddingProvider>>();
   private readonly models = new Map<string, Promise<LocalModel>>();
+  private channels?: DeploymentChannel[];
 
   constructor(private readonly config: Pick<Config, 'modelsDir' | 'openai'>) {}
 
@@ -34,12 +36,22 @@ export class ProviderPool {
       case 'transformers':
         return this.localModel(spec).then((model) => new TransformersProvider(spec, model));
       case 'openai':
-        return Promise.resolve(new OpenAIProvider(spec, this.config.openai));
+        return Promise.resolve(new OpenAIProvider(spec, this.deploymentChannels(), { maxInputsPerRequest: this.config.openai.maxInputsPerRequest }));
     }
   }
 
   private localModel(spec: TransformersSpec): Promise<LocalModel> {
     return this.once(this.models, `${spec.model}@${spec.revision}/${spec.dtype}`, () => TransformersProvider.loadModel(spec, this.config.modelsDir));
+  }
+
+  /** One limiter per deployment, shared by every spec and activity of this process. */
+  private deploymentChannels(): DeploymentChannel[] {
+    const { deployments, maxConcurrency } = this.config.openai;
+    this.channels ??= deployments.map((deployment) => ({
+      deployment,
+      limiter: new RateLimiter({ ...(deployment.rpm ? { rpm: deployment.rpm } : {}), ...(deployment.tpm ? { tpm: deployment.tpm } : {}), maxConcurrency }),
+    }));
+    return this.channels;
   }
 
   /** A failed load is forgotten so the next call retries it. */

@@ -6,12 +6,20 @@ export interface Embeddings {
   readonly vectors: Float32Array[];
   /** Tokens the model actually read, after truncation; drives cost accounting. */
   readonly tokens: number;
+  /** Inputs longer than the spec's token limit, cut as the spec says before they were sent. */
+  readonly truncated: number;
 }
 
 /** Turns texts into vectors of one model spec. One instance per spec. */
 export interface EmbeddingProvider {
   readonly spec: ModelSpec;
   embed(texts: readonly string[], purpose: EmbeddingPurpose): Promise<Embeddings>;
+  /** Tokens each text is as the model reads it (prefix and special tokens included, before truncation). */
+  countTokens(texts: readonly string[], purpose: EmbeddingPurpose): number[];
+}
+
+export function prefixFor(spec: ModelSpec, purpose: EmbeddingPurpose): string {
+  return purpose === 'query' ? spec.queryPrefix : spec.documentPrefix;
 }
 
 export class InvalidEmbeddingError extends Error {

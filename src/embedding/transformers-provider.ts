@@ -1,7 +1,7 @@
 import { mean_pooling } from '@huggingface/transformers';
 import { LocalModel, type ForwardPass } from './local-model';
 import type { ModelSpec } from './model-spec';
-import { checkVector, InvalidEmbeddingError, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider';
+import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider';
 
 export type TransformersSpec = Extract<ModelSpec, { provider: 'transformers' }>;
 
@@ -29,12 +29,18 @@ export class TransformersProvider implements EmbeddingProvider {
   }
 
   async embed(texts: readonly string[], purpose: EmbeddingPurpose): Promise<Embeddings> {
-    if (texts.length === 0) return { vectors: [], tokens: 0 };
+    if (texts.length === 0) return { vectors: [], tokens: 0, truncated: 0 };
     texts.forEach((text, i) => {
       if (text.trim() === '') throw new InvalidEmbeddingError(`text #${i} is empty; there is nothing to embed`);
     });
-    const prefix = purpose === 'query' ? this.spec.queryPrefix : this.spec.documentPrefix;
-    return this.pool(await this.model.forward(texts.map((t) => prefix + t), this.spec.maxTokens), texts.length);
+    const prefix = prefixFor(this.spec, purpose);
+    const truncated = this.countTokens(texts, purpose).filter((n) => n > this.spec.maxTokens).length;
+    return { ...this.pool(await this.model.forward(texts.map((t) => prefix + t), this.spec.maxTokens), texts.length), truncated };
+  }
+
+  countTokens(texts: readonly string[], purpose: EmbeddingPurpose): number[] {
+    const prefix = prefixFor(this.spec, purpose);
+    return texts.map((t) => this.model.count(prefix + t));
   }
 
   /**
@@ -57,7 +63,7 @@ export class TransformersProvider implements EmbeddingProvider {
     return vectors;
   }
 
-  private pool({ hidden, mask }: ForwardPass, count: number): Embeddings {
+  private pool({ hidden, mask }: ForwardPass, count: number): Omit<Embeddings, 'truncated'> {
     let pooled = this.spec.pooling === 'mean' ? mean_pooling(hidden, mask) : hidden.slice(null, 0, null);
     if (this.spec.normalize) pooled = pooled.normalize(2, -1);
     const flat = pooled.data as Float32Array;

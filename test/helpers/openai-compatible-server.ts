@@ -2,60 +2,73 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { EmbeddingProvider } from '../../src/embedding/provider';
+import { openAITokenCounter } from '../../src/embedding/token-counter';
+
+/** What the server can be told to do to the next requests, in order. */
+export type Fault =
+  | { kind: 'rate-limit'; retryAfterMs: number }
+  | { kind: 'server-error'; status: 500 | 502 | 503 }
+  | { kind: 'slow'; ms: number }
+  | { kind: 'malformed' }
+  | { kind: 'reset' };
+
+export interface ServerOptions {
+  readonly apiKey: string;
+  readonly models: readonly string[];
+  /** Enforced like OpenAI does, over a sliding minute; a request past them gets a 429. */
+  readonly limits?: { readonly rpm?: number; readonly tpm?: number };
+}
+
+const WINDOW_MS = 60_000;
+/** text-embedding-3's input limit; longer inputs get the API's 400. */
+const MAX_INPUT_TOKENS = 8191;
 
 /**
- * A local OpenAI-compatible `/v1/embeddings` endpoint for tests: real vectors from a local
- * model (shortened and re-normalised for `dimensions`, as the 3-series API does), real
- * token counts in `usage`, OpenAI-shaped errors. Inputs containing `<<reject>>` get the
- * 400 a real endpoint gives for an input it refuses.
+ * A local OpenAI-compatible `/v1/embeddings` endpoint for tests, benchmarks and demos: real
+ * vectors from a local model (shortened and re-normalised for `dimensions`, as the 3-series
+ * API does), `usage` counted in cl100k_base tokens as OpenAI bills them, OpenAI-shaped errors
+ * and rate-limit headers. It can enforce rpm/tpm limits and inject 429s with `retry-after`,
+ * 5xx, slow replies, malformed bodies and connection resets. Inputs containing `<<reject>>`
+ * get the 400 a real endpoint gives for an input it refuses.
  */
 export class OpenAICompatibleServer {
-  readonly requests: { inputs: number; dimensions?: number }[] = [];
+  readonly requests: { inputs: number; tokens: number; at: number; status: number; dimensions?: number }[] = [];
+  /** Every input that was embedded and billed, in order. */
+  readonly embedded: string[] = [];
+  usageTokens = 0;
+  /** Requests refused by the server's own rpm/tpm limits (not injected faults). */
+  rateLimited = 0;
+  private readonly faults: Fault[] = [];
+  private readonly window: { at: number; tokens: number }[] = [];
+  private readonly sockets = new Set<import('node:net').Socket>();
+
   private constructor(
     private readonly server: Server,
-    readonly apiKey: string,
+    private readonly options: ServerOptions,
   ) {}
 
-  static async start(local: EmbeddingProvider, options: { apiKey: string; models: readonly string[] }): Promise<OpenAICompatibleServer> {
-    const requestSchema = z.object({
-      model: z.string(),
-      input: z.union([z.string(), z.array(z.string())]),
-      dimensions: z.int().positive().optional(),
-      encoding_format: z.enum(['float', 'base64']).default('float'),
-    });
-    let self: OpenAICompatibleServer;
-    const fail = (res: ServerResponse, status: number, message: string, type: string) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message, type, param: null, code: null } }));
-    };
-    const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method !== 'POST' || req.url !== '/v1/embeddings') return fail(res, 404, `no route ${req.method} ${req.url}`, 'invalid_request_error');
-      if (req.headers.authorization !== `Bearer ${options.apiKey}`) return fail(res, 401, 'Incorrect API key provided.', 'invalid_request_error');
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const parsed = requestSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      if (!parsed.success) return fail(res, 400, parsed.error.message, 'invalid_request_error');
-      const body = parsed.data;
-      if (!options.models.includes(body.model)) return fail(res, 404, `The model \`${body.model}\` does not exist`, 'invalid_request_error');
-      const inputs = Array.isArray(body.input) ? body.input : [body.input];
-      self.requests.push({ inputs: inputs.length, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
-      if (inputs.some((i) => i.includes('<<reject>>'))) return fail(res, 400, 'Invalid input: the input contains content that cannot be embedded.', 'invalid_request_error');
-      const { vectors, tokens } = await local.embed(inputs, 'document');
-      const shorten = (v: Float32Array) => {
-        const cut = Array.from(v.slice(0, body.dimensions ?? v.length));
-        const norm = Math.sqrt(cut.reduce((s, x) => s + x * x, 0));
-        return cut.map((x) => x / norm);
-      };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          object: 'list',
-          model: body.model,
-          data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: shorten(v) })),
-          usage: { prompt_tokens: tokens, total_tokens: tokens },
-        }),
-      );
+  get apiKey(): string {
+    return this.options.apiKey;
+  }
+
+  /** Queues a fault for each of the next `times` requests that pass authentication. */
+  inject(fault: Fault, times = 1): void {
+    for (let i = 0; i < times; i++) this.faults.push(fault);
+  }
+
+  get pendingFaults(): number {
+    return this.faults.length;
+  }
+
+  static async start(local: EmbeddingProvider, options: ServerOptions): Promise<OpenAICompatibleServer> {
+    const server = createServer();
+    const self = new OpenAICompatibleServer(server, options);
+    server.on('request', (req, res) => void self.handle(local, req, res));
+    server.on('connection', (socket) => {
+      self.sockets.add(socket);
+      socket.on('close', () => self.sockets.delete(socket));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self = new OpenAICompatibleServer(server, options.apiKey);
     return self;
   }
 
@@ -64,6 +77,109 @@ export class OpenAICompatibleServer {
   }
 
   async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(local: EmbeddingProvider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestSchema = z.object({
+      model: z.string(),
+      input: z.union([z.string(), z.array(z.string())]),
+      dimensions: z.int().positive().optional(),
+      encoding_format: z.enum(['float', 'base64']).default('float'),
+    });
+    const fail = (status: number, message: string, type: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: { message, type, param: null, code: null } }));
+    };
+    if (req.method !== 'POST' || req.url !== '/v1/embeddings') return fail(404, `no route ${req.method} ${req.url}`, 'invalid_request_error');
+    if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) return fail(401, 'Incorrect API key provided.', 'invalid_request_error');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const parsed = requestSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    if (!parsed.success) return fail(400, parsed.error.message, 'invalid_request_error');
+    const body = parsed.data;
+    if (!this.options.models.includes(body.model)) return fail(404, `The model \`${body.model}\` does not exist`, 'invalid_request_error');
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    const counter = openAITokenCounter();
+    const counts = inputs.map((i) => counter.count(i));
+    const tokens = counts.reduce((a, b) => a + b, 0);
+    const record = (status: number) => this.requests.push({ inputs: inputs.length, tokens, at: Date.now(), status, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
+
+    const fault = this.faults.shift();
+    if (fault?.kind === 'reset') {
+      record(0);
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'rate-limit') {
+      record(429);
+      return fail(429, 'Rate limit reached for requests. Please try again later.', 'requests', { 'retry-after-ms': String(fault.retryAfterMs), 'retry-after': String(Math.ceil(fault.retryAfterMs / 1000)) });
+    }
+    if (fault?.kind === 'server-error') {
+      record(fault.status);
+      return fail(fault.status, 'The server had an error while processing your request.', 'server_error');
+    }
+    if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+
+    const limited = this.overLimit(tokens);
+    if (limited !== null) {
+      this.rateLimited++;
+      record(429);
+      return fail(429, `Rate limit reached: ${limited.reason}.`, 'tokens', { 'retry-after-ms': String(limited.retryAfterMs), ...this.limitHeaders() });
+    }
+    const tooLong = counts.findIndex((n) => n > MAX_INPUT_TOKENS);
+    if (tooLong >= 0) {
+      record(400);
+      return fail(400, `This model's maximum context length is ${MAX_INPUT_TOKENS} tokens, however input ${tooLong} has ${counts[tooLong]} tokens.`, 'invalid_request_error');
+    }
+    if (inputs.some((i) => i.includes('<<reject>>'))) {
+      record(400);
+      return fail(400, 'Invalid input: the input contains content that cannot be embedded.', 'invalid_request_error');
+    }
+    this.window.push({ at: Date.now(), tokens });
+    const { vectors } = await local.embed(inputs, 'document');
+    if (fault?.kind === 'malformed') {
+      record(200);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"object":"embedding","index":0,"embedding":');
+      return;
+    }
+    record(200);
+    this.embedded.push(...inputs);
+    this.usageTokens += tokens;
+    const shorten = (v: Float32Array) => {
+      const cut = Array.from(v.slice(0, body.dimensions ?? v.length));
+      const norm = Math.sqrt(cut.reduce((s, x) => s + x * x, 0));
+      return cut.map((x) => x / norm);
+    };
+    res.writeHead(200, { 'content-type': 'application/json', ...this.limitHeaders() }).end(
+      JSON.stringify({
+        object: 'list',
+        model: body.model,
+        data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: shorten(v) })),
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      }),
+    );
+  }
+
+  /** Null when the request fits the last minute's limits, else why and for how long not. */
+  private overLimit(tokens: number): { reason: string; retryAfterMs: number } | null {
+    const now = Date.now();
+    while (this.window.length > 0 && this.window[0]!.at <= now - WINDOW_MS) this.window.shift();
+    const { rpm, tpm } = this.options.limits ?? {};
+    const oldest = this.window[0]?.at ?? now;
+    if (rpm && this.window.length + 1 > rpm) return { reason: `${rpm} requests per minute`, retryAfterMs: oldest + WINDOW_MS - now };
+    const used = this.window.reduce((s, e) => s + e.tokens, 0);
+    if (tpm && used + tokens > tpm) return { reason: `${tpm} tokens per minute (used ${used}, requested ${tokens})`, retryAfterMs: oldest + WINDOW_MS - now };
+    return null;
+  }
+
+  private limitHeaders(): Record<string, string> {
+    const { rpm, tpm } = this.options.limits ?? {};
+    const used = this.window.reduce((s, e) => s + e.tokens, 0);
+    const reset = `${Math.max(0, (this.window[0]?.at ?? Date.now()) + WINDOW_MS - Date.now())}ms`;
+    return {
+      ...(rpm ? { 'x-ratelimit-limit-requests': String(rpm), 'x-ratelimit-remaining-requests': String(Math.max(0, rpm - this.window.length)), 'x-ratelimit-reset-requests': reset } : {}),
+      ...(tpm ? { 'x-ratelimit-limit-tokens': String(tpm), 'x-ratelimit-remaining-tokens': String(Math.max(0, tpm - used)), 'x-ratelimit-reset-tokens': reset } : {}),
+    };
   }
 }
