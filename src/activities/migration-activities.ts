@@ -1,5 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
+import type { Config } from '../config/env';
+import { estimateMigration, priceFor } from '../estimate/migration-estimate';
 import { AccessStats } from '../search/access-stats';
 import { embedIsolatingFailures } from '../embedding/embed-isolating-failures';
 import { fingerprint, type ModelSpec } from '../embedding/model-spec';
@@ -22,6 +24,7 @@ export interface MigrationDeps {
   readonly aliases: AliasStore;
   readonly registry: CollectionRegistry;
   readonly quarantine: QuarantineStore;
+  readonly config: Pick<Config, 'prices' | 'openai'>;
 }
 
 /** Identifies one migration in every activity call. */
@@ -41,6 +44,20 @@ const CATCH_UP_PAGE = 500;
 const SAMPLE_QUERIES = 5;
 /** How long a dual-write may take between its two indexes. */
 const IN_FLIGHT_GRACE_MS = 2_000;
+/** Heartbeats while a batch waits on a provider's rate limit, so a long retry-after is not a dead worker. */
+const KEEPALIVE_MS = 5_000;
+
+/** Heartbeats `details()` every few seconds until the work is done. */
+async function keepingAlive<T>(details: () => unknown, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat(details()), KEEPALIVE_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const EMPTY_REPORT: ChunkReport = { cursor: null, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, truncated: 0, done: false };
 
 /** Errors a retry cannot fix; the workflow turns them into FAILED with this message. */
 function fatal(type: string, message: string): ApplicationFailure {
@@ -82,7 +99,24 @@ export function createMigrationActivities(deps: MigrationDeps) {
     );
     await store.bulkUpsert(target.index, target.spec, written);
     await quarantine.add(ref.collection, ref.workflowId, quarantined);
-    return { written: written.length, quarantined, tokens: embedded.tokens };
+    return { written: written.length, quarantined, tokens: embedded.tokens, truncated: embedded.truncated };
+  }
+
+  /** Source documents whose current text the target does not hold yet (hot-first or live writes may have put them there). */
+  async function notYetIn(targetIndex: string, docs: readonly StoredDocument[]): Promise<StoredDocument[]> {
+    const present = await store.getMany(targetIndex, docs.map((d) => d.id), false);
+    return docs.filter((d) => present.get(d.id)?.sourceHash !== d.sourceHash);
+  }
+
+  /**
+   * Whether embedding `docs` would take more tokens than `allowance` leaves after `used`;
+   * counted with the target model's own tokenizer, as the provider will bill them.
+   */
+  async function overAllowance(spec: ModelSpec, docs: readonly StoredDocument[], used: number, allowance: number | null): Promise<boolean> {
+    if (allowance === null) return false;
+    const texts = docs.flatMap((d) => (d.content && d.content.trim() !== '' ? [d.content] : []));
+    const needed = (await providers.get(spec)).countTokens(texts, 'document').reduce((sum, n) => sum + Math.min(n, spec.maxTokens), 0);
+    return used + needed > allowance;
   }
 
   /** A backfill report with one more embedded batch counted in. */
@@ -93,6 +127,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
       quarantined: report.quarantined + batch.quarantined.length,
       quarantineSample: [...report.quarantineSample, ...batch.quarantined.map((q) => ({ id: q.docId, reason: q.reason }))].slice(0, MAX_QUARANTINE_SAMPLE),
       tokens: report.tokens + batch.tokens,
+      truncated: report.truncated + batch.truncated,
     };
   }
 
@@ -153,7 +188,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
   }
 
   return {
-    async prepareMigration(input: MigrationRef & { targetSpecId: string }): Promise<Prepared> {
+    async prepareMigration(input: MigrationRef & { targetSpecId: string; force: boolean }): Promise<Prepared> {
       const record = await registry.get(input.collection);
       if (record.migration && record.migration.workflowId !== input.workflowId) {
         throw fatal('MigrationInProgress', `Collection "${input.collection}" is already migrating (workflow ${record.migration.workflowId}).`);
@@ -170,13 +205,20 @@ export function createMigrationActivities(deps: MigrationDeps) {
       await probe(targetSpec);
       const sourceIndex = record.migration?.sourceIndex ?? record.activeIndex;
       const targetIndex = versionedIndexName(input.collection, targetSpec);
+      const estimate = await estimateMigration(
+        { es: deps.es, store, config: deps.config },
+        { sourceIndex, sourceSpec, spec: targetSpec, provider: await providers.get(targetSpec), onPage: (scanned) => heartbeat({ scanned }) },
+      );
+      const { disk } = estimate;
+      if (!disk.fits && !input.force && !record.migration) {
+        const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+        throw fatal(
+          'InsufficientDisk',
+          `The new index needs about ${gb(disk.totalBytes)} but Elasticsearch has ${gb(disk.usableBytes)} usable below its high disk watermark ` +
+            `(${gb(disk.availableBytes)} free). Free disk space or add a node, or start with force (reembed migrate --force) to go ahead anyway.`,
+        );
+      }
       await store.ensureIndex(targetIndex, targetSpec, BACKFILL_SETTINGS);
-      const totalDocuments = await store.count(sourceIndex);
-      const sample = await store.scan(sourceIndex, null, 200);
-      const sampleChars = sample.reduce((sum, d) => sum + (d.content?.length ?? 0), 0);
-      // ~4 characters per token for English BPE/WordPiece; an estimate for planning only.
-      const estimatedTokens = sample.length === 0 ? 0 : Math.ceil((sampleChars / sample.length / 4) * totalDocuments);
-      const estimatedCostUsd = (estimatedTokens / 1_000_000) * targetSpec.pricePerMillionTokens;
       if (!record.migration) {
         await registry.update(
           input.collection,
@@ -189,7 +231,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
           { event: 'migration-started', detail: { workflowId: input.workflowId, targetSpecId: targetSpec.id, targetIndex } },
         );
       }
-      return { sourceSpecId: sourceSpec.id, sourceIndex, targetIndex, totalDocuments, estimatedTokens, estimatedCostUsd };
+      return { sourceSpecId: sourceSpec.id, sourceIndex, targetIndex, totalDocuments: estimate.documents, estimate, pricePerMillionTokens: priceFor(targetSpec, deps.config) };
     },
 
     async recordPhase(input: MigrationRef & { phase: MigrationPhase }): Promise<void> {
@@ -204,24 +246,31 @@ export function createMigrationActivities(deps: MigrationDeps) {
      * their ids, so nothing is duplicated.
      */
     async backfillChunk(
-      input: MigrationIndexes & { cursor: string | null; batchSize: number; batches: number; doneBefore: number; total: number },
+      input: MigrationIndexes & { cursor: string | null; batchSize: number; batches: number; doneBefore: number; total: number; tokenAllowance: number | null },
     ): Promise<ChunkReport> {
       const spec = catalog.get(input.targetSpecId);
       const resumed = activityInfo().heartbeatDetails as ChunkReport | undefined;
-      let report: ChunkReport = resumed ?? { cursor: input.cursor, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, done: false };
-      for (let b = 0; b < input.batches && !report.done; b++) {
-        const docs = await store.scan(input.sourceIndex, report.cursor, input.batchSize);
-        if (docs.length === 0) {
-          report = { ...report, done: true };
-          break;
-        }
-        // Documents the hot-first pass (or live dual-writes) already put there are skipped.
-        const present = await store.getMany(input.targetIndex, docs.map((d) => d.id), false);
-        const missing = docs.filter((d) => present.get(d.id)?.sourceHash !== d.sourceHash);
-        const batch = await embedInto(input, { index: input.targetIndex, spec }, missing);
-        report = { ...withBatch(report, batch), cursor: docs[docs.length - 1]!.id, done: docs.length < input.batchSize };
-        heartbeat(report);
-      }
+      let report: ChunkReport = resumed ?? { ...EMPTY_REPORT, cursor: input.cursor };
+      await keepingAlive(
+        () => report,
+        async () => {
+          for (let b = 0; b < input.batches && !report.done; b++) {
+            const docs = await store.scan(input.sourceIndex, report.cursor, input.batchSize);
+            if (docs.length === 0) {
+              report = { ...report, done: true };
+              break;
+            }
+            const missing = await notYetIn(input.targetIndex, docs);
+            if (await overAllowance(spec, missing, report.tokens, input.tokenAllowance)) {
+              report = { ...report, budgetReached: true };
+              break;
+            }
+            const batch = await embedInto(input, { index: input.targetIndex, spec }, missing);
+            report = { ...withBatch(report, batch), cursor: docs[docs.length - 1]!.id, done: docs.length < input.batchSize };
+            heartbeat(report);
+          }
+        },
+      );
       const done = input.doneBefore + report.migrated + report.quarantined;
       await recordCoverage(input, report.done || input.total === 0 ? 1 : Math.min(1, done / input.total));
       return report;
@@ -232,19 +281,29 @@ export function createMigrationActivities(deps: MigrationDeps) {
      * the part of the corpus users actually see is in the new index early. Heartbeats its
      * position; the regular backfill then skips what this pass copied.
      */
-    async backfillHot(input: MigrationIndexes & { limit: number; batchSize: number }): Promise<ChunkReport> {
+    async backfillHot(input: MigrationIndexes & { limit: number; batchSize: number; tokenAllowance: number | null }): Promise<ChunkReport> {
       const spec = catalog.get(input.targetSpecId);
       const hot = await AccessStats.hottest(deps.es, input.collection, input.limit);
       const resumed = activityInfo().heartbeatDetails as (ChunkReport & { offset: number }) | undefined;
-      let report = resumed ?? { cursor: null, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, done: false, offset: 0 };
-      for (let offset = report.offset; offset < hot.length; offset += input.batchSize) {
-        const found = await store.getMany(input.sourceIndex, hot.slice(offset, offset + input.batchSize));
-        const batch = await embedInto(input, { index: input.targetIndex, spec }, [...found.values()]);
-        report = { ...withBatch(report, batch), offset: offset + input.batchSize };
-        heartbeat(report);
-      }
+      let report = resumed ?? { ...EMPTY_REPORT, offset: 0 };
+      await keepingAlive(
+        () => report,
+        async () => {
+          for (let offset = report.offset; offset < hot.length; offset += input.batchSize) {
+            const found = await store.getMany(input.sourceIndex, hot.slice(offset, offset + input.batchSize));
+            const missing = await notYetIn(input.targetIndex, [...found.values()]);
+            if (await overAllowance(spec, missing, report.tokens, input.tokenAllowance)) {
+              report = { ...report, budgetReached: true };
+              return;
+            }
+            const batch = await embedInto(input, { index: input.targetIndex, spec }, missing);
+            report = { ...withBatch(report, batch), offset: offset + input.batchSize };
+            heartbeat(report);
+          }
+        },
+      );
       const { offset: _offset, ...chunk } = report;
-      return { ...chunk, cursor: null, done: true };
+      return { ...chunk, cursor: null, done: !report.budgetReached };
     },
 
     /**
@@ -252,26 +311,37 @@ export function createMigrationActivities(deps: MigrationDeps) {
      * different text hash are re-embedded, documents gone from the source are deleted.
      * Quarantined documents whose text has not changed are left alone.
      */
-    async catchUpPass(input: MigrationIndexes) {
+    async catchUpPass(input: MigrationIndexes & { tokenAllowance: number | null }) {
       const spec = catalog.get(input.targetSpecId);
       const known = await quarantine.hashes(input.workflowId);
       const { stale, extra } = await differences(input, known);
       let reembedded = 0;
       let tokens = 0;
+      let truncated = 0;
+      let budgetReached = false;
       const newlyQuarantined: QuarantineEntry[] = [];
-      for (let i = 0; i < stale.length; i += CATCH_UP_PAGE) {
-        const ids = stale.slice(i, i + CATCH_UP_PAGE);
-        const withText = await store.getMany(input.sourceIndex, ids);
-        const result = await embedInto(input, { index: input.targetIndex, spec }, [...withText.values()]);
-        reembedded += result.written;
-        tokens += result.tokens;
-        newlyQuarantined.push(...result.quarantined);
-        heartbeat({ reembedded });
-      }
+      await keepingAlive(
+        () => ({ reembedded }),
+        async () => {
+          for (let i = 0; i < stale.length; i += CATCH_UP_PAGE) {
+            const withText = [...(await store.getMany(input.sourceIndex, stale.slice(i, i + CATCH_UP_PAGE))).values()];
+            if (await overAllowance(spec, withText, tokens, input.tokenAllowance)) {
+              budgetReached = true;
+              return;
+            }
+            const result = await embedInto(input, { index: input.targetIndex, spec }, withText);
+            reembedded += result.written;
+            tokens += result.tokens;
+            truncated += result.truncated;
+            newlyQuarantined.push(...result.quarantined);
+            heartbeat({ reembedded });
+          }
+        },
+      );
       await store.deleteDocuments(input.targetIndex, extra);
       const stillBad = new Set(newlyQuarantined.map((q) => q.docId));
       await quarantine.remove(input.workflowId, stale.filter((id) => known.has(id) && !stillBad.has(id)));
-      return { reembedded, deleted: extra.length, quarantined: newlyQuarantined.length, tokens };
+      return { reembedded, deleted: extra.length, quarantined: newlyQuarantined.length, tokens, truncated, budgetReached };
     },
 
     /** Restores serving settings, then checks coverage, vector integrity and a few searches. */

@@ -5,6 +5,7 @@ import { ReembedUsageError } from '../client/reembed-client';
 import { ConfigError } from '../config/env';
 import { ingestCommand } from './commands/ingest';
 import { modelsCommand } from './commands/models';
+import { renderEstimate } from './commands/estimate';
 import { statusCommand } from './commands/status';
 import { CliContext, printJson } from './context';
 import { durationSchema, formatDuration } from './duration';
@@ -15,10 +16,11 @@ const USAGE = `reembed — zero-downtime embedding-model migrations
   reembed models [--json]                       list model specs and their fingerprints
   reembed ingest <collection> --model <spec> --file <docs.jsonl> [--no-content] [--batch 64]
   reembed migrate <collection> --to <spec> [--grace 1h] [--retention 7d] [--approval-timeout <d>] [--batch-size 64]
+                  [--budget <dollars>] [--force] [--dry-run [--json]]   dry run: tokens, cost, duration, disk; starts nothing
   reembed status <collection> [--json] [--no-watch]
   reembed approve <collection> --by <name> [--note <text>]
   reembed reject <collection> --by <name> --reason <text>
-  reembed pause|resume <collection> [--by <name>] [--reason <text>]
+  reembed pause|resume <collection> [--by <name>] [--reason <text>]   resume [--budget <more dollars>]
   reembed rollback <collection> --by <name> --reason <text>
   reembed cleanup <collection> --by <name>      end retention now and delete the old index
   reembed list [--json]                         collections and their migrations
@@ -27,6 +29,7 @@ const USAGE = `reembed — zero-downtime embedding-model migrations
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ES_URL, ... (see README, Configuration).`;
 
 const name = z.string().trim().min(1);
+const dollars = z.coerce.number({ error: 'expected an amount in US dollars, e.g. 25 or 2.50' }).positive('must be more than 0 dollars');
 
 function args<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, positionals: number) {
   const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -62,24 +65,58 @@ async function run(ctx: CliContext, command: string | undefined, argv: string[])
       return;
     }
     case 'migrate': {
-      const { values, positionals } = args(argv, { to: { type: 'string' }, grace: { type: 'string', default: '1h' }, retention: { type: 'string', default: '7d' }, 'approval-timeout': { type: 'string' }, 'batch-size': { type: 'string', default: '64' }, by: { type: 'string' } }, 1);
+      const { values, positionals } = args(
+        argv,
+        {
+          to: { type: 'string' },
+          grace: { type: 'string', default: '1h' },
+          retention: { type: 'string', default: '7d' },
+          'approval-timeout': { type: 'string' },
+          'batch-size': { type: 'string', default: '64' },
+          by: { type: 'string' },
+          budget: { type: 'string' },
+          force: { type: 'boolean' },
+          'dry-run': { type: 'boolean' },
+          json: { type: 'boolean' },
+        },
+        1,
+      );
       const o = validate(
-        z.object({ to: name, grace: durationSchema, retention: durationSchema, 'approval-timeout': durationSchema.optional(), 'batch-size': z.coerce.number().int().min(1).max(1024), by: z.string().optional() }),
+        z.object({
+          to: name,
+          grace: durationSchema,
+          retention: durationSchema,
+          'approval-timeout': durationSchema.optional(),
+          'batch-size': z.coerce.number().int().min(1).max(1024),
+          by: z.string().optional(),
+          budget: dollars.optional(),
+        }),
         values,
         'migrate',
       );
+      const collection = positionals[0]!;
+      if (values['dry-run']) {
+        const estimate = await (await ctx.client()).estimate(collection, o.to);
+        if (values.json) return printJson(estimate);
+        console.log(`Dry run: migrating ${collection} to ${o.to} would take
+${renderEstimate(estimate)}`);
+        if (o.budget !== undefined && o.budget < estimate.costUsd) console.log(`  budget:       $${o.budget} is below the estimate; the migration would pause when it is spent`);
+        return;
+      }
       const started = await (await ctx.client()).startMigration({
-        collection: positionals[0]!,
+        collection,
         targetSpecId: o.to,
         graceMs: o.grace,
         retentionMs: o.retention,
         approvalTimeoutMs: o['approval-timeout'] ?? null,
         batchSize: o['batch-size'],
         requestedBy: o.by ?? process.env.USER ?? 'unknown',
+        budgetUsd: o.budget ?? null,
+        force: Boolean(values.force),
       });
-      console.log(`Migration of ${positionals[0]} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}).`);
+      console.log(`Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}).`);
       console.log(`  Web UI: ${started.webUiUrl}`);
-      console.log(`  watch:  reembed status ${positionals[0]}`);
+      console.log(`  watch:  reembed status ${collection}`);
       return;
     }
     case 'status': {
@@ -102,12 +139,17 @@ async function run(ctx: CliContext, command: string | undefined, argv: string[])
     case 'resume':
     case 'rollback':
     case 'cleanup': {
-      const { values, positionals } = args(argv, { by: { type: 'string' }, reason: { type: 'string' } }, 1);
+      const { values, positionals } = args(argv, { by: { type: 'string' }, reason: { type: 'string' }, ...(command === 'resume' ? { budget: { type: 'string' } } : {}) }, 1);
       const client = await ctx.client();
       const action = { by: values.by ?? process.env.USER ?? 'unknown', reason: values.reason ?? '' };
       if (command === 'rollback' && !values.reason) throw new ReembedUsageError('reembed rollback: --reason is required (it is recorded in the registry history)');
-      await { pause: client.pause, resume: client.resume, rollback: client.rollback, cleanup: client.endRetention }[command].call(client, positionals[0]!, action);
-      console.log(`Sent ${command === 'cleanup' ? 'endRetention' : command} to ${positionals[0]}.`);
+      if (command === 'resume') {
+        const more = values.budget === undefined ? undefined : validate(dollars, values.budget, 'resume --budget');
+        await client.resume(positionals[0]!, { ...action, ...(more ? { addBudgetUsd: more } : {}) });
+      } else {
+        await { pause: client.pause, rollback: client.rollback, cleanup: client.endRetention }[command].call(client, positionals[0]!, action);
+      }
+      console.log(`Sent ${command === 'cleanup' ? 'endRetention' : command} to ${positionals[0]}; check it took effect with \`reembed status ${positionals[0]}\`.`);
       return;
     }
     case 'list': {

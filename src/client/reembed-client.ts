@@ -3,7 +3,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Workf
 import { z } from 'zod';
 import { SEARCH_ATTRIBUTES, workflowUiUrl } from '../../temporal.config';
 import type { Config } from '../config/env';
+import { ProviderPool } from '../embedding/provider-pool';
 import { SpecCatalog } from '../embedding/spec-catalog';
+import { estimateMigration, type MigrationEstimate } from '../estimate/migration-estimate';
 import type { CollectionRecord, MigrationPhase, WriteTarget } from '../registry/collection-record';
 import { CollectionRegistry } from '../registry/collection-registry';
 import { AliasStore } from '../store/aliases';
@@ -22,6 +24,7 @@ import {
   pauseSignal,
   rejectCutoverSchema,
   rejectCutoverSignal,
+  resumeSchema,
   resumeSignal,
   rollbackSignal,
   statusQuery,
@@ -31,6 +34,7 @@ import {
   type MigrationStatus,
   type OperatorAction,
   type RejectCutover,
+  type ResumeAction,
 } from '../workflows/migration/messages';
 import type { migrationWorkflow } from '../workflows/migration/migration-workflow';
 import { collectionKey, phaseKey, targetModelKey } from '../workflows/migration/search-attributes';
@@ -53,13 +57,17 @@ export interface CollectionStatus {
   readonly activeIndex: string;
   readonly activeSpecId: string;
   readonly writeTargets: readonly WriteTarget[];
-  readonly documents: { readonly total: number; readonly migrated: number; readonly quarantined: number };
+  readonly documents: MigrationStatus['documents'];
   readonly coverage: number;
   readonly paused: boolean;
+  readonly pausedBy: MigrationStatus['pausedBy'] | null;
+  readonly pauseReason: string | null;
   readonly docsPerSecond: number | null;
   readonly etaSeconds: number | null;
   readonly tokens: number;
-  readonly estimatedCostUsd: number | null;
+  readonly spentUsd: number;
+  readonly budgetUsd: number | null;
+  readonly estimate: MigrationEstimate | null;
   readonly quarantinedDocuments: readonly { readonly id: string; readonly reason: string }[];
   /** Share of the 100 most-searched documents already in the new index; null without access statistics. */
   readonly hotSetMigrated: number | null;
@@ -123,6 +131,22 @@ export class ReembedClient {
     return registerSearchAttributes(this.temporal.client.connection, this.config.temporal.namespace);
   }
 
+  /**
+   * What migrating `collection` to `targetSpecId` would take — tokens (the target model's
+   * tokenizer over every stored text), cost, duration, disk — without starting anything.
+   * The Prepare phase computes the same estimate and refuses to start when the disk is short.
+   */
+  async estimate(collection: string, targetSpecId: string, onProgress?: (scanned: number) => void): Promise<MigrationEstimate> {
+    const catalog = SpecCatalog.load();
+    const record = await this.registry.get(collection);
+    const spec = catalog.get(targetSpecId);
+    const provider = await new ProviderPool(this.config).get(spec);
+    return estimateMigration(
+      { es: this.es, store: this.store, config: this.config },
+      { sourceIndex: record.activeIndex, sourceSpec: catalog.get(record.activeSpecId), spec, provider, ...(onProgress ? { onPage: onProgress } : {}) },
+    );
+  }
+
   /** Starts a migration; refuses a second one for the same collection. */
   async startMigration(request: MigrationRequest): Promise<{ workflowId: string; runId: string; webUiUrl: string }> {
     const input = parseOrExplain(migrationInputSchema, request, 'migration request');
@@ -172,8 +196,9 @@ export class ReembedClient {
   async pause(collection: string, payload: OperatorAction = {}): Promise<void> {
     await this.signal(collection, pauseSignal, parseOrExplain(operatorActionSchema, payload, 'pause'));
   }
-  async resume(collection: string, payload: OperatorAction = {}): Promise<void> {
-    await this.signal(collection, resumeSignal, parseOrExplain(operatorActionSchema, payload, 'resume'));
+  /** `addBudgetUsd` raises the budget of a migration paused at it. */
+  async resume(collection: string, payload: ResumeAction = {}): Promise<void> {
+    await this.signal(collection, resumeSignal, parseOrExplain(resumeSchema, payload, 'resume'));
   }
   async rollback(collection: string, payload: OperatorAction = {}): Promise<void> {
     await this.signal(collection, rollbackSignal, parseOrExplain(operatorActionSchema, payload, 'rollback'));
@@ -210,13 +235,17 @@ export class ReembedClient {
       activeIndex: record.activeIndex,
       activeSpecId: record.activeSpecId,
       writeTargets: record.writeTargets,
-      documents: m?.documents ?? { total: 0, migrated: 0, quarantined: 0 },
+      documents: m?.documents ?? { total: 0, migrated: 0, quarantined: 0, truncated: 0 },
       coverage: m?.coverage ?? 1,
       paused: m?.paused ?? false,
+      pausedBy: m?.pausedBy ?? null,
+      pauseReason: m?.pauseReason ?? null,
       docsPerSecond: rate,
       etaSeconds: rate && rate > 0 ? Math.ceil(remaining / rate) : null,
       tokens: m?.tokens ?? 0,
-      estimatedCostUsd: m?.estimatedCostUsd ?? null,
+      spentUsd: m?.spentUsd ?? 0,
+      budgetUsd: m?.budgetUsd ?? null,
+      estimate: m?.estimate ?? null,
       quarantinedDocuments,
       hotSetMigrated,
       migration: m,

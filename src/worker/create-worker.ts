@@ -34,6 +34,7 @@ export async function createReembedWorker(
     aliases: new AliasStore(es),
     registry: new CollectionRegistry(es),
     quarantine: new QuarantineStore(es),
+    config,
   };
   const activities = createMigrationActivities(deps);
   const worker = await Worker.create({
@@ -44,6 +45,9 @@ export async function createReembedWorker(
     activities,
     // Embedding saturates both cores; more concurrent batches only queue on the CPU.
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,
+    // The server hands out at most this many activity starts per second across all workers:
+    // a global cap on API traffic however many workers run.
+    ...(config.taskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: config.taskQueueActivitiesPerSecond } : {}),
   });
   return {
     worker,

@@ -47,6 +47,7 @@ describe('7-day grace period and retention under time skipping', () => {
         aliases: fx.aliases,
         registry: fx.registry,
         quarantine: new QuarantineStore(fx.es),
+        config: fx.config,
       }),
     });
     return worker.runUntil(fn);

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { migrationInputSchema } from '../../src/workflows/migration/messages';
-import { coverage, MigrationState } from '../../src/workflows/migration/migration-state';
+import { coverage, MigrationState, type ChunkReport, type Prepared } from '../../src/workflows/migration/migration-state';
 
 const input = migrationInputSchema.parse({ collection: 'products', targetSpecId: 'minilm-l6-v2-cls' });
+
+function prepared(totalDocuments: number, pricePerMillionTokens: number): Prepared {
+  const disk = { rawVectorBytes: 0, quantizedVectorBytes: 0, graphBytes: 0, otherBytes: 0, totalBytes: 0, usableBytes: 1, availableBytes: 1, fits: true };
+  const estimate = { specId: 't', documents: totalDocuments, tokens: 5000, truncated: 0, withoutText: 0, pricePerMillionTokens, costUsd: 0, durationMs: null, durationBasis: '', disk };
+  return { sourceSpecId: 'a', sourceIndex: 's', targetIndex: 't', totalDocuments, estimate, pricePerMillionTokens };
+}
+
+const chunk = (tokens: number, extra: Partial<ChunkReport> = {}): ChunkReport => ({ cursor: 'c', migrated: 1, quarantined: 0, quarantineSample: [], tokens, truncated: 0, done: false, ...extra });
 
 function stateIn(phase: Parameters<MigrationState['enter']>[0]): MigrationState {
   const s = new MigrationState(input, 'reembed:products');
@@ -85,12 +93,12 @@ describe('migration rules', () => {
 
   it('accumulates backfill chunks into counts, coverage and a bounded quarantine sample', () => {
     const s = new MigrationState(input, 'reembed:products');
-    s.prepared({ sourceSpecId: 'a', sourceIndex: 's', targetIndex: 't', totalDocuments: 100, estimatedTokens: 5000, estimatedCostUsd: 0 });
+    s.prepared(prepared(100, 0));
     assert.equal(s.phase, 'BACKFILLING');
     const sample = Array.from({ length: 15 }, (_, i) => ({ id: `bad${i}`, reason: 'empty' }));
-    s.applyChunk({ cursor: 'doc-060', migrated: 45, quarantined: 15, quarantineSample: sample, tokens: 2000, done: false });
-    s.applyChunk({ cursor: 'doc-100', migrated: 30, quarantined: 10, quarantineSample: sample.slice(0, 10), tokens: 1500, done: true });
-    assert.deepEqual(s.status.documents, { total: 100, migrated: 75, quarantined: 25 });
+    s.applyChunk({ cursor: 'doc-060', migrated: 45, quarantined: 15, quarantineSample: sample, tokens: 2000, truncated: 2, done: false });
+    s.applyChunk({ cursor: 'doc-100', migrated: 30, quarantined: 10, quarantineSample: sample.slice(0, 10), tokens: 1500, truncated: 1, done: true });
+    assert.deepEqual(s.status.documents, { total: 100, migrated: 75, quarantined: 25, truncated: 3 });
     assert.equal(s.status.coverage, 1);
     assert.equal(s.status.cursor, 'doc-100');
     assert.equal(s.status.tokens, 3500);
@@ -117,5 +125,40 @@ describe('migration input', () => {
     const messages = bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
     assert.match(messages, /collection: a collection name is 1–61 lowercase/);
     assert.match(messages, /batchSize: /);
+  });
+
+  it('turns a budget into a token allowance, tracks spend from reported tokens, and needs more budget to resume', () => {
+    const s = new MigrationState(migrationInputSchema.parse({ collection: 'products', targetSpecId: 'x', budgetUsd: 0.01 }), 'reembed:products');
+    s.prepared(prepared(100, 2)); // $2 per million tokens: $0.01 buys 5,000 tokens
+    assert.equal(s.tokenAllowance(), 5000);
+    s.applyChunk(chunk(3000));
+    assert.equal(s.status.spentUsd, 0.006);
+    assert.equal(s.tokenAllowance(), 2000);
+    s.pauseFor('budget', 'budget reached');
+    s.resume({ by: 'alice' });
+    assert.equal(s.paused, true, 'resuming without more budget is refused');
+    assert.match(s.status.refusedSignals.at(-1)!.reason, /resume with more budget/);
+    s.resume({ by: 'alice', addBudgetUsd: 0.01 });
+    assert.equal(s.paused, false);
+    assert.equal(s.status.budgetUsd, 0.02);
+    assert.equal(s.tokenAllowance(), 7000);
+    assert.equal(s.status.pausedBy, undefined);
+  });
+
+  it('has no allowance without a budget or for a free model', () => {
+    const unbounded = new MigrationState(input, 'reembed:products');
+    unbounded.prepared(prepared(10, 2));
+    assert.equal(unbounded.tokenAllowance(), null);
+    const free = new MigrationState(migrationInputSchema.parse({ collection: 'products', targetSpecId: 'x', budgetUsd: 5 }), 'reembed:products');
+    free.prepared(prepared(10, 0));
+    assert.equal(free.tokenAllowance(), null);
+  });
+
+  it('resumes a provider pause without extra budget', () => {
+    const s = stateIn('BACKFILLING');
+    s.pauseFor('provider', 'the endpoint refused our API key');
+    assert.equal(s.status.pausedBy, 'provider');
+    s.resume({ by: 'ops' });
+    assert.equal(s.paused, false);
   });
 });

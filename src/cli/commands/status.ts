@@ -8,6 +8,7 @@ const NEXT_STEP: Record<string, (c: string) => string> = {
   GRACE_PERIOD: (c) => `cancel before cutover: reembed reject ${c} --by <name> --reason <text>`,
   RETENTION: (c) => `roll back: reembed rollback ${c} --by <name> --reason <text>   finish now: reembed cleanup ${c} --by <name>`,
   BACKFILLING: (c) => `pause: reembed pause ${c} --by <name>`,
+  PAUSED: (c) => `resume: reembed resume ${c} --by <name> [--budget <more dollars>]`,
 };
 
 function bar(fraction: number, width = 30): string {
@@ -18,10 +19,11 @@ function bar(fraction: number, width = 30): string {
 export function renderStatus(s: CollectionStatus): string {
   const m = s.migration;
   const lines = [
-    `Collection ${s.collection} — phase ${s.phase}${s.paused ? ' (PAUSED)' : ''}${s.workflowStatus ? ` (workflow ${s.workflowId}, ${s.workflowStatus})` : ''}`,
+    `Collection ${s.collection} — phase ${s.phase}${s.paused ? ` (PAUSED by ${s.pausedBy})` : ''}${s.workflowStatus ? ` (workflow ${s.workflowId}, ${s.workflowStatus})` : ''}`,
     `  alias ->      ${s.aliasTarget ?? '(none)'}   active spec ${s.activeSpecId}`,
     `  write to:     ${s.writeTargets.map((t) => `${t.index} (${t.specId})`).join(', ')}`,
   ];
+  if (s.paused) lines.push(`  PAUSED:       ${s.pauseReason}`);
   if (!m && s.workflowStatus === 'RUNNING') lines.push('  (no worker answered the status query: start one with `npm run worker` for counts and progress)');
   if (m) {
     const d = s.documents;
@@ -29,10 +31,11 @@ export function renderStatus(s: CollectionStatus): string {
       `  Web UI:       ${s.webUiUrl}`,
       `  source:       ${s.sourceIndex ?? '?'} (${m.sourceSpecId ?? '?'})`,
       `  target:       ${s.targetIndex ?? '?'} (${m.targetSpecId})`,
-      `  documents:    ${bar(s.coverage)} ${d.migrated}/${d.total} migrated, ${d.quarantined} quarantined, coverage ${(s.coverage * 100).toFixed(1)}%`,
+      `  documents:    ${bar(s.coverage)} ${d.migrated}/${d.total} migrated, ${d.quarantined} quarantined, ${d.truncated} truncated, coverage ${(s.coverage * 100).toFixed(1)}%`,
     );
     if (s.docsPerSecond !== null) lines.push(`  rate:         ${s.docsPerSecond.toFixed(1)} docs/s${s.etaSeconds !== null ? `, ETA ${s.etaSeconds}s` : ''}`);
-    lines.push(`  tokens:       ${s.tokens}${m.estimatedTokens ? ` (estimated ${m.estimatedTokens})` : ''}${s.estimatedCostUsd !== null ? `, estimated cost $${s.estimatedCostUsd.toFixed(2)}` : ''}`);
+    const budget = s.budgetUsd !== null ? ` of a $${s.budgetUsd} budget` : '';
+    lines.push(`  tokens:       ${s.tokens}${s.estimate ? ` of ~${s.estimate.tokens} estimated` : ''}; spent $${s.spentUsd.toFixed(4)}${budget}${s.estimate ? ` (estimate $${s.estimate.costUsd.toFixed(4)})` : ''}`);
     if (s.hotSetMigrated !== null) lines.push(`  hot set:      ${(s.hotSetMigrated * 100).toFixed(0)}% of the 100 most-searched documents are in the new index`);
     if (m.catchUp.passes > 0) lines.push(`  catch-up:     ${m.catchUp.passes} pass(es), ${m.catchUp.reembedded} re-embedded, ${m.catchUp.deleted} deleted`);
     if (m.verification) lines.push(`  verification: ${m.verification.ok ? 'ok' : 'FAILED'} — ${m.verification.sampleHits}/${m.verification.sampleQueries} sample searches found their document${m.verification.problems.length ? `; ${m.verification.problems.join('; ')}` : ''}`);
@@ -45,7 +48,7 @@ export function renderStatus(s: CollectionStatus): string {
     if (s.quarantinedDocuments.length > 10) lines.push(`  … and ${s.documents.quarantined - 10} more (reembed status ${s.collection} --json)`);
     for (const r of m.refusedSignals.slice(-5)) lines.push(`  refused:      ${r.signal} at ${r.at}${r.by ? ` from ${r.by}` : ''}: ${r.reason}`);
   }
-  const next = NEXT_STEP[s.phase];
+  const next = s.paused ? NEXT_STEP.PAUSED : NEXT_STEP[s.phase];
   if (next) lines.push(`  next:         ${next(s.collection)}`);
   return lines.join('\n');
 }

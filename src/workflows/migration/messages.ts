@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { MigrationEstimate } from '../../estimate/migration-estimate';
 import { collectionNameSchema, type MigrationPhase } from '../../registry/collection-record';
 
 /** Everything a client and the migration workflow exchange. One file, one vocabulary. */
@@ -38,6 +39,10 @@ export const migrationInputSchema = z.object({
    * test server, is this off: upserting an unregistered attribute fails every workflow task.
    */
   searchAttributes: z.boolean().default(true),
+  /** US dollars the migration may spend on embedding tokens; at the budget it pauses. Null: no budget. */
+  budgetUsd: z.number().positive().nullable().default(null),
+  /** Start even when Elasticsearch reports too little free disk for the new index. */
+  force: z.boolean().default(false),
 });
 export type MigrationInput = z.output<typeof migrationInputSchema>;
 export type MigrationRequest = z.input<typeof migrationInputSchema>;
@@ -45,9 +50,14 @@ export type MigrationRequest = z.input<typeof migrationInputSchema>;
 export const approveCutoverSchema = z.object({ approver: z.string().trim().min(1, 'approver is required'), note: z.string().optional() });
 export const rejectCutoverSchema = z.object({ by: z.string().trim().min(1, 'by is required'), reason: z.string().trim().min(1, 'reason is required') });
 export const operatorActionSchema = z.object({ by: z.string().trim().min(1).default('unknown'), reason: z.string().default('') });
+export const resumeSchema = operatorActionSchema.extend({
+  /** Dollars added to the budget (a migration paused at its budget needs more to go on). */
+  addBudgetUsd: z.number().positive().optional(),
+});
 export type ApproveCutover = z.infer<typeof approveCutoverSchema>;
 export type RejectCutover = z.infer<typeof rejectCutoverSchema>;
 export type OperatorAction = z.input<typeof operatorActionSchema>;
+export type ResumeAction = z.input<typeof resumeSchema>;
 
 // Payloads stay `unknown` on the wire so a malformed signal from the Web UI is recorded
 // and refused by the workflow instead of failing its decoding.
@@ -62,7 +72,7 @@ export const SIGNAL_DESCRIPTIONS = {
   approveCutover: 'Approve moving the read alias to the new index. Payload: {"approver": "name", "note": "optional"}. Only in AWAITING_APPROVAL.',
   rejectCutover: 'Abandon the migration before cutover; the alias stays, the new index is deleted. Payload: {"by": "name", "reason": "why"}.',
   pause: 'Pause the backfill or catch-up after the current batch. Payload: {"by": "name", "reason": "optional"}.',
-  resume: 'Resume a paused backfill or catch-up. Payload: {"by": "name"}.',
+  resume: 'Resume a paused migration (paused by an operator, at its budget, or for a provider misconfiguration fixed since). Payload: {"by": "name", "addBudgetUsd": 10}; addBudgetUsd is optional and raises the budget.',
   rollback: 'During RETENTION: move the alias back to the old index (which kept receiving writes). Payload: {"by": "name", "reason": "why"}.',
   endRetention: 'During RETENTION: finish now and delete the old index instead of waiting. Payload: {"by": "name", "reason": "optional"}.',
 } as const;
@@ -80,15 +90,27 @@ export interface MigrationStatus {
   readonly phase: MigrationPhase;
   readonly paused: boolean;
   readonly pauseReason?: string;
+  /** Who paused it: an operator's signal, the budget, or a provider misconfiguration (key, model). */
+  readonly pausedBy?: 'operator' | 'budget' | 'provider';
   readonly sourceSpecId?: string;
   readonly targetSpecId: string;
   readonly sourceIndex?: string;
   readonly targetIndex?: string;
-  readonly documents: { readonly total: number; readonly migrated: number; readonly quarantined: number };
+  readonly documents: {
+    readonly total: number;
+    readonly migrated: number;
+    readonly quarantined: number;
+    /** Embedded from text cut at the spec's token limit. */
+    readonly truncated: number;
+  };
   readonly coverage: number;
   readonly tokens: number;
-  readonly estimatedTokens?: number;
-  readonly estimatedCostUsd?: number;
+  readonly estimate?: MigrationEstimate;
+  /** Dollars per million tokens this migration is charged at (spec price or config override). */
+  readonly pricePerMillionTokens: number;
+  /** From the tokens the provider reported for what was actually sent. */
+  readonly spentUsd: number;
+  readonly budgetUsd: number | null;
   readonly cursor: string | null;
   readonly startedAt: string;
   readonly phaseStartedAt: string;

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import type { MigrationPhase } from '../../registry/collection-record';
+import type { MigrationEstimate } from '../../estimate/migration-estimate';
 import {
   approveCutoverSchema,
   operatorActionSchema,
   rejectCutoverSchema,
+  resumeSchema,
   type MigrationInput,
   type MigrationStatus,
   type SignalRecord,
@@ -22,8 +24,8 @@ export interface Prepared {
   readonly sourceIndex: string;
   readonly targetIndex: string;
   readonly totalDocuments: number;
-  readonly estimatedTokens: number;
-  readonly estimatedCostUsd: number;
+  readonly estimate: MigrationEstimate;
+  readonly pricePerMillionTokens: number;
 }
 
 export interface ChunkReport {
@@ -32,7 +34,10 @@ export interface ChunkReport {
   readonly quarantined: number;
   readonly quarantineSample: readonly { readonly id: string; readonly reason: string }[];
   readonly tokens: number;
+  readonly truncated: number;
   readonly done: boolean;
+  /** The next batch would have gone past the token allowance; nothing of it was sent. */
+  readonly budgetReached?: boolean;
 }
 
 /**
@@ -53,9 +58,12 @@ export class MigrationState {
       phase: 'PREPARING',
       paused: false,
       targetSpecId: input.targetSpecId,
-      documents: { total: 0, migrated: 0, quarantined: 0 },
+      documents: { total: 0, migrated: 0, quarantined: 0, truncated: 0 },
       coverage: 0,
       tokens: 0,
+      pricePerMillionTokens: 0,
+      spentUsd: 0,
+      budgetUsd: input.budgetUsd,
       cursor: null,
       startedAt: at,
       phaseStartedAt: at,
@@ -92,10 +100,11 @@ export class MigrationState {
   }
 
   prepared(p: Prepared): void {
+    const { totalDocuments, ...rest } = p;
     this.s = {
       ...this.s,
-      ...p,
-      documents: { ...this.s.documents, total: p.totalDocuments },
+      ...rest,
+      documents: { ...this.s.documents, total: totalDocuments },
     };
     this.enter('BACKFILLING', { backfillStartedAt: now() });
   }
@@ -105,21 +114,23 @@ export class MigrationState {
       total: Math.max(this.s.documents.total, this.s.documents.migrated + chunk.migrated + this.s.documents.quarantined + chunk.quarantined),
       migrated: this.s.documents.migrated + chunk.migrated,
       quarantined: this.s.documents.quarantined + chunk.quarantined,
+      truncated: this.s.documents.truncated + chunk.truncated,
     };
     this.s = {
       ...this.s,
+      ...this.spend(chunk.tokens),
       cursor: chunk.cursor,
-      tokens: this.s.tokens + chunk.tokens,
       documents,
       coverage: coverage(documents),
       quarantineSample: [...this.s.quarantineSample, ...chunk.quarantineSample].slice(0, MAX_QUARANTINE_SAMPLE),
     };
   }
 
-  applyCatchUp(pass: { reembedded: number; deleted: number; quarantined: number; tokens: number }): void {
+  applyCatchUp(pass: { reembedded: number; deleted: number; quarantined: number; tokens: number; truncated: number }): void {
     this.s = {
       ...this.s,
-      tokens: this.s.tokens + pass.tokens,
+      ...this.spend(pass.tokens),
+      documents: { ...this.s.documents, truncated: this.s.documents.truncated + pass.truncated },
       catchUp: {
         passes: this.s.catchUp.passes + 1,
         reembedded: this.s.catchUp.reembedded + pass.reembedded,
@@ -129,8 +140,23 @@ export class MigrationState {
   }
 
   verified(report: VerificationReport): void {
-    const documents = { total: report.sourceCount, migrated: report.targetCount, quarantined: report.quarantined };
+    const documents = { total: report.sourceCount, migrated: report.targetCount, quarantined: report.quarantined, truncated: this.s.documents.truncated };
     this.s = { ...this.s, verification: report, documents, coverage: report.coverage };
+  }
+
+  /**
+   * Tokens the budget still allows at this migration's price; null when there is no budget
+   * (or nothing is charged). Activities stop before a batch that would go past it.
+   */
+  tokenAllowance(): number | null {
+    const { budgetUsd, pricePerMillionTokens: price } = this.s;
+    if (budgetUsd === null || price === 0) return null;
+    return Math.max(0, Math.floor(((budgetUsd - this.s.spentUsd) / price) * 1_000_000));
+  }
+
+  /** The workflow itself pauses: at the budget, or when the provider refuses our configuration. */
+  pauseFor(by: 'budget' | 'provider', reason: string): void {
+    this.s = { ...this.s, paused: true, pausedBy: by, pauseReason: reason };
   }
 
   failed(message: string): void {
@@ -159,15 +185,20 @@ export class MigrationState {
     const p = this.parse('pause', operatorActionSchema, payload ?? {});
     if (!p) return;
     if (!PAUSABLE.has(this.s.phase)) return this.refuse('pause', payload, `only the backfill and catch-up can pause; the migration is in ${this.s.phase}`);
-    this.s = { ...this.s, paused: true, pauseReason: `${p.by}${p.reason ? `: ${p.reason}` : ''}` };
+    this.s = { ...this.s, paused: true, pausedBy: 'operator', pauseReason: `${p.by}${p.reason ? `: ${p.reason}` : ''}` };
   }
 
   resume(payload: unknown): void {
-    const p = this.parse('resume', operatorActionSchema, payload ?? {});
+    const p = this.parse('resume', resumeSchema, payload ?? {});
     if (!p) return;
     if (!this.s.paused) return this.refuse('resume', payload, 'the migration is not paused');
-    const { pauseReason: _dropped, ...rest } = this.s;
-    this.s = { ...rest, paused: false };
+    const budgetUsd = this.s.budgetUsd === null ? null : this.s.budgetUsd + (p.addBudgetUsd ?? 0);
+    // Paused at the budget means the next batch does not fit in what is left: more is needed.
+    if (this.s.pausedBy === 'budget' && !p.addBudgetUsd) {
+      return this.refuse('resume', payload, `the budget of $${this.s.budgetUsd} is used up to the next batch ($${this.s.spentUsd.toFixed(4)} spent); resume with more budget (addBudgetUsd, \`reembed resume --budget <dollars>\`)`);
+    }
+    const { pauseReason: _reason, pausedBy: _by, ...rest } = this.s;
+    this.s = { ...rest, paused: false, budgetUsd };
   }
 
   rollback(payload: unknown): void {
@@ -183,6 +214,11 @@ export class MigrationState {
     if (!p) return;
     if (this.s.phase !== 'RETENTION') return this.refuse('endRetention', payload, `retention can only be ended in RETENTION; the migration is in ${this.s.phase}`);
     this.endRetentionRequested = true;
+  }
+
+  private spend(tokens: number): Pick<MigrationStatus, 'tokens' | 'spentUsd'> {
+    const total = this.s.tokens + tokens;
+    return { tokens: total, spentUsd: (total / 1_000_000) * this.s.pricePerMillionTokens };
   }
 
   private parse<T extends z.ZodType>(signal: string, schema: T, payload: unknown): z.output<T> | undefined {

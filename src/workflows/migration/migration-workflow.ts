@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -30,6 +31,8 @@ import {
 } from './messages';
 import { BEFORE_CUTOVER, MigrationState } from './migration-state';
 import { coverageKey, phaseKey } from './search-attributes';
+
+const REJECTED = Symbol('rejected');
 
 /** Errors no retry can fix: a wrong key or model, a missing setup. */
 const NON_RETRYABLE = ['ProviderConfigError'];
@@ -83,7 +86,9 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
   function publishPhase(): void {
     if (!input.searchAttributes) return;
     upsertSearchAttributes([
-      { key: phaseKey, value: state.phase },
+      // PAUSED is not a phase of its own (the migration resumes where it was) but is what
+      // the Web UI and `reembed list` should show while it waits for someone.
+      { key: phaseKey, value: state.paused ? 'PAUSED' : state.phase },
       { key: coverageKey, value: state.status.coverage },
     ]);
   }
@@ -107,6 +112,44 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     await bookkeeping.deleteRetiredIndex({ ...ref, index });
   }
 
+  async function waitWhilePaused(): Promise<void> {
+    if (!state.paused || state.rejected) return;
+    publishPhase();
+    log.warn('migration paused', { collection: input.collection, by: state.status.pausedBy, reason: state.status.pauseReason });
+    await condition(() => !state.paused || state.rejected);
+    publishPhase();
+  }
+
+  /**
+   * Runs an embedding activity. A provider misconfiguration (refused key, unknown model)
+   * pauses the migration instead of failing it: fix the worker's config, restart it, resume,
+   * and the activity runs again from where it stopped.
+   */
+  async function fixable<T>(run: () => Promise<T>): Promise<T | typeof REJECTED> {
+    for (;;) {
+      await waitWhilePaused();
+      if (state.rejected) return REJECTED;
+      try {
+        return await run();
+      } catch (error) {
+        const cause = error instanceof ActivityFailure ? error.cause : undefined;
+        if (!(cause instanceof ApplicationFailure && cause.type === 'ProviderConfigError')) throw error;
+        state.pauseFor('provider', `${cause.message} Then: reembed resume ${input.collection}`);
+      }
+    }
+  }
+
+  function pauseAtBudget(): void {
+    const s = state.status;
+    state.pauseFor(
+      'budget',
+      `budget of $${s.budgetUsd} reached: $${s.spentUsd.toFixed(4)} spent on ${s.tokens} tokens and the next batch would go past it. ` +
+        `Resume with more: reembed resume ${input.collection} --budget <dollars>`,
+    );
+  }
+
+  const rejectedNow = () => abandon('REJECTED', state.status.rejection!.reason);
+
   /** Ends the migration before cutover, leaving the alias where it was. */
   async function abandon(outcome: 'REJECTED' | 'FAILED', reason: string): Promise<MigrationResult> {
     await CancellationScope.nonCancellable(async () => {
@@ -122,34 +165,46 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
   try {
     if (state.phase === 'PREPARING') {
       publishPhase();
-      state.prepared(await bookkeeping.prepareMigration({ ...ref, targetSpecId: input.targetSpecId }));
+      const prepared = await fixable(() => scanning.prepareMigration({ ...ref, targetSpecId: input.targetSpecId, force: input.force }));
+      if (prepared === REJECTED) return await rejectedNow();
+      state.prepared(prepared);
       await enter('BACKFILLING', { backfillStartedAt: state.status.backfillStartedAt });
     }
 
     if (state.phase === 'BACKFILLING') {
       if (state.status.cursor === null && input.hotFirstLimit > 0 && !state.status.hotFirstDone) {
-        const hot = await backfilling.backfillHot({ ...indexes(), limit: input.hotFirstLimit, batchSize: input.batchSize });
-        state.applyChunk(hot);
+        for (;;) {
+          const hot = await fixable(() => backfilling.backfillHot({ ...indexes(), limit: input.hotFirstLimit, batchSize: input.batchSize, tokenAllowance: state.tokenAllowance() }));
+          if (hot === REJECTED) return await rejectedNow();
+          state.applyChunk(hot);
+          if (!hot.budgetReached) break;
+          pauseAtBudget();
+        }
         state.enter('BACKFILLING', { hotFirstDone: true });
       }
       for (let run = 0; ; run++) {
-        await condition(() => !state.paused || state.rejected);
-        if (state.rejected) return await abandon('REJECTED', state.status.rejection!.reason);
+        await waitWhilePaused();
+        if (state.rejected) return await rejectedNow();
         if (run >= input.activitiesPerRun || workflowInfo().continueAsNewSuggested) {
           // Keeps history bounded for millions of documents; the status carries the cursor.
           return await continueAsNew<typeof migrationWorkflow>(request, state.status);
         }
         const { documents } = state.status;
-        const chunk = await backfilling.backfillChunk({
-          ...indexes(),
-          cursor: state.status.cursor,
-          batchSize: input.batchSize,
-          batches: input.batchesPerActivity,
-          doneBefore: documents.migrated + documents.quarantined,
-          total: documents.total,
-        });
+        const chunk = await fixable(() =>
+          backfilling.backfillChunk({
+            ...indexes(),
+            cursor: state.status.cursor,
+            batchSize: input.batchSize,
+            batches: input.batchesPerActivity,
+            doneBefore: documents.migrated + documents.quarantined,
+            total: documents.total,
+            tokenAllowance: state.tokenAllowance(),
+          }),
+        );
+        if (chunk === REJECTED) return await rejectedNow();
         state.applyChunk(chunk);
-        if (chunk.done) break;
+        if (chunk.budgetReached) pauseAtBudget();
+        else if (chunk.done) break;
       }
       await enter('CATCHING_UP', { backfillEndedAt: new Date().toISOString() });
     }
@@ -160,11 +215,16 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       const sinceStart = Date.now() - Date.parse(state.status.startedAt);
       if (sinceStart < input.writerStalenessMs) await sleep(input.writerStalenessMs - sinceStart);
       // Live writes keep arriving; stop once a pass finds nothing to fix, or after a bound.
-      for (let pass = 0; pass < 10; pass++) {
-        await condition(() => !state.paused || state.rejected);
-        if (state.rejected) return await abandon('REJECTED', state.status.rejection!.reason);
-        const result = await scanning.catchUpPass(indexes());
+      for (let pass = 0; pass < 10; ) {
+        const result = await fixable(() => scanning.catchUpPass({ ...indexes(), tokenAllowance: state.tokenAllowance() }));
+        if (result === REJECTED) return await rejectedNow();
         state.applyCatchUp(result);
+        // A pass stopped at the budget is run again once resumed; it does not count.
+        if (result.budgetReached) {
+          pauseAtBudget();
+          continue;
+        }
+        pass++;
         if (result.reembedded + result.deleted + result.quarantined === 0) break;
       }
       await enter('VERIFYING');

@@ -1,0 +1,117 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Config } from '../config/env';
+import type { ModelSpec } from '../embedding/model-spec';
+import { OPENAI_LIMITS } from '../embedding/openai-provider';
+import type { EmbeddingProvider } from '../embedding/provider';
+import type { VectorIndexStore } from '../store/vector-index';
+import { estimateIndexBytes, usableBytes, type DiskEstimate } from './disk-estimate';
+
+export interface MigrationEstimate {
+  readonly specId: string;
+  readonly documents: number;
+  /** Tokens that will be sent: each text counted with the target model's tokenizer, cut at its limit. */
+  readonly tokens: number;
+  /** Documents longer than the spec's token limit (they are truncated, not refused). */
+  readonly truncated: number;
+  /** Documents with no text (they will be quarantined). */
+  readonly withoutText: number;
+  readonly pricePerMillionTokens: number;
+  readonly costUsd: number;
+  /** Null when nothing bounds the rate (a paid API without configured limits). */
+  readonly durationMs: number | null;
+  readonly durationBasis: string;
+  readonly disk: DiskEstimate & { readonly usableBytes: number; readonly availableBytes: number; readonly fits: boolean };
+}
+
+const PAGE = 500;
+/** Documents embedded to measure a local model's throughput on this machine. */
+const THROUGHPUT_SAMPLE = 32;
+
+export function priceFor(spec: ModelSpec, config: Pick<Config, 'prices'>): number {
+  return config.prices[spec.id] ?? spec.pricePerMillionTokens;
+}
+
+/**
+ * What moving `sourceIndex` to `spec` will take: tokens (the target model's tokenizer over
+ * every stored text), cost, duration (configured rate limits, or a throughput measured
+ * here for a local model), and the new index's size on disk against the free space.
+ */
+export async function estimateMigration(
+  deps: { es: Client; store: VectorIndexStore; config: Pick<Config, 'prices' | 'openai'> },
+  input: { sourceIndex: string; sourceSpec: ModelSpec; spec: ModelSpec; provider: EmbeddingProvider; onPage?: (scanned: number) => void },
+): Promise<MigrationEstimate> {
+  const { spec, provider } = input;
+  let documents = 0;
+  let tokens = 0;
+  let truncated = 0;
+  let withoutText = 0;
+  const sample: string[] = [];
+  for (let after: string | null = null; ; ) {
+    const page = await deps.store.scan(input.sourceIndex, after, PAGE);
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.id;
+    const texts = page.flatMap((d) => (d.content && d.content.trim() !== '' ? [d.content] : []));
+    withoutText += page.length - texts.length;
+    for (const n of provider.countTokens(texts, 'document')) {
+      tokens += Math.min(n, spec.maxTokens);
+      if (n > spec.maxTokens) truncated++;
+    }
+    for (const t of texts) if (sample.length < THROUGHPUT_SAMPLE) sample.push(t);
+    documents += page.length;
+    input.onPage?.(documents);
+  }
+  const pricePerMillionTokens = priceFor(spec, deps.config);
+  const { durationMs, durationBasis } = await estimateDuration(spec, provider, deps.config, { documents, tokens, sample });
+  return {
+    specId: spec.id,
+    documents,
+    tokens,
+    truncated,
+    withoutText,
+    pricePerMillionTokens,
+    costUsd: (tokens / 1_000_000) * pricePerMillionTokens,
+    durationMs,
+    durationBasis,
+    disk: await estimateDisk(deps.es, input.sourceIndex, input.sourceSpec, spec, documents),
+  };
+}
+
+async function estimateDuration(
+  spec: ModelSpec,
+  provider: EmbeddingProvider,
+  config: Pick<Config, 'openai'>,
+  corpus: { documents: number; tokens: number; sample: string[] },
+): Promise<{ durationMs: number | null; durationBasis: string }> {
+  if (spec.provider === 'openai') {
+    const primary = config.openai.deployments[0];
+    if (!primary?.rpm && !primary?.tpm) return { durationMs: null, durationBasis: 'no rate limits configured (set OPENAI_RPM / OPENAI_TPM)' };
+    const perRequest = Math.min(config.openai.maxInputsPerRequest, OPENAI_LIMITS.maxInputs);
+    const requests = Math.ceil(corpus.documents / perRequest);
+    const minutes = Math.max(primary.tpm ? corpus.tokens / primary.tpm : 0, primary.rpm ? requests / primary.rpm : 0);
+    return { durationMs: Math.round(minutes * 60_000), durationBasis: `rate limits of ${primary.name}: ${primary.rpm ?? '∞'} requests/min, ${primary.tpm ?? '∞'} tokens/min` };
+  }
+  if (corpus.sample.length === 0) return { durationMs: 0, durationBasis: 'nothing to embed' };
+  const started = performance.now();
+  const { tokens } = await provider.embed(corpus.sample, 'document');
+  const tokensPerSecond = tokens / ((performance.now() - started) / 1000);
+  return {
+    durationMs: Math.round((corpus.tokens / tokensPerSecond) * 1000),
+    durationBasis: `local throughput measured on ${corpus.sample.length} documents: ${Math.round(tokensPerSecond)} tokens/s on this machine`,
+  };
+}
+
+async function estimateDisk(es: Client, sourceIndex: string, sourceSpec: ModelSpec, spec: ModelSpec, documents: number): Promise<MigrationEstimate['disk']> {
+  const [stats, nodes] = await Promise.all([es.indices.stats({ index: sourceIndex, metric: ['store', 'docs'] }), es.nodes.stats({ metric: ['fs'] })]);
+  const source = Object.values(stats.indices ?? {})[0]?.primaries;
+  const sourceDocs = source?.docs?.count ?? 0;
+  // Whatever the source stores besides its vectors (text, metadata, ids) the target stores too.
+  const sourceVectors = estimateIndexBytes(sourceDocs, sourceSpec.dimensions, sourceSpec.indexOptions, 0).totalBytes;
+  const otherPerDoc = sourceDocs === 0 ? 0 : Math.max(0, ((source?.store?.size_in_bytes ?? 0) - sourceVectors) / sourceDocs);
+  const estimate = estimateIndexBytes(documents, spec.dimensions, spec.indexOptions, otherPerDoc);
+  const fs = Object.values(nodes.nodes).reduce(
+    (sum, node) => ({ availableBytes: sum.availableBytes + (node.fs?.total?.available_in_bytes ?? 0), totalBytes: sum.totalBytes + (node.fs?.total?.total_in_bytes ?? 0) }),
+    { availableBytes: 0, totalBytes: 0 },
+  );
+  const usable = usableBytes(fs);
+  return { ...estimate, availableBytes: fs.availableBytes, usableBytes: usable, fits: estimate.totalBytes <= usable };
+}
