@@ -67,9 +67,10 @@ function fatal(type: string, message: string): ApplicationFailure {
 export function createMigrationActivities(deps: MigrationDeps) {
   const { catalog, providers, store, aliases, registry, quarantine } = deps;
 
-  async function probe(spec: ModelSpec): Promise<void> {
+  /** Embeds one sentence to prove the spec works here; returns the tokens it cost. */
+  async function probe(spec: ModelSpec): Promise<number> {
     try {
-      await (await providers.get(spec)).embed([PROBE_TEXT], 'document');
+      return (await (await providers.get(spec)).embed([PROBE_TEXT], 'document')).tokens;
     } catch (error) {
       if (error instanceof InvalidEmbeddingError) throw fatal('InvalidModelSpec', `Model spec ${spec.id} failed its probe: ${error.message}`);
       throw error;
@@ -202,7 +203,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
         throw fatal('SameVectorSpace', `Spec ${targetSpec.id} has the same fingerprint as the active spec ${sourceSpec.id}: there is nothing to migrate.`);
       }
       await probe(sourceSpec);
-      await probe(targetSpec);
+      const probeTokens = await probe(targetSpec);
       const sourceIndex = record.migration?.sourceIndex ?? record.activeIndex;
       const targetIndex = versionedIndexName(input.collection, targetSpec);
       const estimate = await estimateMigration(
@@ -231,7 +232,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
           { event: 'migration-started', detail: { workflowId: input.workflowId, targetSpecId: targetSpec.id, targetIndex } },
         );
       }
-      return { sourceSpecId: sourceSpec.id, sourceIndex, targetIndex, totalDocuments: estimate.documents, estimate, pricePerMillionTokens: priceFor(targetSpec, deps.config) };
+      return { sourceSpecId: sourceSpec.id, sourceIndex, targetIndex, totalDocuments: estimate.documents, estimate, pricePerMillionTokens: priceFor(targetSpec, deps.config), probeTokens };
     },
 
     async recordPhase(input: MigrationRef & { phase: MigrationPhase }): Promise<void> {
@@ -372,8 +373,10 @@ export function createMigrationActivities(deps: MigrationDeps) {
       const provider = await providers.get(spec);
       const sample = (await store.scan(input.targetIndex, null, SAMPLE_QUERIES)).filter((d) => d.content);
       let sampleHits = 0;
+      let tokens = 0;
       for (const doc of sample) {
-        const { vectors } = await provider.embed([doc.content!], 'query');
+        const { vectors, tokens: used } = await provider.embed([doc.content!], 'query');
+        tokens += used;
         const hits = await store.knnSearch(input.targetIndex, vectors[0]!, 10);
         if (hits.some((h) => h.id === doc.id)) sampleHits++;
       }
@@ -390,6 +393,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
         sampleQueries: sample.length,
         sampleHits,
         problems,
+        tokens,
       };
     },
 

@@ -291,14 +291,14 @@ export class ReembedClient {
     return entries;
   }
 
-  /** Resolves once the migration reaches one of `phases`; rejects if it ends elsewhere. */
+  /** Resolves once the migration reaches one of `phases` ('PAUSED' matches a paused one); rejects if it ends elsewhere. */
   async waitForPhase(collection: string, phases: readonly string[], options: { timeoutMs: number; onStatus?: (s: MigrationStatus) => void }): Promise<MigrationStatus> {
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
       const view = await this.migrationView(migrationWorkflowId(collection));
       if (view?.status) {
         options.onStatus?.(view.status);
-        if (phases.includes(view.status.phase)) return view.status;
+        if (phases.includes(view.status.phase) || (view.status.paused && phases.includes('PAUSED'))) return view.status;
         if (view.workflowStatus !== 'RUNNING') {
           throw new Error(`Migration of "${collection}" ended in ${view.status.phase}${view.status.error ? `: ${view.status.error}` : ''}, not in ${phases.join('/')}.`);
         }

@@ -35,6 +35,7 @@ export class MigrationFixture {
     readonly config: Config,
     readonly es: EsClient,
     readonly client: ReembedClient,
+    private readonly env: Record<string, string | undefined>,
   ) {
     this.store = new VectorIndexStore(es);
     this.aliases = new AliasStore(es);
@@ -54,12 +55,15 @@ export class MigrationFixture {
       runtimeInstalled = true;
     }
     await requireServices();
-    const config = loadConfig({ ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration'), ...env });
-    return new MigrationFixture(config, createElasticsearchClient(config), await ReembedClient.connect(config));
+    const fullEnv = { ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration'), ...env };
+    const config = loadConfig(fullEnv);
+    return new MigrationFixture(config, createElasticsearchClient(config), await ReembedClient.connect(config), fullEnv);
   }
 
-  async startWorker(): Promise<void> {
-    const reembed = await createReembedWorker(this.config, this.catalog);
+  /** `env` overrides this fixture's configuration for the worker only (e.g. a fixed API key). */
+  async startWorker(env: Record<string, string> = {}): Promise<void> {
+    const config = Object.keys(env).length === 0 ? this.config : loadConfig({ ...this.env, ...env });
+    const reembed = await createReembedWorker(config, this.catalog);
     this.worker = { reembed, running: reembed.worker.run() };
   }
 

@@ -141,6 +141,8 @@ export interface VerificationReport {
   readonly sampleQueries: number;
   readonly sampleHits: number;
   readonly problems: readonly string[];
+  /** Spent embedding the sample queries with the target spec. */
+  readonly tokens: number;
 }
 
 export interface MigrationResult {

@@ -26,6 +26,8 @@ export interface Prepared {
   readonly totalDocuments: number;
   readonly estimate: MigrationEstimate;
   readonly pricePerMillionTokens: number;
+  /** The target spec's probe request is billed like any other. */
+  readonly probeTokens: number;
 }
 
 export interface ChunkReport {
@@ -100,12 +102,9 @@ export class MigrationState {
   }
 
   prepared(p: Prepared): void {
-    const { totalDocuments, ...rest } = p;
-    this.s = {
-      ...this.s,
-      ...rest,
-      documents: { ...this.s.documents, total: totalDocuments },
-    };
+    const { totalDocuments, probeTokens, ...rest } = p;
+    this.s = { ...this.s, ...rest, documents: { ...this.s.documents, total: totalDocuments } };
+    this.s = { ...this.s, ...this.spend(probeTokens) };
     this.enter('BACKFILLING', { backfillStartedAt: now() });
   }
 
@@ -141,7 +140,7 @@ export class MigrationState {
 
   verified(report: VerificationReport): void {
     const documents = { total: report.sourceCount, migrated: report.targetCount, quarantined: report.quarantined, truncated: this.s.documents.truncated };
-    this.s = { ...this.s, verification: report, documents, coverage: report.coverage };
+    this.s = { ...this.s, ...this.spend(report.tokens), verification: report, documents, coverage: report.coverage };
   }
 
   /**
