@@ -4,4 +4,5 @@ source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/services.sh up temporal elasticsearch
-exec node --import tsx bench/search-latency.ts "$@"
+node --import tsx bench/search-latency.ts
+node --import tsx bench/rate-limited-throughput.ts

@@ -62,6 +62,25 @@ describe('reembed CLI against the real services', () => {
     assert.match(hits[0].index, new RegExp(`^${collection}__minilm-l6-v2__`));
   });
 
+  let estimatedTruncated = -1;
+  it('prints a dry-run estimate without starting anything', async () => {
+    const dry = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--dry-run', '--budget', '5');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Dry run: migrating .* to minilm-l6-v2-cls would take/);
+    assert.match(dry.stdout, /documents: +25\b/);
+    assert.match(dry.stdout, /tokens: +\d+ with the minilm-l6-v2-cls tokenizer/);
+    assert.match(dry.stdout, /duration: +~.*local throughput measured/);
+    assert.match(dry.stdout, /disk: .*HNSW graph/);
+    assert.match(dry.stdout, /fits/);
+    const json = JSON.parse((await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--dry-run', '--json')).stdout);
+    assert.equal(json.documents, 25);
+    assert.equal((await fx.client.status(collection)).phase, 'NONE', 'a dry run starts no migration');
+    const badBudget = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--budget', '0');
+    assert.equal(badBudget.code, 1);
+    assert.match(badBudget.stderr, /must be more than 0 dollars\n.*at budget/);
+    estimatedTruncated = json.truncated;
+  });
+
   it('starts a migration, refuses a second, and reports it in status --json', async () => {
     const started = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--grace', '1h');
     assert.equal(started.code, 0, started.stderr);
@@ -73,7 +92,9 @@ describe('reembed CLI against the real services', () => {
     await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
     const status = JSON.parse((await reembed('status', collection, '--json')).stdout);
     assert.equal(status.phase, 'AWAITING_APPROVAL');
-    assert.deepEqual(status.documents, { total: 25, migrated: 25, quarantined: 0 });
+    // Passages over the CLS spec's 128-token limit are cut, exactly as the dry run predicted.
+    assert.deepEqual(status.documents, { total: 25, migrated: 25, quarantined: 0, truncated: estimatedTruncated });
+    assert.ok(estimatedTruncated > 0);
     assert.equal(status.coverage, 1);
     assert.equal(status.aliasTarget, status.sourceIndex);
     const human = (await reembed('status', collection)).stdout;

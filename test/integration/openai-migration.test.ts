@@ -30,7 +30,7 @@ describe('migration from a local model to an OpenAI model over HTTP', () => {
     const target = versionedIndexName(collection, fx.catalog.get(TARGET));
     await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 16 });
     const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
-    assert.deepEqual(waiting.documents, { total: 41, migrated: 40, quarantined: 1 });
+    assert.deepEqual(waiting.documents, { total: 41, migrated: 40, quarantined: 1, truncated: 0 });
     assert.equal(waiting.quarantineSample[0]?.id, 'poison');
     assert.match(waiting.quarantineSample[0]?.reason ?? '', /rejected the input/);
     assert.ok(waiting.tokens > 40 * 50, `tokens ${waiting.tokens} from the endpoint's usage`);

@@ -92,6 +92,7 @@ describe('paid embedding API: faults, budget, bad key, estimate', () => {
     assert.ok(waiting.spentUsd <= budgetUsd + Number(estimate.costUsd.toFixed(4)));
     await fx.client.reject(collection, { by: 'test', reason: 'done' });
     await fx.client.result(collection);
+    await fx.replay(collection, 'paused-at-budget');
   });
 
   it('a wrong API key pauses the migration with an actionable message; fixing the key and resuming completes it', async () => {
@@ -112,6 +113,7 @@ describe('paid embedding API: faults, budget, bad key, estimate', () => {
     assert.deepEqual(waiting.documents, { total: 16, migrated: 16, quarantined: 0, truncated: 0 });
     await fx.client.reject(collection, { by: 'test', reason: 'done' });
     await fx.client.result(collection);
+    await fx.replay(collection, 'paused-for-provider-key');
   });
 
   it('estimates tokens with the model tokenizer (hand-counted), cost, truncation, duration at the configured limits, and disk', async () => {

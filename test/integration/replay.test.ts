@@ -7,15 +7,16 @@ import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 
 /**
  * Histories recorded from real migrations (REEMBED_RECORD_HISTORIES=test/fixtures/histories
- * npm test -- test/integration/migration-lifecycle.test.ts) must replay against the
- * current workflow code: a change that would break running migrations fails here.
+ * npm test -- test/integration/migration-lifecycle.test.ts test/integration/paid-api.test.ts)
+ * must replay against the current workflow code: a change that would break running
+ * migrations fails here.
  */
 const dir = new URL('../fixtures/histories/', import.meta.url);
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 describe('replay of recorded migration histories', () => {
   it('has recorded histories to replay', () => {
-    assert.ok(fixtures.length >= 3, `found ${fixtures.join(', ')}`);
+    assert.ok(fixtures.length >= 5, `found ${fixtures.join(', ')}`);
   });
 
   for (const file of fixtures) {

@@ -45,4 +45,31 @@ describe('configuration from the environment', () => {
     });
     assert.throws(() => loadConfig({ TEMPORAL_TLS: 'yes' }), /TEMPORAL_TLS="yes": expected true or false/);
   });
+
+  it('reads paid-API deployments, limits, price overrides and the task-queue cap', () => {
+    const config = loadConfig({
+      OPENAI_BASE_URL: 'https://east.example.com/v1/',
+      OPENAI_API_KEY: 'sk-east',
+      OPENAI_RPM: '3000',
+      OPENAI_TPM: '1000000',
+      OPENAI_FALLBACK_BASE_URL: 'https://west.example.com/v1',
+      OPENAI_FALLBACK_TPM: '500000',
+      REEMBED_PRICES: 'openai-3-small-256=0.02, my-spec=0.13',
+      REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND: '2.5',
+    });
+    assert.deepEqual(config.openai.deployments, [
+      { name: 'primary', baseURL: 'https://east.example.com/v1', apiKey: 'sk-east', rpm: 3000, tpm: 1_000_000 },
+      { name: 'fallback', baseURL: 'https://west.example.com/v1', apiKey: 'sk-east', tpm: 500_000 },
+    ]);
+    assert.deepEqual(config.prices, { 'openai-3-small-256': 0.02, 'my-spec': 0.13 });
+    assert.equal(config.taskQueueActivitiesPerSecond, 2.5);
+    assert.equal(loadConfig({}).openai.deployments.length, 1);
+  });
+
+  it('rejects bad limits and prices with the fix', () => {
+    assert.throws(() => loadConfig({ OPENAI_TPM: '1.5k' }), /OPENAI_TPM="1.5k": .*Fix: the deployment's tokens-per-minute limit/);
+    assert.throws(() => loadConfig({ REEMBED_PRICES: 'spec:0.02' }), /REEMBED_PRICES="spec:0.02": expected <spec>=<dollars per million tokens>/);
+    assert.throws(() => loadConfig({ OPENAI_FALLBACK_API_KEY: 'sk-x' }), /OPENAI_FALLBACK_BASE_URL=\(unset\): a fallback key needs its endpoint/);
+  });
 });
+
