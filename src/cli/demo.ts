@@ -7,6 +7,7 @@ import type { MigrationStatus } from '../workflows/migration/messages';
 import { createReembedWorker } from '../worker/create-worker';
 import { CliContext } from './context';
 import { durationSchema, formatDuration } from './duration';
+import { renderEstimate } from './commands/estimate';
 import { ProgressBar } from './progress-bar';
 
 /**
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     const target = SPECS.find((s) => s !== active) ?? SPECS[1];
     await showSearches(ctx, collection, `Before: searching alias "${collection}" served by ${active}`);
 
+    console.log(`\nDry run (reembed migrate ${collection} --to ${target} --dry-run):\n${renderEstimate(await client.estimate(collection, target))}`);
     const started = await client.startMigration({ collection, targetSpecId: target, graceMs: args.grace, retentionMs: args.retention, requestedBy: 'demo' });
     console.log(`\nMigrating ${collection} from ${active} to ${target}: workflow ${started.workflowId}`);
     console.log(`  Temporal Web UI: ${started.webUiUrl}`);
