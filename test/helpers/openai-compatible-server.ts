@@ -32,6 +32,7 @@ const MAX_INPUT_TOKENS = 8191;
  * get the 400 a real endpoint gives for an input it refuses.
  */
 export class OpenAICompatibleServer {
+  /** Every request that passed authentication; `at` is when it arrived, as a provider's limiter sees it. */
   readonly requests: { inputs: number; tokens: number; at: number; status: number; dimensions?: number }[] = [];
   /** Every input that was embedded and billed, in order. */
   readonly embedded: string[] = [];
@@ -82,6 +83,7 @@ export class OpenAICompatibleServer {
   }
 
   private async handle(local: EmbeddingProvider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = Date.now();
     const requestSchema = z.object({
       model: z.string(),
       input: z.union([z.string(), z.array(z.string())]),
@@ -103,7 +105,7 @@ export class OpenAICompatibleServer {
     const counter = openAITokenCounter();
     const counts = inputs.map((i) => counter.count(i));
     const tokens = counts.reduce((a, b) => a + b, 0);
-    const record = (status: number) => this.requests.push({ inputs: inputs.length, tokens, at: Date.now(), status, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
+    const record = (status: number) => this.requests.push({ inputs: inputs.length, tokens, at: arrivedAt, status, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
 
     const fault = this.faults.shift();
     if (fault?.kind === 'reset') {
@@ -121,7 +123,7 @@ export class OpenAICompatibleServer {
     }
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
 
-    const limited = this.overLimit(tokens);
+    const limited = this.overLimit(tokens, arrivedAt);
     if (limited !== null) {
       this.rateLimited++;
       record(429);
@@ -136,7 +138,7 @@ export class OpenAICompatibleServer {
       record(400);
       return fail(400, 'Invalid input: the input contains content that cannot be embedded.', 'invalid_request_error');
     }
-    this.window.push({ at: Date.now(), tokens });
+    this.window.push({ at: arrivedAt, tokens });
     const { vectors } = await local.embed(inputs, 'document');
     if (fault?.kind === 'malformed') {
       record(200);
@@ -162,8 +164,7 @@ export class OpenAICompatibleServer {
   }
 
   /** Null when the request fits the last minute's limits, else why and for how long not. */
-  private overLimit(tokens: number): { reason: string; retryAfterMs: number } | null {
-    const now = Date.now();
+  private overLimit(tokens: number, now: number): { reason: string; retryAfterMs: number } | null {
     while (this.window.length > 0 && this.window[0]!.at <= now - WINDOW_MS) this.window.shift();
     const { rpm, tpm } = this.options.limits ?? {};
     const oldest = this.window[0]?.at ?? now;
