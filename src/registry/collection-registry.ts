@@ -5,7 +5,13 @@ import { collectionRecordSchema, type CollectionRecord, type HistoryEvent } from
 export const REGISTRY_INDEX = 'reembed-registry';
 /** History is for people reading `status`; the newest events are the useful ones. */
 const MAX_HISTORY = 100;
-const MAX_CONFLICT_RETRIES = 8;
+/**
+ * Attempts before giving up on a contended record. With n updates at once one of them can
+ * lose n − 1 rounds, so this stays well above how many processes update one collection's
+ * record at the same time; jittered backoff spreads the rounds out.
+ */
+const MAX_CONFLICT_RETRIES = 20;
+const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(500, 20 * 2 ** attempt)));
 
 export class CollectionNotFoundError extends Error {
   override readonly name = 'CollectionNotFoundError';
@@ -77,6 +83,7 @@ export class CollectionRegistry {
         return next;
       } catch (error) {
         if (!isConflict(error)) throw error;
+        await conflictBackoff(attempt);
       }
     }
     throw new Error(`Registry record of "${collection}" kept changing under ${MAX_CONFLICT_RETRIES} attempts to update it; retry the operation.`);
