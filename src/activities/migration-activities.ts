@@ -12,7 +12,7 @@ import type { MigrationPhase } from '../registry/collection-record';
 import type { CollectionRegistry } from '../registry/collection-registry';
 import type { AliasStore } from '../store/aliases';
 import type { QuarantineEntry, QuarantineStore } from '../store/quarantine';
-import { BACKFILL_SETTINGS, SERVING_SETTINGS, versionedIndexName, type StoredDocument, type VectorIndexStore } from '../store/vector-index';
+import { BACKFILL_SETTINGS, SERVING_SETTINGS, versionedIndexName, type StoredDocument, type VectorIndexStore, type WriteGuard } from '../store/vector-index';
 import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type Prepared } from '../workflows/migration/migration-state';
 import type { VerificationReport } from '../workflows/migration/messages';
 
@@ -81,7 +81,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
    * Embeds documents for the target and writes them; what could not be embedded is
    * quarantined under the migration and returned.
    */
-  async function embedInto(ref: MigrationRef, target: { index: string; spec: ModelSpec }, docs: readonly StoredDocument[]) {
+  async function embedInto(ref: MigrationRef, target: { index: string; spec: ModelSpec }, docs: readonly StoredDocument[], guard?: WriteGuard) {
     const quarantined: QuarantineEntry[] = [];
     const embeddable = docs.filter((d) => {
       if (d.content === undefined || d.content.trim() === '') {
@@ -98,15 +98,25 @@ export function createMigrationActivities(deps: MigrationDeps) {
         ? []
         : [{ id: d.id, vector: embedded.vectors[i]!, sourceHash: d.sourceHash, content: d.content!, ...(d.metadata ? { metadata: d.metadata } : {}), ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}) }],
     );
-    await store.bulkUpsert(target.index, target.spec, written);
+    await store.bulkUpsert(target.index, target.spec, written, guard);
     await quarantine.add(ref.collection, ref.workflowId, quarantined);
     return { written: written.length, quarantined, tokens: embedded.tokens, truncated: embedded.truncated };
   }
 
-  /** Source documents whose current text the target does not hold yet (hot-first or live writes may have put them there). */
-  async function notYetIn(targetIndex: string, docs: readonly StoredDocument[]): Promise<StoredDocument[]> {
-    const present = await store.getMany(targetIndex, docs.map((d) => d.id), false);
-    return docs.filter((d) => present.get(d.id)?.sourceHash !== d.sourceHash);
+  /**
+   * Source documents among `ids` whose current text the target does not hold, with a guard
+   * of the target's versions read *before* the source text. Live dual-writes race with the
+   * migration's own writes; writing under that guard, an older text can never overwrite a
+   * newer one that a writer put in the target meanwhile (its write wins, ours is skipped).
+   */
+  async function pendingInTarget(input: MigrationIndexes, ids: readonly string[]): Promise<{ docs: StoredDocument[]; guard: WriteGuard }> {
+    const present = await store.getMany(input.targetIndex, ids, false);
+    const current = await store.getMany(input.sourceIndex, ids);
+    const docs = ids.flatMap((id) => {
+      const doc = current.get(id);
+      return doc && doc.sourceHash !== present.get(id)?.sourceHash ? [doc] : [];
+    });
+    return { docs, guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])) };
   }
 
   /**
@@ -256,17 +266,18 @@ export function createMigrationActivities(deps: MigrationDeps) {
         () => report,
         async () => {
           for (let b = 0; b < input.batches && !report.done; b++) {
-            const docs = await store.scan(input.sourceIndex, report.cursor, input.batchSize);
+            const docs = await store.scan(input.sourceIndex, report.cursor, input.batchSize, false);
             if (docs.length === 0) {
               report = { ...report, done: true };
               break;
             }
-            const missing = await notYetIn(input.targetIndex, docs);
-            if (await overAllowance(spec, missing, report.tokens, input.tokenAllowance)) {
+            // Documents the hot-first pass (or live dual-writes) already put there are skipped.
+            const missing = await pendingInTarget(input, docs.map((d) => d.id));
+            if (await overAllowance(spec, missing.docs, report.tokens, input.tokenAllowance)) {
               report = { ...report, budgetReached: true };
               break;
             }
-            const batch = await embedInto(input, { index: input.targetIndex, spec }, missing);
+            const batch = await embedInto(input, { index: input.targetIndex, spec }, missing.docs, missing.guard);
             report = { ...withBatch(report, batch), cursor: docs[docs.length - 1]!.id, done: docs.length < input.batchSize };
             heartbeat(report);
           }
@@ -291,13 +302,12 @@ export function createMigrationActivities(deps: MigrationDeps) {
         () => report,
         async () => {
           for (let offset = report.offset; offset < hot.length; offset += input.batchSize) {
-            const found = await store.getMany(input.sourceIndex, hot.slice(offset, offset + input.batchSize));
-            const missing = await notYetIn(input.targetIndex, [...found.values()]);
-            if (await overAllowance(spec, missing, report.tokens, input.tokenAllowance)) {
+            const missing = await pendingInTarget(input, hot.slice(offset, offset + input.batchSize));
+            if (await overAllowance(spec, missing.docs, report.tokens, input.tokenAllowance)) {
               report = { ...report, budgetReached: true };
               return;
             }
-            const batch = await embedInto(input, { index: input.targetIndex, spec }, missing);
+            const batch = await embedInto(input, { index: input.targetIndex, spec }, missing.docs, missing.guard);
             report = { ...withBatch(report, batch), offset: offset + input.batchSize };
             heartbeat(report);
           }
@@ -325,12 +335,12 @@ export function createMigrationActivities(deps: MigrationDeps) {
         () => ({ reembedded }),
         async () => {
           for (let i = 0; i < stale.length; i += CATCH_UP_PAGE) {
-            const withText = [...(await store.getMany(input.sourceIndex, stale.slice(i, i + CATCH_UP_PAGE))).values()];
-            if (await overAllowance(spec, withText, tokens, input.tokenAllowance)) {
+            const pending = await pendingInTarget(input, stale.slice(i, i + CATCH_UP_PAGE));
+            if (await overAllowance(spec, pending.docs, tokens, input.tokenAllowance)) {
               budgetReached = true;
               return;
             }
-            const result = await embedInto(input, { index: input.targetIndex, spec }, withText);
+            const result = await embedInto(input, { index: input.targetIndex, spec }, pending.docs, pending.guard);
             reembedded += result.written;
             tokens += result.tokens;
             truncated += result.truncated;
@@ -339,10 +349,15 @@ export function createMigrationActivities(deps: MigrationDeps) {
           }
         },
       );
-      await store.deleteDocuments(input.targetIndex, extra);
+      // Target version first, then the source: a document a writer re-created meanwhile is kept.
+      const inTarget = await store.getMany(input.targetIndex, extra, false);
+      const inSource = await store.getMany(input.sourceIndex, [...inTarget.keys()], false);
+      const gone = [...inTarget.values()].filter((d) => !inSource.has(d.id));
+      const { superseded } = await store.deleteDocuments(input.targetIndex, gone.map((d) => d.id), new Map(gone.map((d) => [d.id, d.version ?? null])));
+      const deleted = gone.length - superseded.length;
       const stillBad = new Set(newlyQuarantined.map((q) => q.docId));
       await quarantine.remove(input.workflowId, stale.filter((id) => known.has(id) && !stillBad.has(id)));
-      return { reembedded, deleted: extra.length, quarantined: newlyQuarantined.length, tokens, truncated, budgetReached };
+      return { reembedded, deleted, quarantined: newlyQuarantined.length, tokens, truncated, budgetReached };
     },
 
     /** Restores serving settings, then checks coverage, vector integrity and a few searches. */

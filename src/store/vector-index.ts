@@ -21,7 +21,21 @@ export interface StoredDocument {
   readonly content?: string;
   readonly metadata?: Record<string, unknown>;
   readonly updatedAt?: string;
+  /** Where this copy stands in the index's history (real-time gets only). */
+  readonly version?: DocumentVersion;
 }
+
+export interface DocumentVersion {
+  readonly seqNo: number;
+  readonly primaryTerm: number;
+}
+
+/**
+ * What a write expects to find, by id: the version it read, or null for "absent". A write
+ * whose expectation no longer holds is skipped: someone wrote the document after we read it,
+ * and theirs is the newer text.
+ */
+export type WriteGuard = ReadonlyMap<string, DocumentVersion | null>;
 
 export interface SearchHit {
   readonly id: string;
@@ -40,9 +54,10 @@ interface StoredSource {
 const sourceFields = (withContent: boolean) =>
   withContent ? ['source_hash', 'content', 'metadata', 'updated_at'] : ['source_hash', 'updated_at'];
 
-function toStoredDocument(id: string, src: StoredSource): StoredDocument {
+function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersion): StoredDocument {
   return {
     id,
+    ...(version ? { version } : {}),
     sourceHash: src.source_hash,
     ...(src.content !== undefined ? { content: src.content } : {}),
     ...(src.metadata ? { metadata: src.metadata } : {}),
@@ -90,6 +105,14 @@ export class BulkWriteError extends Error {
   }
 }
 
+function guardedOperation(action: 'index' | 'delete', index: string, id: string, guard?: WriteGuard): object {
+  if (!guard?.has(id)) return { [action]: { _index: index, _id: id } };
+  const expected = guard.get(id);
+  if (expected) return { [action]: { _index: index, _id: id, if_seq_no: expected.seqNo, if_primary_term: expected.primaryTerm } };
+  // Expected absent: create fails if someone wrote it meanwhile; a delete of an absent document is a no-op.
+  return action === 'index' ? { create: { _index: index, _id: id } } : { delete: { _index: index, _id: id } };
+}
+
 /** Reads and writes the versioned vector indexes of one Elasticsearch cluster. */
 export class VectorIndexStore {
   constructor(private readonly es: Client) {}
@@ -103,12 +126,17 @@ export class VectorIndexStore {
     });
   }
 
-  async bulkUpsert(index: string, spec: ModelSpec, docs: readonly VectorDocument[]): Promise<void> {
-    if (docs.length === 0) return;
+  /**
+   * Writes documents in one bulk request. With a guard, a guarded document is written only
+   * if the index still holds the version the guard names (or still lacks it); those that
+   * lost that race are returned, not failed.
+   */
+  async bulkUpsert(index: string, spec: ModelSpec, docs: readonly VectorDocument[], guard?: WriteGuard): Promise<{ superseded: string[] }> {
+    if (docs.length === 0) return { superseded: [] };
     const modelFingerprint = fingerprint(spec);
     const embeddedAt = new Date().toISOString();
     const operations = docs.flatMap((d) => [
-      { index: { _index: index, _id: d.id } },
+      guardedOperation('index', index, d.id, guard),
       {
         doc_id: d.id,
         vector: Array.from(d.vector),
@@ -120,13 +148,7 @@ export class VectorIndexStore {
         embedded_at: embeddedAt,
       },
     ]);
-    const response = await this.es.bulk({ operations });
-    if (!response.errors) return;
-    const failures = response.items.flatMap((item) => {
-      const result = item.index;
-      return result?.error ? [{ id: String(result._id), reason: `${result.error.type}: ${result.error.reason}` }] : [];
-    });
-    throw new BulkWriteError(failures);
+    return this.bulk(operations, guard);
   }
 
   /** The documents among `ids` that the index holds, without vectors. */
@@ -135,7 +157,9 @@ export class VectorIndexStore {
     const response = await this.es.mget<StoredSource>({ index, ids: [...ids], _source: sourceFields(withContent) });
     const found = new Map<string, StoredDocument>();
     for (const doc of response.docs) {
-      if ('found' in doc && doc.found && doc._source) found.set(doc._id, toStoredDocument(doc._id, doc._source));
+      if (!('found' in doc && doc.found && doc._source)) continue;
+      const version = doc._seq_no !== undefined && doc._primary_term !== undefined ? { seqNo: doc._seq_no, primaryTerm: doc._primary_term } : undefined;
+      found.set(doc._id, toStoredDocument(doc._id, doc._source, version));
     }
     return found;
   }
@@ -153,13 +177,25 @@ export class VectorIndexStore {
     return response.hits.hits.map((hit) => toStoredDocument(String(hit._id), hit._source!));
   }
 
-  async deleteDocuments(index: string, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const response = await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: index, _id: id } })) });
-    const failures = response.items.flatMap((item) =>
-      item.delete?.error ? [{ id: String(item.delete._id), reason: `${item.delete.error.type}: ${item.delete.error.reason}` }] : [],
-    );
+  /** Deletes documents; with a guard, only those still at the version it names (see bulkUpsert). */
+  async deleteDocuments(index: string, ids: readonly string[], guard?: WriteGuard): Promise<{ superseded: string[] }> {
+    if (ids.length === 0) return { superseded: [] };
+    return this.bulk(ids.map((id) => guardedOperation('delete', index, id, guard)), guard);
+  }
+
+  private async bulk(operations: object[], guard?: WriteGuard): Promise<{ superseded: string[] }> {
+    const response = await this.es.bulk({ operations });
+    const superseded: string[] = [];
+    const failures: { id: string; reason: string }[] = [];
+    for (const item of response.items) {
+      const result = item.index ?? item.create ?? item.delete;
+      if (!result) continue;
+      const id = String(result._id);
+      if (result.status === 409 && guard?.has(id)) superseded.push(id);
+      else if (result.error) failures.push({ id, reason: `${result.error.type}: ${result.error.reason}` });
+    }
     if (failures.length > 0) throw new BulkWriteError(failures);
+    return { superseded };
   }
 
   /** Distinct model fingerprints stored in an index, with their document counts. */

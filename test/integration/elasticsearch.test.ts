@@ -79,6 +79,29 @@ describe('Elasticsearch 9 vector store', () => {
     );
   });
 
+  it('skips a guarded write or delete when someone wrote the document after it was read', async () => {
+    const spec = catalog.get('minilm-l6-v2');
+    const index = versionedIndexName(uniqueName('proof-guard'), spec);
+    created.push(index);
+    await store.ensureIndex(index, spec);
+    const vector = (await (await new ProviderPool(config).get(spec)).embed(['a guarded write'], 'document')).vectors[0]!;
+    const doc = (id: string, hash: string) => ({ id, vector, sourceHash: hash });
+    await store.bulkUpsert(index, spec, [doc('a', 'v1'), doc('b', 'v1')]);
+    const read = await store.getMany(index, ['a', 'b', 'c'], false);
+    assert.ok(read.get('a')?.version, 'real-time gets carry the version');
+    await store.bulkUpsert(index, spec, [doc('a', 'v2'), doc('c', 'v2')]); // a live writer, after our read
+
+    const guard = new Map([['a', read.get('a')!.version!], ['b', read.get('b')!.version!], ['c', null]]);
+    const { superseded } = await store.bulkUpsert(index, spec, [doc('a', 'old'), doc('b', 'v3'), doc('c', 'old')], guard);
+    assert.deepEqual(superseded.sort(), ['a', 'c']);
+    const after = await store.getMany(index, ['a', 'b', 'c'], false);
+    assert.deepEqual(['a', 'b', 'c'].map((id) => after.get(id)?.sourceHash), ['v2', 'v3', 'v2'], 'newer writes kept, the unchanged one updated');
+
+    const deleted = await store.deleteDocuments(index, ['a', 'b'], new Map([['a', read.get('a')!.version!], ['b', after.get('b')!.version!]]));
+    assert.deepEqual(deleted.superseded, ['a']);
+    assert.deepEqual([...(await store.getMany(index, ['a', 'b'], false)).keys()], ['a']);
+  });
+
   describe('with security on (basic auth)', () => {
     it('accepts the configured user', async () => {
       const secure = loadConfig({ ES_URL: SECURE_ES.url, ES_USERNAME: SECURE_ES.username, ES_PASSWORD: SECURE_ES.password });

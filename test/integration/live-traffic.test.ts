@@ -67,34 +67,41 @@ describe('live traffic during a migration', () => {
       }
     })();
 
-    await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 2000, batchSize: 10, batchesPerActivity: 1, writerStalenessMs: 3000 });
-    await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
-    const routing = await fx.client.routing(collection);
-    assert.equal(routing.route.kind, 'merged');
-    assert.deepEqual(routing.writeTargets.map((t) => t.index), [source, target]);
-    await fx.client.approve(collection, { approver: 'test' });
-    await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 3000)); // writes continue after cutover
-    stopWriting = true;
-    await writer;
+    // However the assertions below end, the loops stop, so a failure cannot hang the run.
+    try {
+      await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 2000, batchSize: 10, batchesPerActivity: 1, writerStalenessMs: 3000 });
+      await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
+      const routing = await fx.client.routing(collection);
+      assert.equal(routing.route.kind, 'merged');
+      assert.deepEqual(routing.writeTargets.map((t) => t.index), [source, target]);
+      await fx.client.approve(collection, { approver: 'test' });
+      await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 3000)); // writes continue after cutover
+      stopWriting = true;
+      await writer;
 
-    for (const index of [target, source]) {
-      const actual = await fx.contents(index);
-      const lost = [...expected.keys()].filter((id) => !actual.has(id));
-      const stale = [...expected].filter(([id, hash]) => actual.has(id) && actual.get(id) !== hash).map(([id]) => id);
-      const resurrected = [...actual.keys()].filter((id) => !expected.has(id));
-      assert.deepEqual({ lost, stale, resurrected }, { lost: [], stale: [], resurrected: [] }, `${index} after ${operations} writes`);
+      for (const index of [target, source]) {
+        const actual = await fx.contents(index);
+        const lost = [...expected.keys()].filter((id) => !actual.has(id));
+        const stale = [...expected].filter(([id, hash]) => actual.has(id) && actual.get(id) !== hash).map(([id]) => id);
+        const resurrected = [...actual.keys()].filter((id) => !expected.has(id));
+        assert.deepEqual({ lost, stale, resurrected }, { lost: [], stale: [], resurrected: [] }, `${index} after ${operations} writes`);
+      }
+      assert.ok(operations >= 1000, `only ${operations} write operations`);
+
+      await fx.client.rollback(collection, { by: 'test', reason: 'search keeps working through rollback' });
+      await fx.client.result(collection);
+      await new Promise((r) => setTimeout(r, 3000));
+      stopSearching = true;
+      await searching;
+      assert.deepEqual(failures, [], `${failures.length} of ${searches} searches failed`);
+      assert.ok(searches > 50, `${searches} searches`);
+      for (const route of ['old-only', 'merged', 'active']) assert.ok(routes.has(route), `route ${route} seen (${[...routes]})`);
+    } finally {
+      stopWriting = true;
+      stopSearching = true;
+      await Promise.allSettled([writer, searching]);
     }
-    assert.ok(operations >= 1000, `only ${operations} write operations`);
-
-    await fx.client.rollback(collection, { by: 'test', reason: 'search keeps working through rollback' });
-    await fx.client.result(collection);
-    await new Promise((r) => setTimeout(r, 3000));
-    stopSearching = true;
-    await searching;
-    assert.deepEqual(failures, [], `${failures.length} of ${searches} searches failed`);
-    assert.ok(searches > 50, `${searches} searches`);
-    for (const route of ['old-only', 'merged', 'active']) assert.ok(routes.has(route), `route ${route} seen (${[...routes]})`);
   });
 
   it('merges mid-migration results that include documents only the new index has', async () => {
