@@ -1,7 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Config } from '../config/env';
-import { estimateMigration, priceFor } from '../estimate/migration-estimate';
+import { formatBytes } from '../estimate/disk-estimate';
+import { estimateMigration } from '../estimate/migration-estimate';
 import { AccessStats } from '../search/access-stats';
 import { embedIsolatingFailures } from '../embedding/embed-isolating-failures';
 import { fingerprint, type ModelSpec } from '../embedding/model-spec';
@@ -120,6 +121,16 @@ export function createMigrationActivities(deps: MigrationDeps) {
   }
 
   /**
+   * Copies the source documents among `ids` that the target lacks, under the write guard —
+   * or, when their tokens would take `used` past `allowance`, sends nothing and returns null.
+   */
+  async function copyPending(input: MigrationIndexes, spec: ModelSpec, ids: readonly string[], used: number, allowance: number | null) {
+    const pending = await pendingInTarget(input, ids);
+    if (await overAllowance(spec, pending.docs, used, allowance)) return null;
+    return embedInto(input, { index: input.targetIndex, spec }, pending.docs, pending.guard);
+  }
+
+  /**
    * Whether embedding `docs` would take more tokens than `allowance` leaves after `used`;
    * counted with the target model's own tokenizer, as the provider will bill them.
    */
@@ -222,11 +233,10 @@ export function createMigrationActivities(deps: MigrationDeps) {
       );
       const { disk } = estimate;
       if (!disk.fits && !input.force && !record.migration) {
-        const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
         throw fatal(
           'InsufficientDisk',
-          `The new index needs about ${gb(disk.totalBytes)} but Elasticsearch has ${gb(disk.usableBytes)} usable below its high disk watermark ` +
-            `(${gb(disk.availableBytes)} free). Free disk space or add a node, or start with force (reembed migrate --force) to go ahead anyway.`,
+          `The new index needs about ${formatBytes(disk.totalBytes)} but Elasticsearch has ${formatBytes(disk.usableBytes)} usable below its high disk watermark ` +
+            `(${formatBytes(disk.availableBytes)} free). Free disk space or add a node, or start with force (reembed migrate --force) to go ahead anyway.`,
         );
       }
       await store.ensureIndex(targetIndex, targetSpec, BACKFILL_SETTINGS);
@@ -242,7 +252,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
           { event: 'migration-started', detail: { workflowId: input.workflowId, targetSpecId: targetSpec.id, targetIndex } },
         );
       }
-      return { sourceSpecId: sourceSpec.id, sourceIndex, targetIndex, totalDocuments: estimate.documents, estimate, pricePerMillionTokens: priceFor(targetSpec, deps.config), probeTokens };
+      return { sourceSpecId: sourceSpec.id, sourceIndex, targetIndex, estimate, probeTokens };
     },
 
     async recordPhase(input: MigrationRef & { phase: MigrationPhase }): Promise<void> {
@@ -272,12 +282,11 @@ export function createMigrationActivities(deps: MigrationDeps) {
               break;
             }
             // Documents the hot-first pass (or live dual-writes) already put there are skipped.
-            const missing = await pendingInTarget(input, docs.map((d) => d.id));
-            if (await overAllowance(spec, missing.docs, report.tokens, input.tokenAllowance)) {
+            const batch = await copyPending(input, spec, docs.map((d) => d.id), report.tokens, input.tokenAllowance);
+            if (!batch) {
               report = { ...report, budgetReached: true };
               break;
             }
-            const batch = await embedInto(input, { index: input.targetIndex, spec }, missing.docs, missing.guard);
             report = { ...withBatch(report, batch), cursor: docs[docs.length - 1]!.id, done: docs.length < input.batchSize };
             heartbeat(report);
           }
@@ -302,12 +311,11 @@ export function createMigrationActivities(deps: MigrationDeps) {
         () => report,
         async () => {
           for (let offset = report.offset; offset < hot.length; offset += input.batchSize) {
-            const missing = await pendingInTarget(input, hot.slice(offset, offset + input.batchSize));
-            if (await overAllowance(spec, missing.docs, report.tokens, input.tokenAllowance)) {
+            const batch = await copyPending(input, spec, hot.slice(offset, offset + input.batchSize), report.tokens, input.tokenAllowance);
+            if (!batch) {
               report = { ...report, budgetReached: true };
               return;
             }
-            const batch = await embedInto(input, { index: input.targetIndex, spec }, missing.docs, missing.guard);
             report = { ...withBatch(report, batch), offset: offset + input.batchSize };
             heartbeat(report);
           }
@@ -335,12 +343,11 @@ export function createMigrationActivities(deps: MigrationDeps) {
         () => ({ reembedded }),
         async () => {
           for (let i = 0; i < stale.length; i += CATCH_UP_PAGE) {
-            const pending = await pendingInTarget(input, stale.slice(i, i + CATCH_UP_PAGE));
-            if (await overAllowance(spec, pending.docs, tokens, input.tokenAllowance)) {
+            const result = await copyPending(input, spec, stale.slice(i, i + CATCH_UP_PAGE), tokens, input.tokenAllowance);
+            if (!result) {
               budgetReached = true;
               return;
             }
-            const result = await embedInto(input, { index: input.targetIndex, spec }, pending.docs, pending.guard);
             reembedded += result.written;
             tokens += result.tokens;
             truncated += result.truncated;

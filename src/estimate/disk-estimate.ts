@@ -40,6 +40,11 @@ export function estimateIndexBytes(documents: number, dims: number, options: Ind
  */
 export const HIGH_WATERMARK = 0.9;
 
+/** "2.81 MB", "49.12 GB": sizes as estimates and refusals print them. */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(2)} MB`;
+}
+
 export function usableBytes(fs: { availableBytes: number; totalBytes: number }): number {
   return Math.max(0, fs.availableBytes - (1 - HIGH_WATERMARK) * fs.totalBytes);
 }

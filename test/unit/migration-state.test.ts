@@ -8,7 +8,7 @@ const input = migrationInputSchema.parse({ collection: 'products', targetSpecId:
 function prepared(totalDocuments: number, pricePerMillionTokens: number): Prepared {
   const disk = { rawVectorBytes: 0, quantizedVectorBytes: 0, graphBytes: 0, otherBytes: 0, totalBytes: 0, usableBytes: 1, availableBytes: 1, fits: true };
   const estimate = { specId: 't', documents: totalDocuments, tokens: 5000, truncated: 0, withoutText: 0, pricePerMillionTokens, costUsd: 0, durationMs: null, durationBasis: '', disk };
-  return { sourceSpecId: 'a', sourceIndex: 's', targetIndex: 't', totalDocuments, estimate, pricePerMillionTokens, probeTokens: 0 };
+  return { sourceSpecId: 'a', sourceIndex: 's', targetIndex: 't', estimate, probeTokens: 0 };
 }
 
 const chunk = (tokens: number, extra: Partial<ChunkReport> = {}): ChunkReport => ({ cursor: 'c', migrated: 1, quarantined: 0, quarantineSample: [], tokens, truncated: 0, done: false, ...extra });

@@ -1,7 +1,6 @@
+import { formatBytes as size } from '../../estimate/disk-estimate';
 import type { MigrationEstimate } from '../../estimate/migration-estimate';
 import { humanDuration } from '../duration';
-
-const size = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(2)} MB`);
 
 /** The estimate as `reembed migrate --dry-run` prints it. */
 export function renderEstimate(e: MigrationEstimate): string {

@@ -23,9 +23,8 @@ export interface Prepared {
   readonly sourceSpecId: string;
   readonly sourceIndex: string;
   readonly targetIndex: string;
-  readonly totalDocuments: number;
+  /** Documents and the price this migration is charged at come from here. */
   readonly estimate: MigrationEstimate;
-  readonly pricePerMillionTokens: number;
   /** The target spec's probe request is billed like any other. */
   readonly probeTokens: number;
 }
@@ -102,8 +101,9 @@ export class MigrationState {
   }
 
   prepared(p: Prepared): void {
-    const { totalDocuments, probeTokens, ...rest } = p;
-    this.s = { ...this.s, ...rest, documents: { ...this.s.documents, total: totalDocuments } };
+    const { probeTokens, ...rest } = p;
+    const { documents: total, pricePerMillionTokens } = p.estimate;
+    this.s = { ...this.s, ...rest, pricePerMillionTokens, documents: { ...this.s.documents, total } };
     this.s = { ...this.s, ...this.spend(probeTokens) };
     this.enter('BACKFILLING', { backfillStartedAt: now() });
   }
