@@ -21,6 +21,11 @@ const REST_MS = 30_000;
  */
 const MAX_REQUEST_SHARE_OF_TPM = 1 / 20;
 
+/** Most tokens one request carries for `spec` under a tokens-per-minute limit (its own input limit at least). */
+export function requestTokenCap(spec: ModelSpec, tpm: number | undefined): number {
+  return Math.max(spec.maxTokens, Math.min(OPENAI_LIMITS.maxTokensPerRequest, Math.floor((tpm ?? Infinity) * MAX_REQUEST_SHARE_OF_TPM)));
+}
+
 /** A provider misconfiguration (key, model, endpoint) that no retry can fix. */
 export class ProviderConfigError extends Error {
   override readonly name = 'ProviderConfigError';
@@ -103,8 +108,7 @@ export class OpenAIProvider implements EmbeddingProvider {
 
   /** Groups inputs into requests within the input count and token bounds. */
   private requests(inputs: { text: string; tokens: number }[]): { offset: number; batch: typeof inputs }[] {
-    const tpm = Math.min(...this.channels.map((c) => c.deployment.tpm ?? Infinity));
-    const maxTokens = Math.max(this.spec.maxTokens, Math.min(OPENAI_LIMITS.maxTokensPerRequest, Math.floor(tpm * MAX_REQUEST_SHARE_OF_TPM)));
+    const maxTokens = requestTokenCap(this.spec, Math.min(...this.channels.map((c) => c.deployment.tpm ?? Infinity)));
     const maxInputs = Math.min(OPENAI_LIMITS.maxInputs, this.options.maxInputsPerRequest);
     const out: { offset: number; batch: typeof inputs }[] = [];
     let current = { offset: 0, batch: [] as typeof inputs, tokens: 0 };

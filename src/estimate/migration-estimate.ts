@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Config } from '../config/env';
 import type { ModelSpec } from '../embedding/model-spec';
-import { OPENAI_LIMITS } from '../embedding/openai-provider';
+import { OPENAI_LIMITS, requestTokenCap } from '../embedding/openai-provider';
 import type { EmbeddingProvider } from '../embedding/provider';
 import type { VectorIndexStore } from '../store/vector-index';
 import { estimateIndexBytes, usableBytes, type DiskEstimate } from './disk-estimate';
@@ -85,8 +85,9 @@ async function estimateDuration(
   if (spec.provider === 'openai') {
     const primary = config.openai.deployments[0];
     if (!primary?.rpm && !primary?.tpm) return { durationMs: null, durationBasis: 'no rate limits configured (set OPENAI_RPM / OPENAI_TPM)' };
+    // Requests as the provider will cut them: by input count and by tokens per request.
     const perRequest = Math.min(config.openai.maxInputsPerRequest, OPENAI_LIMITS.maxInputs);
-    const requests = Math.ceil(corpus.documents / perRequest);
+    const requests = Math.max(Math.ceil(corpus.documents / perRequest), Math.ceil(corpus.tokens / requestTokenCap(spec, primary.tpm)));
     const minutes = Math.max(primary.tpm ? corpus.tokens / primary.tpm : 0, primary.rpm ? requests / primary.rpm : 0);
     return { durationMs: Math.round(minutes * 60_000), durationBasis: `rate limits of ${primary.name}: ${primary.rpm ?? '∞'} requests/min, ${primary.tpm ?? '∞'} tokens/min` };
   }
