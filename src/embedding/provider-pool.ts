@@ -25,7 +25,9 @@ export class ProviderPool {
   /** The query's vector in each spec, in order; specs sharing local weights share one forward pass. */
   async embedQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
     const providers = await Promise.all(specs.map((spec) => this.get(spec)));
-    if (providers.every((p) => p instanceof TransformersProvider)) return TransformersProvider.embedQuery(providers, text);
+    const shared = providers.every((p) => p instanceof TransformersProvider) ? await TransformersProvider.embedSharedQuery(providers, text) : null;
+    if (shared) return shared;
+    // One after the other: each run already uses every core.
     const vectors: Float32Array[] = [];
     for (const provider of providers) vectors.push((await provider.embed([text], 'query')).vectors[0]!);
     return vectors;

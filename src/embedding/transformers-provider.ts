@@ -48,11 +48,12 @@ export class TransformersProvider implements EmbeddingProvider {
    * prefix, as long as the query fits each one's token limit untruncated (a truncated input
    * gives different hidden states, so a longer query falls back to one pass per spec).
    * This is what keeps a merged search during a pooling-only migration near single-index cost.
+   * Null when the providers do not share weights and prefix (each then embeds on its own).
    */
-  static async embedQuery(providers: readonly TransformersProvider[], text: string): Promise<Float32Array[]> {
+  static async embedSharedQuery(providers: readonly TransformersProvider[], text: string): Promise<Float32Array[] | null> {
     const first = providers[0];
     const shareable = first && providers.every((p) => p.model === first.model && p.spec.queryPrefix === first.spec.queryPrefix);
-    if (!shareable || text.trim() === '') return Promise.all(providers.map(async (p) => (await p.embed([text], 'query')).vectors[0]!));
+    if (!shareable || text.trim() === '') return null;
     const longest = Math.max(...providers.map((p) => p.spec.maxTokens));
     const pass = await first.model.forward([first.spec.queryPrefix + text], longest);
     const tokens = (pass.mask.dims[1] ?? 0);
