@@ -1,26 +1,4 @@
-import type { ConnectionOptions } from '@temporalio/client';
-import type { NativeConnectionOptions } from '@temporalio/worker';
-import type { Config } from './src/config/env';
-
-/**
- * How reembed reaches Temporal. Clients and workers both derive their connection from
- * the parsed environment (src/config/env.ts), so they can never disagree.
- */
-export function temporalConnectionOptions(config: Config): ConnectionOptions & NativeConnectionOptions {
-  const { address, tls, apiKey } = config.temporal;
-  return { address, tls, ...(apiKey ? { apiKey } : {}) };
-}
-
-/** Search attributes the migration workflow sets; `npm run services:up` registers them on the dev server. */
-export const SEARCH_ATTRIBUTES = {
-  collection: 'ReembedCollection',
-  phase: 'MigrationPhase',
-  targetModel: 'TargetModel',
-  coverage: 'MigrationCoverage',
-} as const;
-
-/** Link to one workflow in the Temporal Web UI. */
-export function workflowUiUrl(config: Config, workflowId: string): string {
-  const { uiUrl, namespace } = config.temporal;
-  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
+// How reembed reaches Temporal and what it registers there. The definitions live under src/
+// so the compiled package carries them; this file is the project's well-known entry point.
+export { temporalConnectionOptions, workflowUiUrl } from './src/config/temporal';
+export { SEARCH_ATTRIBUTE_KEYS, collectionKey, coverageKey, phaseKey, targetModelKey } from './src/migration/search-attributes';

@@ -3,7 +3,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import type { ReembedClient } from '../client/reembed-client';
 import { loadSotuPassages } from '../corpus/sotu';
-import type { MigrationStatus } from '../workflows/migration/messages';
+import type { MigrationStatus } from '../migration/contract';
 import { createReembedWorker } from '../worker/create-worker';
 import { CliContext } from './context';
 import { durationSchema, formatDuration } from './duration';

@@ -1,33 +1,14 @@
-import type { Client as EsClient } from '@elastic/elasticsearch';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
-import { SEARCH_ATTRIBUTES, workflowUiUrl } from '../../temporal.config';
 import type { Config } from '../config/env';
-import { ProviderPool } from '../embedding/provider-pool';
-import { SpecCatalog } from '../embedding/spec-catalog';
+import { workflowUiUrl } from '../config/temporal';
 import { estimateMigration, type MigrationEstimate } from '../estimate/migration-estimate';
-import type { CollectionRecord, MigrationPhase, WriteTarget } from '../registry/collection-record';
-import { CollectionRegistry } from '../registry/collection-registry';
-import { AliasStore } from '../store/aliases';
-import { createElasticsearchClient } from '../store/elasticsearch-client';
-import { QuarantineStore } from '../store/quarantine';
-import { VectorIndexStore } from '../store/vector-index';
-import { AccessStats } from '../search/access-stats';
-import { chooseRoute, type Route } from '../search/route';
 import {
-  approveCutoverSchema,
-  approveCutoverSignal,
-  endRetentionSignal,
+  MIGRATION_WORKFLOW_TYPE,
   migrationInputSchema,
   migrationWorkflowId,
-  operatorActionSchema,
-  pauseSignal,
-  rejectCutoverSchema,
-  rejectCutoverSignal,
-  resumeSchema,
-  resumeSignal,
-  rollbackSignal,
-  statusQuery,
+  SIGNALS,
+  STATUS_QUERY,
   type ApproveCutover,
   type MigrationRequest,
   type MigrationResult,
@@ -35,44 +16,22 @@ import {
   type OperatorAction,
   type RejectCutover,
   type ResumeAction,
-} from '../workflows/migration/messages';
-import type { migrationWorkflow } from '../workflows/migration/migration-workflow';
-import { collectionKey, phaseKey, targetModelKey } from '../workflows/migration/search-attributes';
+  type SignalName,
+} from '../migration/contract';
+import type { MigrationPhase } from '../migration/phases';
+import { collectionKey, phaseKey, targetModelKey } from '../migration/search-attributes';
+import type { CollectionRecord, WriteTarget } from '../registry/collection-record';
+import { chooseRoute, type Route } from '../search/route';
+import { AccessStats } from '../search/access-stats';
+import { Services } from '../services';
+import { collectionStatus, type CollectionStatus, type MigrationView } from './collection-status';
 import { missingSearchAttributes, registerSearchAttributes } from './search-attributes';
 import { connectTemporal, type TemporalClientHandle } from './temporal-client';
 
-/** What `reembed status --json` prints and other services read. */
-export interface CollectionStatus {
-  readonly collection: string;
-  /** NONE when the collection has never been migrated. */
-  readonly phase: MigrationPhase | 'NONE';
-  readonly workflowId: string;
-  readonly workflowStatus: string | null;
-  /** False when no worker answered the status query; counts are then unknown. */
-  readonly live: boolean;
-  readonly webUiUrl: string;
-  readonly sourceIndex: string | null;
-  readonly targetIndex: string | null;
-  readonly aliasTarget: string | null;
-  readonly activeIndex: string;
-  readonly activeSpecId: string;
-  readonly writeTargets: readonly WriteTarget[];
-  readonly documents: MigrationStatus['documents'];
-  readonly coverage: number;
-  readonly paused: boolean;
-  readonly pausedBy: MigrationStatus['pausedBy'] | null;
-  readonly pauseReason: string | null;
-  readonly docsPerSecond: number | null;
-  readonly etaSeconds: number | null;
-  readonly tokens: number;
-  readonly spentUsd: number;
-  readonly budgetUsd: number | null;
-  readonly estimate: MigrationEstimate | null;
-  readonly quarantinedDocuments: readonly { readonly id: string; readonly reason: string }[];
-  /** Share of the 100 most-searched documents already in the new index; null without access statistics. */
-  readonly hotSetMigrated: number | null;
-  readonly migration: MigrationStatus | null;
-}
+export type { CollectionStatus } from './collection-status';
+
+/** The most-searched documents whose presence in the new index the status reports. */
+const HOT_SET_SIZE = 100;
 
 /** How searches and writes of a collection are routed right now, from the registry alone. */
 export interface RoutingState {
@@ -108,22 +67,22 @@ function parseOrExplain<T extends z.ZodType>(schema: T, value: unknown, what: st
 /** The typed API other services use to run and watch migrations. */
 export class ReembedClient {
   private constructor(
-    private readonly config: Config,
+    private readonly services: Services,
     private readonly temporal: TemporalClientHandle,
-    private readonly es: EsClient,
-    private readonly registry = new CollectionRegistry(es),
-    private readonly aliases = new AliasStore(es),
-    private readonly quarantine = new QuarantineStore(es),
-    private readonly store = new VectorIndexStore(es),
   ) {}
 
-  static async connect(config: Config): Promise<ReembedClient> {
-    return new ReembedClient(config, await connectTemporal(config), createElasticsearchClient(config));
+  /** Connects to Temporal; Elasticsearch is reached on first use. Pass `services` to share one composition root. */
+  static async connect(config: Config, services = new Services(config)): Promise<ReembedClient> {
+    return new ReembedClient(services, await connectTemporal(config));
+  }
+
+  private get config(): Config {
+    return this.services.config;
   }
 
   async close(): Promise<void> {
     await this.temporal.close();
-    await this.es.close();
+    await this.services.close();
   }
 
   /** Registers the search attributes reembed needs in the namespace; returns those it added. */
@@ -137,12 +96,12 @@ export class ReembedClient {
    * The Prepare phase computes the same estimate and refuses to start when the disk is short.
    */
   async estimate(collection: string, targetSpecId: string, onProgress?: (scanned: number) => void): Promise<MigrationEstimate> {
-    const catalog = SpecCatalog.load();
-    const record = await this.registry.get(collection);
+    const { catalog, registry, es, store, config } = this.services;
+    const record = await registry.get(collection);
     const spec = catalog.get(targetSpecId);
-    const provider = await new ProviderPool(this.config).get(spec);
+    const provider = await this.services.providers.get(spec);
     return estimateMigration(
-      { es: this.es, store: this.store, config: this.config },
+      { es, store, config },
       { sourceIndex: record.activeIndex, sourceSpec: catalog.get(record.activeSpecId), spec, provider, ...(onProgress ? { onPage: onProgress } : {}) },
     );
   }
@@ -150,8 +109,8 @@ export class ReembedClient {
   /** Starts a migration; refuses a second one for the same collection. */
   async startMigration(request: MigrationRequest): Promise<{ workflowId: string; runId: string; webUiUrl: string }> {
     const input = parseOrExplain(migrationInputSchema, request, 'migration request');
-    SpecCatalog.load().get(input.targetSpecId);
-    const record = await this.registry.get(input.collection);
+    this.services.catalog.get(input.targetSpecId);
+    const record = await this.services.registry.get(input.collection);
     if (record.activeSpecId === input.targetSpecId) {
       throw new ReembedUsageError(`Collection "${input.collection}" already uses ${input.targetSpecId}; there is nothing to migrate.`);
     }
@@ -164,7 +123,7 @@ export class ReembedClient {
     }
     const workflowId = migrationWorkflowId(input.collection);
     try {
-      const handle = await this.temporal.client.workflow.start<typeof migrationWorkflow>('migrationWorkflow', {
+      const handle = await this.temporal.client.workflow.start(MIGRATION_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: this.config.temporal.taskQueue,
         args: [input],
@@ -188,68 +147,46 @@ export class ReembedClient {
   }
 
   async approve(collection: string, payload: ApproveCutover): Promise<void> {
-    await this.signal(collection, approveCutoverSignal, parseOrExplain(approveCutoverSchema, payload, 'approval'));
+    await this.signal(collection, 'approveCutover', payload, 'approval');
   }
   async reject(collection: string, payload: RejectCutover): Promise<void> {
-    await this.signal(collection, rejectCutoverSignal, parseOrExplain(rejectCutoverSchema, payload, 'rejection'));
+    await this.signal(collection, 'rejectCutover', payload, 'rejection');
   }
   async pause(collection: string, payload: OperatorAction = {}): Promise<void> {
-    await this.signal(collection, pauseSignal, parseOrExplain(operatorActionSchema, payload, 'pause'));
+    await this.signal(collection, 'pause', payload, 'pause');
   }
   /** `addBudgetUsd` raises the budget of a migration paused at it. */
   async resume(collection: string, payload: ResumeAction = {}): Promise<void> {
-    await this.signal(collection, resumeSignal, parseOrExplain(resumeSchema, payload, 'resume'));
+    await this.signal(collection, 'resume', payload, 'resume');
   }
   async rollback(collection: string, payload: OperatorAction = {}): Promise<void> {
-    await this.signal(collection, rollbackSignal, parseOrExplain(operatorActionSchema, payload, 'rollback'));
+    await this.signal(collection, 'rollback', payload, 'rollback');
   }
   /** Ends retention now: the old index is deleted instead of waiting out the window. */
   async endRetention(collection: string, payload: OperatorAction = {}): Promise<void> {
-    await this.signal(collection, endRetentionSignal, parseOrExplain(operatorActionSchema, payload, 'cleanup'));
+    await this.signal(collection, 'endRetention', payload, 'end-retention');
   }
 
   /** The migration's own view when one exists, joined with the registry and the live alias. */
   async status(collection: string): Promise<CollectionStatus> {
-    const record = await this.registry.get(collection);
+    const { registry, aliases, quarantine, store, es } = this.services;
+    const record = await registry.get(collection);
     const workflowId = migrationWorkflowId(collection);
-    const [aliasTargets, run] = await Promise.all([this.aliases.targets(collection), this.migrationView(workflowId)]);
-    const m = run?.status ?? null;
-    const quarantinedDocuments = m ? (await this.quarantine.list(workflowId, 100)).map((q) => ({ id: q.docId, reason: q.reason })) : [];
-    const sourceIndex = m?.sourceIndex ?? record.migration?.sourceIndex ?? null;
-    const targetIndex = m?.targetIndex ?? record.migration?.targetIndex ?? null;
-    const hot = targetIndex ? await AccessStats.hottest(this.es, collection, 100) : [];
-    const hotSetMigrated = hot.length > 0 && targetIndex ? (await this.store.getMany(targetIndex, hot, false).catch(() => new Map())).size / hot.length : null;
-    const elapsedS = m?.backfillStartedAt ? (Date.now() - Date.parse(m.backfillStartedAt)) / 1000 : 0;
-    const rate = m && m.phase === 'BACKFILLING' && elapsedS > 0 ? m.documents.migrated / elapsedS : null;
-    const remaining = m ? m.documents.total - m.documents.migrated - m.documents.quarantined : 0;
-    return {
-      collection,
-      phase: m?.phase ?? ((run?.recordedPhase ?? record.migration?.phase ?? 'NONE') as MigrationPhase | 'NONE'),
+    const [aliasTargets, run] = await Promise.all([aliases.targets(collection), this.migrationView(workflowId)]);
+    const quarantined = run?.status ? (await quarantine.list(workflowId, 100)).map((q) => ({ id: q.docId, reason: q.reason })) : [];
+    const targetIndex = run?.status?.targetIndex ?? record.migration?.targetIndex ?? null;
+    const hot = targetIndex ? await AccessStats.hottest(es, collection, HOT_SET_SIZE) : [];
+    const inTarget = hot.length > 0 && targetIndex ? (await store.getMany(targetIndex, hot, false).catch(() => new Map())).size : 0;
+    return collectionStatus({
+      record,
       workflowId,
-      workflowStatus: run?.workflowStatus ?? null,
-      live: m !== null,
       webUiUrl: workflowUiUrl(this.config, workflowId),
-      sourceIndex,
-      targetIndex,
-      aliasTarget: aliasTargets.length === 1 ? aliasTargets[0]! : aliasTargets.length === 0 ? null : aliasTargets.join(','),
-      activeIndex: record.activeIndex,
-      activeSpecId: record.activeSpecId,
-      writeTargets: record.writeTargets,
-      documents: m?.documents ?? { total: 0, migrated: 0, quarantined: 0, truncated: 0 },
-      coverage: m?.coverage ?? 1,
-      paused: m?.paused ?? false,
-      pausedBy: m?.pausedBy ?? null,
-      pauseReason: m?.pauseReason ?? null,
-      docsPerSecond: rate,
-      etaSeconds: rate && rate > 0 ? Math.ceil(remaining / rate) : null,
-      tokens: m?.tokens ?? 0,
-      spentUsd: m?.spentUsd ?? 0,
-      budgetUsd: m?.budgetUsd ?? null,
-      estimate: m?.estimate ?? null,
-      quarantinedDocuments,
-      hotSetMigrated,
-      migration: m,
-    };
+      aliasTargets,
+      run,
+      quarantined,
+      hotSet: hot.length > 0 ? { size: hot.length, inTarget } : null,
+      nowMs: Date.now(),
+    });
   }
 
   /**
@@ -257,7 +194,7 @@ export class ReembedClient {
    * registry: no worker needs to be running.
    */
   async routing(collection: string, mergeThreshold = 0.5): Promise<RoutingState> {
-    const record = await this.registry.get(collection);
+    const record = await this.services.registry.get(collection);
     return {
       collection,
       phase: record.migration?.phase ?? 'NONE',
@@ -270,12 +207,12 @@ export class ReembedClient {
   }
 
   async collections(): Promise<CollectionRecord[]> {
-    return this.registry.list();
+    return this.services.registry.list();
   }
 
   /** Migrations known to Temporal's visibility store, newest first. */
   async list(collection?: string): Promise<MigrationListEntry[]> {
-    const query = `WorkflowType = 'migrationWorkflow'${collection ? ` AND ${SEARCH_ATTRIBUTES.collection} = '${collection.replace(/'/g, '')}'` : ''}`;
+    const query = `WorkflowType = '${MIGRATION_WORKFLOW_TYPE}'${collection ? ` AND ${collectionKey.name} = '${collection.replace(/'/g, '')}'` : ''}`;
     const entries: MigrationListEntry[] = [];
     for await (const wf of this.temporal.client.workflow.list({ query })) {
       entries.push({
@@ -309,18 +246,18 @@ export class ReembedClient {
   }
 
   async result(collection: string): Promise<MigrationResult> {
-    return this.handle(migrationWorkflowId(collection)).result();
+    return (await this.handle(migrationWorkflowId(collection)).result()) as MigrationResult;
   }
 
-  private handle(workflowId: string): WorkflowHandle<typeof migrationWorkflow> {
-    return this.temporal.client.workflow.getHandle<typeof migrationWorkflow>(workflowId);
+  private handle(workflowId: string): WorkflowHandle {
+    return this.temporal.client.workflow.getHandle(workflowId);
   }
 
   /**
    * The workflow's own status when a worker can answer the query; otherwise (no worker
    * running, or a failed run) the phase its search attribute last recorded.
    */
-  private async migrationView(workflowId: string): Promise<{ status: MigrationStatus | null; workflowStatus: string; recordedPhase: string | null } | null> {
+  private async migrationView(workflowId: string): Promise<MigrationView | null> {
     const handle = this.handle(workflowId);
     let description: Awaited<ReturnType<typeof handle.describe>>;
     try {
@@ -331,17 +268,19 @@ export class ReembedClient {
     }
     const workflowStatus = description.status.name;
     const recordedPhase = description.typedSearchAttributes.get(phaseKey) ?? null;
-    if (workflowStatus === 'COMPLETED') return { status: (await handle.result()).status, workflowStatus, recordedPhase };
+    if (workflowStatus === 'COMPLETED') return { status: ((await handle.result()) as MigrationResult).status, workflowStatus, recordedPhase };
     try {
-      return { status: await handle.query(statusQuery), workflowStatus, recordedPhase };
+      return { status: await handle.query<MigrationStatus>(STATUS_QUERY), workflowStatus, recordedPhase };
     } catch {
       return { status: null, workflowStatus, recordedPhase };
     }
   }
 
-  private async signal(collection: string, signal: Parameters<WorkflowHandle['signal']>[0], payload: unknown): Promise<void> {
+  /** Validates the payload as the workflow will, so a caller learns of a mistake at once. */
+  private async signal(collection: string, name: SignalName, payload: unknown, what: string): Promise<void> {
+    const valid = parseOrExplain(SIGNALS[name].schema, payload, what);
     try {
-      await this.handle(migrationWorkflowId(collection)).signal(signal as never, payload as never);
+      await this.handle(migrationWorkflowId(collection)).signal(name, valid);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         throw new ReembedUsageError(`Collection "${collection}" has no running migration. Start one with \`reembed migrate ${collection} --to <specId>\`.`);

@@ -1,21 +1,13 @@
 import type { ConnectionLike } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../../temporal.config';
+import type { SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTE_KEYS } from '../migration/search-attributes';
 
 /** temporal.api.enums.v1.IndexedValueType values (the wire enum of the operator API). */
-const KEYWORD = 2;
-const DOUBLE = 4;
-
-/** The type of each search attribute the migration workflow upserts. */
-const TYPES: Record<string, number> = {
-  [SEARCH_ATTRIBUTES.collection]: KEYWORD,
-  [SEARCH_ATTRIBUTES.phase]: KEYWORD,
-  [SEARCH_ATTRIBUTES.targetModel]: KEYWORD,
-  [SEARCH_ATTRIBUTES.coverage]: DOUBLE,
-};
+const INDEXED_VALUE_TYPE: Partial<Record<SearchAttributeType, number>> = { KEYWORD: 2, DOUBLE: 4 };
 
 export async function missingSearchAttributes(connection: ConnectionLike, namespace: string): Promise<string[]> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  return Object.keys(TYPES).filter((name) => !(name in (customAttributes ?? {})));
+  return SEARCH_ATTRIBUTE_KEYS.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
 }
 
 /**
@@ -23,12 +15,13 @@ export async function missingSearchAttributes(connection: ConnectionLike, namesp
  * would fail ("search attribute ... is not defined") and retry forever.
  */
 export async function registerSearchAttributes(connection: ConnectionLike, namespace: string): Promise<string[]> {
-  const missing = await missingSearchAttributes(connection, namespace);
-  if (missing.length > 0) {
+  const missing = new Set(await missingSearchAttributes(connection, namespace));
+  if (missing.size > 0) {
+    const keys = SEARCH_ATTRIBUTE_KEYS.filter((key) => missing.has(key.name));
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((name) => [name, TYPES[name]!])),
+      searchAttributes: Object.fromEntries(keys.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]!])),
     });
   }
-  return missing;
+  return [...missing];
 }

@@ -1,3 +1,4 @@
+import { ProviderConfigError } from '../errors';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import type { OpenAIDeployment } from '../config/env';
@@ -27,10 +28,6 @@ export function requestTokenCap(spec: ModelSpec, tpm: number | undefined): numbe
 }
 
 /** A provider misconfiguration (key, model, endpoint) that no retry can fix. */
-export class ProviderConfigError extends Error {
-  override readonly name = 'ProviderConfigError';
-}
-
 const responseSchema = z.object({
   data: z.array(z.object({ index: z.int().nonnegative(), embedding: z.array(z.number()) })),
   usage: z.object({ prompt_tokens: z.int().nonnegative() }),

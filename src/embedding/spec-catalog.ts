@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { UnknownSpecError } from '../errors';
 import { modelSpecSchema, type ModelSpec } from './model-spec';
 
 export const DEFAULT_SPECS_FILE = fileURLToPath(new URL('../../models/specs.json', import.meta.url));
@@ -25,9 +26,7 @@ export class SpecCatalog {
 
   get(id: string): ModelSpec {
     const spec = this.byId.get(id);
-    if (!spec) {
-      throw new Error(`Unknown model spec "${id}". Known specs in ${this.source}: ${[...this.byId.keys()].join(', ')}.`);
-    }
+    if (!spec) throw new UnknownSpecError(id, [...this.byId.keys()], this.source);
     return spec;
   }
 

@@ -1,4 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
+import { CollectionNotFoundError, InvalidRegistryRecordError } from '../errors';
+import type { RecordTransition } from '../migration/registry-transitions';
 import { BookkeepingIndex } from '../store/create-index';
 import { collectionRecordSchema, type CollectionRecord, type HistoryEvent } from './collection-record';
 
@@ -12,13 +14,6 @@ const MAX_HISTORY = 100;
  */
 const MAX_CONFLICT_RETRIES = 20;
 const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(500, 20 * 2 ** attempt)));
-
-export class CollectionNotFoundError extends Error {
-  override readonly name = 'CollectionNotFoundError';
-  constructor(collection: string) {
-    super(`Collection "${collection}" does not exist. Create it with \`reembed ingest ${collection} --model <specId> --file <docs.jsonl>\`.`);
-  }
-}
 
 const isConflict = (error: unknown) => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409;
 
@@ -69,6 +64,8 @@ export class CollectionRegistry {
       if (!current) throw new CollectionNotFoundError(collection);
       const now = new Date().toISOString();
       const changed = change(current.record);
+      // A change that leaves the record as it is (another migration owns it) writes nothing.
+      if (changed === current.record && !event) return current.record;
       const history = event ? [...changed.history, { ...event, at: now }].slice(-MAX_HISTORY) : changed.history;
       const next = collectionRecordSchema.parse({ ...changed, history, updatedAt: now });
       try {
@@ -89,6 +86,11 @@ export class CollectionRegistry {
     throw new Error(`Registry record of "${collection}" kept changing under ${MAX_CONFLICT_RETRIES} attempts to update it; retry the operation.`);
   }
 
+  /** Applies one of the migration's registry transitions. */
+  async apply(collection: string, transition: RecordTransition): Promise<CollectionRecord> {
+    return this.update(collection, transition.change, transition.event);
+  }
+
   async list(): Promise<CollectionRecord[]> {
     await this.index.ensure();
     const response = await this.es.search({ index: REGISTRY_INDEX, size: 1000, sort: [{ collection: 'asc' }] });
@@ -105,7 +107,7 @@ export class CollectionRegistry {
     if (!response.found) return null;
     const parsed = collectionRecordSchema.safeParse(response._source);
     if (!parsed.success) {
-      throw new Error(`Registry record of "${collection}" in ${REGISTRY_INDEX} is not valid (${parsed.error.issues[0]?.message}); it was written by an incompatible version or by hand.`);
+      throw new InvalidRegistryRecordError(`Registry record of "${collection}" in ${REGISTRY_INDEX} is not valid (${parsed.error.issues[0]?.message}); it was written by an incompatible version or by hand.`);
     }
     return { record: parsed.data, seqNo: response._seq_no!, primaryTerm: response._primary_term! };
   }

@@ -1,4 +1,5 @@
-import type { CollectionRecord, MigrationPhase } from '../registry/collection-record';
+import { BEFORE_CUTOVER } from '../migration/phases';
+import type { CollectionRecord } from '../registry/collection-record';
 
 export type Route =
   /** No migration, or the cutover happened: the active index serves alone. */
@@ -8,8 +9,6 @@ export type Route =
   /** Past the threshold: both indexes in one _msearch, results merged. */
   | { kind: 'merged'; old: { index: string; specId: string }; new: { index: string; specId: string }; coverage: number };
 
-const MIGRATING = new Set<MigrationPhase>(['PREPARING', 'BACKFILLING', 'CATCHING_UP', 'VERIFYING', 'AWAITING_APPROVAL', 'GRACE_PERIOD']);
-
 /**
  * Where a search for a collection goes, decided from one registry record so the query
  * embedding's spec and the index always match (even while the alias is being swapped).
@@ -17,7 +16,7 @@ const MIGRATING = new Set<MigrationPhase>(['PREPARING', 'BACKFILLING', 'CATCHING
 export function chooseRoute(record: CollectionRecord, mergeThreshold: number): Route {
   const active = { index: record.activeIndex, specId: record.activeSpecId };
   const m = record.migration;
-  if (!m || !MIGRATING.has(m.phase) || m.sourceIndex !== record.activeIndex) return { kind: 'active', ...active };
+  if (!m || !BEFORE_CUTOVER.has(m.phase) || m.sourceIndex !== record.activeIndex) return { kind: 'active', ...active };
   const target = { index: m.targetIndex, specId: m.targetSpecId };
   if (m.coverage < mergeThreshold) return { kind: 'old-only', ...active, coverage: m.coverage, new: target };
   return { kind: 'merged', old: active, new: target, coverage: m.coverage };

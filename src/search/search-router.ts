@@ -1,10 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Config } from '../config/env';
-import { ProviderPool } from '../embedding/provider-pool';
-import { SpecCatalog } from '../embedding/spec-catalog';
+import type { ProviderPool } from '../embedding/provider-pool';
+import type { SpecCatalog } from '../embedding/spec-catalog';
 import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry';
-import { CollectionRegistry } from '../registry/collection-registry';
-import { createElasticsearchClient } from '../store/elasticsearch-client';
+import type { CollectionRegistry } from '../registry/collection-registry';
 import { AccessStats } from './access-stats';
 import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, type MergeStrategy, type RankedHit } from './merge-results';
 import { chooseRoute, type Route } from './route';
@@ -135,11 +133,4 @@ export class SearchRouter {
     }
     return lists.map((l) => l ?? []);
   }
-}
-
-/** A router wired from the environment; `close()` releases its connections. */
-export function createSearchRouter(config: Config, options: RouterOptions = {}): SearchRouter & { close(): Promise<void> } {
-  const es = createElasticsearchClient(config);
-  const router = new SearchRouter({ es, registry: new CollectionRegistry(es), catalog: SpecCatalog.load(), providers: new ProviderPool(config) }, options);
-  return Object.assign(router, { close: () => es.close() });
 }

@@ -1,17 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { temporalConnectionOptions } from '../../temporal.config';
-import { createMigrationActivities } from '../activities/migration-activities';
+import { createMigrationActivities } from '../activities';
 import type { Config } from '../config/env';
-import { ProviderPool } from '../embedding/provider-pool';
-import { SpecCatalog } from '../embedding/spec-catalog';
-import { CollectionRegistry } from '../registry/collection-registry';
-import { AliasStore } from '../store/aliases';
-import { createElasticsearchClient } from '../store/elasticsearch-client';
-import { QuarantineStore } from '../store/quarantine';
-import { VectorIndexStore } from '../store/vector-index';
+import { temporalConnectionOptions } from '../config/temporal';
+import type { SpecCatalog } from '../embedding/spec-catalog';
+import { Services } from '../services';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// The compiled worker bundles dist/workflows/index.js; under tsx the TypeScript source.
+const here = import.meta.url;
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${here.endsWith('.ts') ? '.ts' : '.js'}`, here));
 
 export interface ReembedWorker {
   readonly worker: Worker;
@@ -19,30 +16,15 @@ export interface ReembedWorker {
 }
 
 /** A worker that runs every reembed workflow and activity on the configured task queue. */
-export async function createReembedWorker(
-  config: Config,
-  catalog = SpecCatalog.load(),
-  options: { maxConcurrentActivities?: number } = {},
-): Promise<ReembedWorker> {
+export async function createReembedWorker(config: Config, catalog?: SpecCatalog, options: { maxConcurrentActivities?: number } = {}): Promise<ReembedWorker> {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const es = createElasticsearchClient(config);
-  const deps = {
-    es,
-    catalog,
-    providers: new ProviderPool(config),
-    store: new VectorIndexStore(es),
-    aliases: new AliasStore(es),
-    registry: new CollectionRegistry(es),
-    quarantine: new QuarantineStore(es),
-    config,
-  };
-  const activities = createMigrationActivities(deps);
+  const services = new Services(config, catalog ? { catalog } : {});
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
-    activities,
+    activities: createMigrationActivities(services.migrationDeps()),
     // Embedding saturates both cores; more concurrent batches only queue on the CPU.
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,
     // The server hands out at most this many activity starts per second across all workers:
@@ -53,7 +35,7 @@ export async function createReembedWorker(
     worker,
     async close() {
       await connection.close();
-      await es.close();
+      await services.close();
     },
   };
 }

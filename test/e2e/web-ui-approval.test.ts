@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { workflowUiUrl } from '../../temporal.config';
-import { migrationWorkflowId } from '../../src/workflows/migration/messages';
+import { migrationWorkflowId } from '../../src/migration/contract';
 import { MigrationFixture } from '../helpers/migration-fixture';
 
 const CHROMIUM = '/usr/bin/chromium';

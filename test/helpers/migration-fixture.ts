@@ -16,7 +16,7 @@ import { VectorIndexStore } from '../../src/store/vector-index';
 import { CollectionWriter } from '../../src/writer/collection-writer';
 import { createReembedWorker, WORKFLOWS_PATH, type ReembedWorker } from '../../src/worker/create-worker';
 import { connectTemporal } from '../../src/client/temporal-client';
-import { migrationWorkflowId } from '../../src/workflows/migration/messages';
+import { migrationWorkflowId } from '../../src/migration/contract';
 import { requireServices, uniqueName } from './services';
 
 let runtimeInstalled = false;

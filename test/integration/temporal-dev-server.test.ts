@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { SEARCH_ATTRIBUTES } from '../../temporal.config';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../temporal.config';
 import { connectTemporal } from '../../src/client/temporal-client';
 import type { Config } from '../../src/config/env';
 import { requireServices } from '../helpers/services';
@@ -25,7 +25,7 @@ describe('Temporal dev server started by the project scripts', () => {
     const temporal = await connectTemporal(config);
     try {
       const { customAttributes } = await temporal.client.connection.operatorService.listSearchAttributes({ namespace: config.temporal.namespace });
-      for (const name of Object.values(SEARCH_ATTRIBUTES)) assert.ok(name in customAttributes, `${name} registered`);
+      for (const name of SEARCH_ATTRIBUTE_KEYS.map((key) => key.name)) assert.ok(name in customAttributes, `${name} registered`);
     } finally {
       await temporal.close();
     }
@@ -35,6 +35,6 @@ describe('Temporal dev server started by the project scripts', () => {
     const lib = readFileSync(new URL('../../scripts/lib.sh', import.meta.url), 'utf8');
     const line = /TEMPORAL_SEARCH_ATTRIBUTES=\(([^)]*)\)/.exec(lib)?.[1] ?? '';
     const names = line.split(/\s+/).filter(Boolean).map((pair) => pair.split('=')[0]);
-    assert.deepEqual(new Set(names), new Set(Object.values(SEARCH_ATTRIBUTES)));
+    assert.deepEqual(new Set(names), new Set(SEARCH_ATTRIBUTE_KEYS.map((key) => key.name)));
   });
 });

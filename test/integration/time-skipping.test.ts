@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createMigrationActivities } from '../../src/activities/migration-activities';
+import { createMigrationActivities } from '../../src/activities/index';
 import { ProviderPool } from '../../src/embedding/provider-pool';
 import { QuarantineStore } from '../../src/store/quarantine';
 import { versionedIndexName } from '../../src/store/vector-index';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
-import { DAY_MS, migrationWorkflowId, statusQuery } from '../../src/workflows/migration/messages';
-import type { migrationWorkflow } from '../../src/workflows/migration/migration-workflow';
+import { DAY_MS, migrationWorkflowId, STATUS_QUERY, type MigrationStatus } from '../../src/migration/contract';
+import type { migrationWorkflow } from '../../src/workflows/migration-workflow';
 import { MigrationFixture } from '../helpers/migration-fixture';
 
 const TEST_SERVER = join(process.env.REEMBED_CACHE ?? join(homedir(), '.cache', 'reembed'), 'bin', 'temporal-test-server');
@@ -66,7 +66,7 @@ describe('7-day grace period and retention under time skipping', () => {
       });
       const reach = async (phase: string) => {
         for (;;) {
-          const s = await handle.query(statusQuery);
+          const s = await handle.query<MigrationStatus>(STATUS_QUERY);
           if (s.phase === phase) return;
           assert.ok(!['FAILED', 'REJECTED'].includes(s.phase), s.error);
           await new Promise((r) => setTimeout(r, 200));
@@ -112,7 +112,7 @@ describe('7-day grace period and retention under time skipping', () => {
       });
       while ((await timersOf(handle, 2 * DAY_MS)) === 0) await new Promise((r) => setTimeout(r, 200));
       await env.sleep('2 days');
-      while ((await handle.query(statusQuery)).phase !== 'REJECTED') await new Promise((r) => setTimeout(r, 200));
+      while ((await handle.query<MigrationStatus>(STATUS_QUERY)).phase !== 'REJECTED') await new Promise((r) => setTimeout(r, 200));
       const { phase, status } = await handle.result();
       assert.equal(phase, 'REJECTED');
       assert.equal(status.rejection?.by, 'reembed');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { SEARCH_ATTRIBUTES } from '../../temporal.config';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../temporal.config';
 import { loadConfig } from '../../src/config/env';
 
 // No Docker engine runs on our CI machines, so the file's structure is what we can prove.
@@ -45,7 +45,7 @@ describe('docker-compose.yml', () => {
 
   it('registers the same search attributes and Elasticsearch settings as the native scripts', () => {
     const attrs = (compose.services.temporal.command ?? []).filter((c) => c.startsWith('--search-attribute=')).map((c) => c.split('=')[1]);
-    assert.deepEqual(new Set(attrs), new Set(Object.values(SEARCH_ATTRIBUTES)));
+    assert.deepEqual(new Set(attrs), new Set(SEARCH_ATTRIBUTE_KEYS.map((key) => key.name)));
     const env = compose.services.elasticsearch.environment ?? [];
     assert.ok(env.includes('discovery.type=single-node'));
     assert.ok(env.includes('xpack.security.enabled=false'));

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrationInputSchema } from '../../src/workflows/migration/messages';
-import { coverage, MigrationState, type ChunkReport, type Prepared } from '../../src/workflows/migration/migration-state';
+import { migrationInputSchema } from '../../src/migration/contract';
+import type { CatchUpReport, ChunkReport, Prepared } from '../../src/migration/contract';
+import { coverage } from '../../src/migration/coverage';
+import { MAX_CATCH_UP_PASSES, MigrationState } from '../../src/migration/migration-state';
 
 const input = migrationInputSchema.parse({ collection: 'products', targetSpecId: 'minilm-l6-v2-cls' });
 
@@ -94,7 +96,7 @@ describe('migration rules', () => {
   it('accumulates backfill chunks into counts, coverage and a bounded quarantine sample', () => {
     const s = new MigrationState(input, 'reembed:products');
     s.prepared(prepared(100, 0));
-    assert.equal(s.phase, 'BACKFILLING');
+    assert.equal(s.phase, 'PREPARING', 'the workflow enters BACKFILLING itself, after recording it');
     const sample = Array.from({ length: 15 }, (_, i) => ({ id: `bad${i}`, reason: 'empty' }));
     s.applyChunk({ cursor: 'doc-060', migrated: 45, quarantined: 15, quarantineSample: sample, tokens: 2000, truncated: 2, done: false });
     s.applyChunk({ cursor: 'doc-100', migrated: 30, quarantined: 10, quarantineSample: sample.slice(0, 10), tokens: 1500, truncated: 1, done: true });
@@ -134,7 +136,8 @@ describe('migration input', () => {
     s.applyChunk(chunk(3000));
     assert.equal(s.status.spentUsd, 0.006);
     assert.equal(s.tokenAllowance(), 2000);
-    s.pauseFor('budget', 'budget reached');
+    s.pauseAtBudget();
+    assert.match(s.status.pauseReason!, /budget of \$0.01 reached: \$0.0060 spent on 3000 tokens.*reembed resume products --budget/);
     s.resume({ by: 'alice' });
     assert.equal(s.paused, true, 'resuming without more budget is refused');
     assert.match(s.status.refusedSignals.at(-1)!.reason, /resume with more budget/);
@@ -156,9 +159,67 @@ describe('migration input', () => {
 
   it('resumes a provider pause without extra budget', () => {
     const s = stateIn('BACKFILLING');
-    s.pauseFor('provider', 'the endpoint refused our API key');
+    s.pauseForProvider('the endpoint refused our API key.');
+    assert.equal(s.status.pauseReason, 'the endpoint refused our API key. Then: reembed resume products');
     assert.equal(s.status.pausedBy, 'provider');
     s.resume({ by: 'ops' });
     assert.equal(s.paused, false);
+  });
+});
+
+describe('workflow decisions', () => {
+  const catchUp = (changed: number, extra: Partial<CatchUpReport> = {}): CatchUpReport => ({ reembedded: changed, deleted: 0, quarantined: 0, tokens: 10, truncated: 0, budgetReached: false, ...extra });
+
+  it('runs the hot-first pass once, before the regular backfill has a cursor', () => {
+    const s = stateIn('BACKFILLING');
+    assert.equal(s.needsHotFirst(0), false, 'a limit of 0 turns it off');
+    assert.equal(s.needsHotFirst(100), true);
+    s.applyChunk(chunk(10, { cursor: null, budgetReached: true }));
+    assert.equal(s.needsHotFirst(100), true, 'a pass stopped at the budget runs again');
+    assert.equal(s.paused, true);
+    s.hotFirstDone();
+    assert.equal(s.needsHotFirst(100), false);
+    const resumed = stateIn('BACKFILLING');
+    resumed.applyChunk(chunk(10, { cursor: 'doc-9' }));
+    assert.equal(resumed.needsHotFirst(100), false, 'a backfill under way is not interrupted');
+  });
+
+  it('pauses at the budget when a chunk stops short of it', () => {
+    const s = stateIn('BACKFILLING');
+    s.applyChunk(chunk(10));
+    assert.equal(s.paused, false);
+    s.applyChunk(chunk(10, { budgetReached: true }));
+    assert.equal(s.status.pausedBy, 'budget');
+  });
+
+  it('continues as new after the activities of one run or when Temporal suggests it', () => {
+    const s = stateIn('BACKFILLING');
+    assert.equal(s.shouldContinueAsNew(499, 500, false), false);
+    assert.equal(s.shouldContinueAsNew(500, 500, false), true);
+    assert.equal(s.shouldContinueAsNew(3, 500, true), true);
+  });
+
+  it('stops catch-up at the first quiet pass, reruns a pass stopped at the budget, and bounds the passes', () => {
+    const quiet = stateIn('CATCHING_UP');
+    assert.equal(quiet.applyCatchUp(catchUp(5)), 'again');
+    assert.equal(quiet.applyCatchUp(catchUp(0)), 'done');
+    assert.deepEqual(quiet.status.catchUp, { passes: 2, reembedded: 5, deleted: 0 });
+
+    const budget = stateIn('CATCHING_UP');
+    assert.equal(budget.applyCatchUp(catchUp(3, { budgetReached: true })), 'paused');
+    assert.equal(budget.status.pausedBy, 'budget');
+
+    const busy = stateIn('CATCHING_UP');
+    const outcomes = Array.from({ length: MAX_CATCH_UP_PASSES }, () => busy.applyCatchUp(catchUp(1)));
+    assert.deepEqual(outcomes.slice(0, -1), Array(MAX_CATCH_UP_PASSES - 1).fill('again'));
+    assert.equal(outcomes.at(-1), 'done', 'live writes never stop; verification goes ahead after the bound');
+  });
+
+  it('rejects when the approval timeout passes, as reembed', () => {
+    const s = stateIn('AWAITING_APPROVAL');
+    s.approvalTimedOut(60_000);
+    assert.equal(s.rejected, true);
+    assert.equal(s.status.rejection?.by, 'reembed');
+    assert.match(s.status.rejection!.reason, /no decision within the approval timeout of 60000 ms/);
   });
 });

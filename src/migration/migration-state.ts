@@ -1,45 +1,34 @@
 import type { z } from 'zod';
-import type { MigrationPhase } from '../../registry/collection-record';
-import type { MigrationEstimate } from '../../estimate/migration-estimate';
 import {
   approveCutoverSchema,
+  MAX_QUARANTINE_SAMPLE,
   operatorActionSchema,
   rejectCutoverSchema,
   resumeSchema,
+  type CatchUpReport,
+  type ChunkReport,
   type MigrationInput,
   type MigrationStatus,
+  type Prepared,
   type SignalRecord,
   type VerificationReport,
-} from './messages';
+} from './contract';
+import { coverage } from './coverage';
+import { BEFORE_CUTOVER, PAUSABLE, type MigrationPhase } from './phases';
 
 /** Refused signals kept in the status; older ones fall off. */
 const MAX_REFUSED = 20;
-/** Quarantined documents the status names itself; the quarantine index holds them all. */
-export const MAX_QUARANTINE_SAMPLE = 20;
+/**
+ * Catch-up passes that still found work before verification goes ahead anyway: live writes
+ * keep arriving, so the target may never be quiet; dual-write covers what arrives after.
+ */
+export const MAX_CATCH_UP_PASSES = 10;
 
+/** What the workflow does after a catch-up pass. */
+export type CatchUpNext = 'again' | 'paused' | 'done';
+
+// Workflow time inside the workflow (deterministic), the clock in unit tests.
 const now = () => new Date().toISOString();
-
-export interface Prepared {
-  readonly sourceSpecId: string;
-  readonly sourceIndex: string;
-  readonly targetIndex: string;
-  /** Documents and the price this migration is charged at come from here. */
-  readonly estimate: MigrationEstimate;
-  /** The target spec's probe request is billed like any other. */
-  readonly probeTokens: number;
-}
-
-export interface ChunkReport {
-  readonly cursor: string | null;
-  readonly migrated: number;
-  readonly quarantined: number;
-  readonly quarantineSample: readonly { readonly id: string; readonly reason: string }[];
-  readonly tokens: number;
-  readonly truncated: number;
-  readonly done: boolean;
-  /** The next batch would have gone past the token allowance; nothing of it was sent. */
-  readonly budgetReached?: boolean;
-}
 
 /**
  * The rules of one migration — which signal is allowed in which phase, and what each
@@ -50,6 +39,8 @@ export class MigrationState {
   private s: MigrationStatus;
   private rollbackRequested = false;
   private endRetentionRequested = false;
+  /** Catch-up passes counted towards MAX_CATCH_UP_PASSES (a pass stopped at the budget is not). */
+  private catchUpPassesCounted = 0;
 
   constructor(input: MigrationInput, workflowId: string, resumeFrom?: MigrationStatus) {
     const at = now();
@@ -100,14 +91,33 @@ export class MigrationState {
     this.s = { ...this.s, ...extra, phase, phaseStartedAt: now() };
   }
 
+  /** Records what Prepare found; the workflow then enters BACKFILLING. */
   prepared(p: Prepared): void {
     const { probeTokens, ...rest } = p;
     const { documents: total, pricePerMillionTokens } = p.estimate;
     this.s = { ...this.s, ...rest, pricePerMillionTokens, documents: { ...this.s.documents, total } };
     this.s = { ...this.s, ...this.spend(probeTokens) };
-    this.enter('BACKFILLING', { backfillStartedAt: now() });
   }
 
+  /** The hot-first pass runs once, before the regular backfill has copied anything. */
+  needsHotFirst(limit: number): boolean {
+    return this.s.cursor === null && limit > 0 && !this.s.hotFirstDone;
+  }
+
+  hotFirstDone(): void {
+    this.s = { ...this.s, hotFirstDone: true };
+  }
+
+  /**
+   * Whether this run should hand over to a new one (continue-as-new, carrying the status
+   * and its cursor): after `activitiesPerRun` backfill activities, or when Temporal says
+   * the history grows large. Keeps history bounded for millions of documents.
+   */
+  shouldContinueAsNew(activitiesThisRun: number, activitiesPerRun: number, suggestedByTemporal: boolean): boolean {
+    return activitiesThisRun >= activitiesPerRun || suggestedByTemporal;
+  }
+
+  /** Counts a backfill chunk in; at the budget the migration pauses. */
   applyChunk(chunk: ChunkReport): void {
     const documents = {
       total: Math.max(this.s.documents.total, this.s.documents.migrated + chunk.migrated + this.s.documents.quarantined + chunk.quarantined),
@@ -123,9 +133,15 @@ export class MigrationState {
       coverage: coverage(documents),
       quarantineSample: [...this.s.quarantineSample, ...chunk.quarantineSample].slice(0, MAX_QUARANTINE_SAMPLE),
     };
+    if (chunk.budgetReached) this.pauseAtBudget();
   }
 
-  applyCatchUp(pass: { reembedded: number; deleted: number; quarantined: number; tokens: number; truncated: number }): void {
+  /**
+   * Counts a catch-up pass in and decides what follows: run it again once resumed when it
+   * stopped at the budget, stop when a pass found nothing to fix or after
+   * MAX_CATCH_UP_PASSES, otherwise run another.
+   */
+  applyCatchUp(pass: CatchUpReport): CatchUpNext {
     this.s = {
       ...this.s,
       ...this.spend(pass.tokens),
@@ -136,6 +152,13 @@ export class MigrationState {
         deleted: this.s.catchUp.deleted + pass.deleted,
       },
     };
+    if (pass.budgetReached) {
+      this.pauseAtBudget();
+      return 'paused';
+    }
+    this.catchUpPassesCounted++;
+    const quiet = pass.reembedded + pass.deleted + pass.quarantined === 0;
+    return quiet || this.catchUpPassesCounted >= MAX_CATCH_UP_PASSES ? 'done' : 'again';
   }
 
   verified(report: VerificationReport): void {
@@ -153,9 +176,24 @@ export class MigrationState {
     return Math.max(0, Math.floor(((budgetUsd - this.s.spentUsd) / price) * 1_000_000));
   }
 
-  /** The workflow itself pauses: at the budget, or when the provider refuses our configuration. */
-  pauseFor(by: 'budget' | 'provider', reason: string): void {
-    this.s = { ...this.s, paused: true, pausedBy: by, pauseReason: reason };
+  /** The next batch would go past the budget: wait for an operator to add more. */
+  pauseAtBudget(): void {
+    const s = this.s;
+    this.pauseFor(
+      'budget',
+      `budget of $${s.budgetUsd} reached: $${s.spentUsd.toFixed(4)} spent on ${s.tokens} tokens and the next batch would go past it. ` +
+        `Resume with more: reembed resume ${s.collection} --budget <dollars>`,
+    );
+  }
+
+  /** The provider refused our configuration (key, model): wait until it is fixed. */
+  pauseForProvider(message: string): void {
+    this.pauseFor('provider', `${message} Then: reembed resume ${this.s.collection}`);
+  }
+
+  /** Nobody decided within the approval timeout: the migration is rejected, as if by a person. */
+  approvalTimedOut(timeoutMs: number): void {
+    this.reject({ by: 'reembed', reason: `no decision within the approval timeout of ${timeoutMs} ms` });
   }
 
   failed(message: string): void {
@@ -215,6 +253,10 @@ export class MigrationState {
     this.endRetentionRequested = true;
   }
 
+  private pauseFor(by: 'budget' | 'provider', reason: string): void {
+    this.s = { ...this.s, paused: true, pausedBy: by, pauseReason: reason };
+  }
+
   private spend(tokens: number): Pick<MigrationStatus, 'tokens' | 'spentUsd'> {
     const total = this.s.tokens + tokens;
     return { tokens: total, spentUsd: (total / 1_000_000) * this.s.pricePerMillionTokens };
@@ -233,12 +275,4 @@ export class MigrationState {
     const record: SignalRecord & { reason: string } = { signal, at: now(), reason, ...(typeof by === 'string' ? { by } : {}) };
     this.s = { ...this.s, refusedSignals: [...this.s.refusedSignals, record].slice(-MAX_REFUSED) };
   }
-}
-
-export const BEFORE_CUTOVER: ReadonlySet<MigrationPhase> = new Set<MigrationPhase>(['PREPARING', 'BACKFILLING', 'CATCHING_UP', 'VERIFYING', 'AWAITING_APPROVAL', 'GRACE_PERIOD']);
-const PAUSABLE = new Set<MigrationPhase>(['BACKFILLING', 'CATCHING_UP']);
-
-export function coverage(documents: { total: number; migrated: number; quarantined: number }): number {
-  if (documents.total === 0) return 1;
-  return Math.min(1, (documents.migrated + documents.quarantined) / documents.total);
 }

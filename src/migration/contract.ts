@@ -1,12 +1,23 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { MigrationEstimate } from '../../estimate/migration-estimate';
-import { collectionNameSchema, type MigrationPhase } from '../../registry/collection-record';
+import { CollectionNotFoundError, InvalidRegistryRecordError, ProviderConfigError, UnknownSpecError } from '../errors';
+import type { MigrationEstimate } from '../estimate/migration-estimate';
+import { collectionNameSchema } from '../registry/collection-record';
+import type { MigrationPhase } from './phases';
 
-/** Everything a client and the migration workflow exchange. One file, one vocabulary. */
+/**
+ * Everything the client, the migration workflow and its activities exchange: one file,
+ * one vocabulary. Plain names and types only, so each side imports it without pulling
+ * in the other's runtime.
+ */
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
+
+export const MIGRATION_WORKFLOW_TYPE = 'migrationWorkflow';
+
+export function migrationWorkflowId(collection: string): string {
+  return `reembed:${collection}`;
+}
 
 export const migrationInputSchema = z.object({
   collection: collectionNameSchema,
@@ -47,6 +58,8 @@ export const migrationInputSchema = z.object({
 export type MigrationInput = z.output<typeof migrationInputSchema>;
 export type MigrationRequest = z.input<typeof migrationInputSchema>;
 
+// --- signals and the query (names are the wire protocol: running workflows depend on them) ---
+
 export const approveCutoverSchema = z.object({ approver: z.string().trim().min(1, 'approver is required'), note: z.string().optional() });
 export const rejectCutoverSchema = z.object({ by: z.string().trim().min(1, 'by is required'), reason: z.string().trim().min(1, 'reason is required') });
 export const operatorActionSchema = z.object({ by: z.string().trim().min(1).default('unknown'), reason: z.string().default('') });
@@ -59,29 +72,53 @@ export type RejectCutover = z.infer<typeof rejectCutoverSchema>;
 export type OperatorAction = z.input<typeof operatorActionSchema>;
 export type ResumeAction = z.input<typeof resumeSchema>;
 
-// Payloads stay `unknown` on the wire so a malformed signal from the Web UI is recorded
-// and refused by the workflow instead of failing its decoding.
-export const approveCutoverSignal = defineSignal<[unknown]>('approveCutover');
-export const rejectCutoverSignal = defineSignal<[unknown]>('rejectCutover');
-export const pauseSignal = defineSignal<[unknown]>('pause');
-export const resumeSignal = defineSignal<[unknown]>('resume');
-export const rollbackSignal = defineSignal<[unknown]>('rollback');
-export const endRetentionSignal = defineSignal<[unknown]>('endRetention');
-
-export const SIGNAL_DESCRIPTIONS = {
-  approveCutover: 'Approve moving the read alias to the new index. Payload: {"approver": "name", "note": "optional"}. Only in AWAITING_APPROVAL.',
-  rejectCutover: 'Abandon the migration before cutover; the alias stays, the new index is deleted. Payload: {"by": "name", "reason": "why"}.',
-  pause: 'Pause the backfill or catch-up after the current batch. Payload: {"by": "name", "reason": "optional"}.',
-  resume: 'Resume a paused migration (paused by an operator, at its budget, or for a provider misconfiguration fixed since). Payload: {"by": "name", "addBudgetUsd": 10}; addBudgetUsd is optional and raises the budget.',
-  rollback: 'During RETENTION: move the alias back to the old index (which kept receiving writes). Payload: {"by": "name", "reason": "why"}.',
-  endRetention: 'During RETENTION: finish now and delete the old index instead of waiting. Payload: {"by": "name", "reason": "optional"}.',
+/** Each signal's payload schema and the description the Temporal Web UI shows beside it. */
+export const SIGNALS = {
+  approveCutover: {
+    schema: approveCutoverSchema,
+    description: 'Approve moving the read alias to the new index. Payload: {"approver": "name", "note": "optional"}. Only in AWAITING_APPROVAL.',
+  },
+  rejectCutover: {
+    schema: rejectCutoverSchema,
+    description: 'Abandon the migration before cutover; the alias stays, the new index is deleted. Payload: {"by": "name", "reason": "why"}.',
+  },
+  pause: {
+    schema: operatorActionSchema,
+    description: 'Pause the backfill or catch-up after the current batch. Payload: {"by": "name", "reason": "optional"}.',
+  },
+  resume: {
+    schema: resumeSchema,
+    description:
+      'Resume a paused migration (paused by an operator, at its budget, or for a provider misconfiguration fixed since). Payload: {"by": "name", "addBudgetUsd": 10}; addBudgetUsd is optional and raises the budget.',
+  },
+  rollback: {
+    schema: operatorActionSchema,
+    description: 'During RETENTION: move the alias back to the old index (which kept receiving writes). Payload: {"by": "name", "reason": "why"}.',
+  },
+  endRetention: {
+    schema: operatorActionSchema,
+    description: 'During RETENTION: finish now and delete the old index instead of waiting. Payload: {"by": "name", "reason": "optional"}.',
+  },
 } as const;
+export type SignalName = keyof typeof SIGNALS;
+
+export const STATUS_QUERY = 'status';
+export const STATUS_QUERY_DESCRIPTION = 'Phase, counts, coverage, approvals and refused signals of this migration.';
+
+// --- the workflow's state, as the status query returns it ---
 
 export interface SignalRecord {
   readonly signal: string;
   readonly at: string;
   readonly by?: string;
   readonly reason?: string;
+}
+
+export type PausedBy = 'operator' | 'budget' | 'provider';
+
+export interface QuarantineSample {
+  readonly id: string;
+  readonly reason: string;
 }
 
 export interface MigrationStatus {
@@ -91,7 +128,7 @@ export interface MigrationStatus {
   readonly paused: boolean;
   readonly pauseReason?: string;
   /** Who paused it: an operator's signal, the budget, or a provider misconfiguration (key, model). */
-  readonly pausedBy?: 'operator' | 'budget' | 'provider';
+  readonly pausedBy?: PausedBy;
   readonly sourceSpecId?: string;
   readonly targetSpecId: string;
   readonly sourceIndex?: string;
@@ -118,7 +155,7 @@ export interface MigrationStatus {
   /** The hot-first pass ran (or there were no access statistics). */
   readonly hotFirstDone?: boolean;
   readonly backfillEndedAt?: string;
-  readonly quarantineSample: readonly { readonly id: string; readonly reason: string }[];
+  readonly quarantineSample: readonly QuarantineSample[];
   readonly catchUp: { readonly passes: number; readonly reembedded: number; readonly deleted: number };
   readonly verification?: VerificationReport;
   readonly approval?: ApproveCutover & { readonly at: string };
@@ -129,6 +166,61 @@ export interface MigrationStatus {
   readonly retentionEndsAt?: string;
   readonly refusedSignals: readonly (SignalRecord & { readonly reason: string })[];
   readonly error?: string;
+}
+
+export interface MigrationResult {
+  readonly phase: MigrationPhase;
+  readonly status: MigrationStatus;
+}
+
+// --- activity inputs and reports (counts and cursors only: vectors never enter history) ---
+
+/** Quarantined documents the status names itself; the quarantine index holds them all. */
+export const MAX_QUARANTINE_SAMPLE = 20;
+
+/** Identifies one migration in every activity call. */
+export interface MigrationRef {
+  readonly collection: string;
+  readonly workflowId: string;
+}
+
+export interface MigrationIndexes extends MigrationRef {
+  readonly sourceIndex: string;
+  readonly targetIndex: string;
+  readonly targetSpecId: string;
+}
+
+export interface Prepared {
+  readonly sourceSpecId: string;
+  readonly sourceIndex: string;
+  readonly targetIndex: string;
+  /** Documents and the price this migration is charged at come from here. */
+  readonly estimate: MigrationEstimate;
+  /** The target spec's probe request is billed like any other. */
+  readonly probeTokens: number;
+}
+
+/** What one backfill activity (or the hot-first pass) copied. */
+export interface ChunkReport {
+  readonly cursor: string | null;
+  readonly migrated: number;
+  readonly quarantined: number;
+  readonly quarantineSample: readonly QuarantineSample[];
+  readonly tokens: number;
+  readonly truncated: number;
+  readonly done: boolean;
+  /** The next batch would have gone past the token allowance; nothing of it was sent. */
+  readonly budgetReached?: boolean;
+}
+
+/** What one catch-up pass changed in the target. */
+export interface CatchUpReport {
+  readonly reembedded: number;
+  readonly deleted: number;
+  readonly quarantined: number;
+  readonly tokens: number;
+  readonly truncated: number;
+  readonly budgetReached: boolean;
 }
 
 export interface VerificationReport {
@@ -145,13 +237,22 @@ export interface VerificationReport {
   readonly tokens: number;
 }
 
-export interface MigrationResult {
-  readonly phase: MigrationPhase;
-  readonly status: MigrationStatus;
-}
+/**
+ * Failure types an activity raises when no retry can help: the ApplicationFailure types it
+ * throws itself, and the error classes whose name Temporal takes as their type.
+ */
+export const FAILURE_TYPES = {
+  migrationInProgress: 'MigrationInProgress',
+  noSourceText: 'NoSourceText',
+  sameVectorSpace: 'SameVectorSpace',
+  invalidModelSpec: 'InvalidModelSpec',
+  insufficientDisk: 'InsufficientDisk',
+  aliasMoved: 'AliasMoved',
+  activeIndexProtected: 'ActiveIndexProtected',
+  invalidInput: 'InvalidInput',
+  migrationFailed: 'MigrationFailed',
+  providerConfig: ProviderConfigError.type,
+} as const;
 
-export const statusQuery = defineQuery<MigrationStatus>('status');
-
-export function migrationWorkflowId(collection: string): string {
-  return `reembed:${collection}`;
-}
+/** Listed in every activity's retry policy. ApplicationFailure.nonRetryable ones need no listing. */
+export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [UnknownSpecError, CollectionNotFoundError, ProviderConfigError, InvalidRegistryRecordError].map((e) => e.type);

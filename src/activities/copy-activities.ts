@@ -1,0 +1,140 @@
+import { activityInfo, heartbeat } from '@temporalio/activity';
+import { coverage } from '../migration/coverage';
+import type { CatchUpReport, ChunkReport, MigrationIndexes } from '../migration/contract';
+import { coverageRecorded } from '../migration/registry-transitions';
+import { AccessStats } from '../search/access-stats';
+import type { QuarantineEntry } from '../store/quarantine';
+import { CopyPipeline, EMPTY_REPORT, withBatch } from './copy-pipeline';
+import type { MigrationDeps } from './deps';
+import { keepingAlive } from './heartbeats';
+import { compareIndexes } from './index-comparison';
+
+/** Documents one catch-up step reads and re-embeds at a time. */
+const CATCH_UP_BATCH = 500;
+
+/** Backfill, hot-first and catch-up: the activities that embed and write documents. */
+export function createCopyActivities(deps: MigrationDeps) {
+  const { catalog, store, registry, quarantine } = deps;
+  const pipeline = new CopyPipeline(deps);
+
+  return {
+    /**
+     * Copies up to `batches` batches after `cursor`, heartbeating the cursor after each.
+     * A retry after a crash resumes from the last heartbeat; re-written documents keep
+     * their ids, so nothing is duplicated.
+     */
+    async backfillChunk(
+      input: MigrationIndexes & { cursor: string | null; batchSize: number; batches: number; doneBefore: number; total: number; tokenAllowance: number | null },
+    ): Promise<ChunkReport> {
+      const spec = catalog.get(input.targetSpecId);
+      const resumed = activityInfo().heartbeatDetails as ChunkReport | undefined;
+      let report: ChunkReport = resumed ?? { ...EMPTY_REPORT, cursor: input.cursor };
+      await keepingAlive(
+        () => report,
+        async () => {
+          for (let b = 0; b < input.batches && !report.done; b++) {
+            const docs = await store.scan(input.sourceIndex, report.cursor, input.batchSize, false);
+            if (docs.length === 0) {
+              report = { ...report, done: true };
+              break;
+            }
+            // Documents the hot-first pass (or live dual-writes) already put there are skipped.
+            const batch = await pipeline.copyPending(
+              input,
+              spec,
+              docs.map((d) => d.id),
+              report.tokens,
+              input.tokenAllowance,
+            );
+            if (!batch) {
+              report = { ...report, budgetReached: true };
+              break;
+            }
+            report = { ...withBatch(report, batch), cursor: docs[docs.length - 1]!.id, done: docs.length < input.batchSize };
+            heartbeat(report);
+          }
+        },
+      );
+      const covered = report.done ? 1 : coverage({ total: input.total, migrated: input.doneBefore + report.migrated, quarantined: report.quarantined });
+      await registry.apply(input.collection, coverageRecorded(input.workflowId, covered));
+      return report;
+    },
+
+    /**
+     * Copies the most-searched documents first (from the router's access statistics), so
+     * the part of the corpus users actually see is in the new index early. Heartbeats its
+     * position; the regular backfill then skips what this pass copied.
+     */
+    async backfillHot(input: MigrationIndexes & { limit: number; batchSize: number; tokenAllowance: number | null }): Promise<ChunkReport> {
+      const spec = catalog.get(input.targetSpecId);
+      const hot = await AccessStats.hottest(deps.es, input.collection, input.limit);
+      const resumed = activityInfo().heartbeatDetails as (ChunkReport & { offset: number }) | undefined;
+      let report = resumed ?? { ...EMPTY_REPORT, offset: 0 };
+      await keepingAlive(
+        () => report,
+        async () => {
+          for (let offset = report.offset; offset < hot.length; offset += input.batchSize) {
+            const batch = await pipeline.copyPending(input, spec, hot.slice(offset, offset + input.batchSize), report.tokens, input.tokenAllowance);
+            if (!batch) {
+              report = { ...report, budgetReached: true };
+              return;
+            }
+            report = { ...withBatch(report, batch), offset: offset + input.batchSize };
+            heartbeat(report);
+          }
+        },
+      );
+      const { offset: _offset, ...chunk } = report;
+      return { ...chunk, cursor: null, done: !report.budgetReached };
+    },
+
+    /**
+     * One pass that makes the target agree with the source: documents missing or with a
+     * different text hash are re-embedded, documents gone from the source are deleted.
+     * Quarantined documents whose text has not changed are left alone.
+     */
+    async catchUpPass(input: MigrationIndexes & { tokenAllowance: number | null }): Promise<CatchUpReport> {
+      const spec = catalog.get(input.targetSpecId);
+      const known = await quarantine.hashes(input.workflowId);
+      const { stale, extra } = await compareIndexes(store, input, known);
+      let reembedded = 0;
+      let tokens = 0;
+      let truncated = 0;
+      let budgetReached = false;
+      const newlyQuarantined: QuarantineEntry[] = [];
+      await keepingAlive(
+        () => ({ reembedded }),
+        async () => {
+          for (let i = 0; i < stale.length; i += CATCH_UP_BATCH) {
+            const result = await pipeline.copyPending(input, spec, stale.slice(i, i + CATCH_UP_BATCH), tokens, input.tokenAllowance);
+            if (!result) {
+              budgetReached = true;
+              return;
+            }
+            reembedded += result.written;
+            tokens += result.tokens;
+            truncated += result.truncated;
+            newlyQuarantined.push(...result.quarantined);
+            heartbeat({ reembedded });
+          }
+        },
+      );
+      // Target version first, then the source: a document a writer re-created meanwhile is kept.
+      const inTarget = await store.getMany(input.targetIndex, extra, false);
+      const inSource = await store.getMany(input.sourceIndex, [...inTarget.keys()], false);
+      const gone = [...inTarget.values()].filter((d) => !inSource.has(d.id));
+      const { superseded } = await store.deleteDocuments(
+        input.targetIndex,
+        gone.map((d) => d.id),
+        new Map(gone.map((d) => [d.id, d.version ?? null])),
+      );
+      const deleted = gone.length - superseded.length;
+      const stillBad = new Set(newlyQuarantined.map((q) => q.docId));
+      await quarantine.remove(
+        input.workflowId,
+        stale.filter((id) => known.has(id) && !stillBad.has(id)),
+      );
+      return { reembedded, deleted, quarantined: newlyQuarantined.length, tokens, truncated, budgetReached };
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { fingerprint } from '../embedding/model-spec';
+import type { MigrationIndexes, VerificationReport } from '../migration/contract';
+import { coverage } from '../migration/coverage';
+import { coverageRecorded } from '../migration/registry-transitions';
+import { SERVING_SETTINGS } from '../store/vector-index';
+import type { MigrationDeps } from './deps';
+import { compareIndexes } from './index-comparison';
+
+/** Documents of the new index searched for themselves, to show its vectors retrieve. */
+const SAMPLE_QUERIES = 5;
+/** How long a dual-write may take between its two indexes. */
+const IN_FLIGHT_GRACE_MS = 2_000;
+
+/** Verify: the new index is complete, carries only the target's fingerprint, and answers searches. */
+export function createVerificationActivities(deps: MigrationDeps) {
+  const { catalog, providers, store, registry, quarantine } = deps;
+
+  /**
+   * Differences between the indexes that persist: live writes land on the two indexes one
+   * after the other, so what still differs after a moment (checked with real-time gets) is
+   * a real gap, not a write in flight.
+   */
+  async function persistentGaps(input: MigrationIndexes, known: ReadonlyMap<string, string>): Promise<string[]> {
+    const found = await compareIndexes(store, input, known);
+    if (found.stale.length + found.extra.length === 0) return [];
+    await new Promise((r) => setTimeout(r, IN_FLIGHT_GRACE_MS));
+    const ids = [...found.stale, ...found.extra];
+    const [inSource, inTarget] = await Promise.all([store.getMany(input.sourceIndex, ids, false), store.getMany(input.targetIndex, ids, false)]);
+    const missing = ids.filter((id) => inSource.has(id) && inSource.get(id)!.sourceHash !== inTarget.get(id)?.sourceHash && known.get(id) !== inSource.get(id)!.sourceHash);
+    const extra = ids.filter((id) => !inSource.has(id) && inTarget.has(id));
+    const problems: string[] = [];
+    if (missing.length > 0) problems.push(`${missing.length} source document(s) are neither in the new index (with the same text) nor quarantined, e.g. ${missing.slice(0, 3).join(', ')}`);
+    if (extra.length > 0) problems.push(`${extra.length} document(s) in the new index are gone from the source, e.g. ${extra.slice(0, 3).join(', ')}`);
+    return problems;
+  }
+
+  return {
+    /** Restores serving settings, then checks coverage, vector integrity and a few searches. */
+    async verifyMigration(input: MigrationIndexes): Promise<VerificationReport> {
+      const spec = catalog.get(input.targetSpecId);
+      await store.updateSettings(input.targetIndex, { ...SERVING_SETTINGS, number_of_replicas: await store.numberOfReplicas(input.sourceIndex) });
+      const known = await quarantine.hashes(input.workflowId);
+      const problems = await persistentGaps(input, known);
+      await Promise.all([store.refresh(input.sourceIndex), store.refresh(input.targetIndex)]);
+      const [sourceCount, targetCount, prints] = await Promise.all([store.count(input.sourceIndex), store.count(input.targetIndex), store.fingerprints(input.targetIndex)]);
+      const expected = fingerprint(spec);
+      for (const [print, count] of prints) {
+        if (print !== expected) problems.push(`${count} document(s) carry fingerprint ${print}, expected ${expected}`);
+      }
+      const provider = await providers.get(spec);
+      const sample = (await store.scan(input.targetIndex, null, SAMPLE_QUERIES)).filter((d) => d.content);
+      let sampleHits = 0;
+      let tokens = 0;
+      for (const doc of sample) {
+        const { vectors, tokens: used } = await provider.embed([doc.content!], 'query');
+        tokens += used;
+        const hits = await store.knnSearch(input.targetIndex, vectors[0]!, 10);
+        if (hits.some((h) => h.id === doc.id)) sampleHits++;
+      }
+      if (sampleHits < sample.length) problems.push(`only ${sampleHits} of ${sample.length} documents found themselves in a top-10 search`);
+      const covered = coverage({ total: sourceCount, migrated: targetCount, quarantined: known.size });
+      await registry.apply(input.collection, coverageRecorded(input.workflowId, covered));
+      return {
+        ok: problems.length === 0,
+        sourceCount,
+        targetCount,
+        quarantined: known.size,
+        coverage: covered,
+        fingerprints: Object.fromEntries(prints),
+        sampleQueries: sample.length,
+        sampleHits,
+        problems,
+        tokens,
+      };
+    },
+  };
+}

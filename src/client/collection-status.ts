@@ -1,0 +1,104 @@
+import type { MigrationEstimate } from '../estimate/migration-estimate';
+import type { MigrationStatus, QuarantineSample } from '../migration/contract';
+import type { MigrationPhase } from '../migration/phases';
+import type { CollectionRecord, WriteTarget } from '../registry/collection-record';
+
+/** What `reembed status --json` prints and other services read. */
+export interface CollectionStatus {
+  readonly collection: string;
+  /** NONE when the collection has never been migrated. */
+  readonly phase: MigrationPhase | 'NONE';
+  readonly workflowId: string;
+  readonly workflowStatus: string | null;
+  /** False when no worker answered the status query; counts are then unknown. */
+  readonly live: boolean;
+  readonly webUiUrl: string;
+  readonly sourceIndex: string | null;
+  readonly targetIndex: string | null;
+  readonly aliasTarget: string | null;
+  readonly activeIndex: string;
+  readonly activeSpecId: string;
+  readonly writeTargets: readonly WriteTarget[];
+  readonly documents: MigrationStatus['documents'];
+  readonly coverage: number;
+  readonly paused: boolean;
+  readonly pausedBy: MigrationStatus['pausedBy'] | null;
+  readonly pauseReason: string | null;
+  readonly docsPerSecond: number | null;
+  readonly etaSeconds: number | null;
+  readonly tokens: number;
+  readonly spentUsd: number;
+  readonly budgetUsd: number | null;
+  readonly estimate: MigrationEstimate | null;
+  readonly quarantinedDocuments: readonly QuarantineSample[];
+  /** Share of the 100 most-searched documents already in the new index; null without access statistics. */
+  readonly hotSetMigrated: number | null;
+  readonly migration: MigrationStatus | null;
+}
+
+/** What Temporal says of the collection's migration workflow. */
+export interface MigrationView {
+  /** The workflow's own status; null when no worker answered the query. */
+  readonly status: MigrationStatus | null;
+  readonly workflowStatus: string;
+  /** The phase its search attribute last recorded. */
+  readonly recordedPhase: string | null;
+}
+
+export interface StatusSources {
+  readonly record: CollectionRecord;
+  readonly workflowId: string;
+  readonly webUiUrl: string;
+  readonly aliasTargets: readonly string[];
+  readonly run: MigrationView | null;
+  readonly quarantined: readonly QuarantineSample[];
+  /** The most-searched documents and how many of them the new index holds; null without access statistics. */
+  readonly hotSet: { readonly size: number; readonly inTarget: number } | null;
+  readonly nowMs: number;
+}
+
+/** Backfill throughput since the backfill started; null outside BACKFILLING. */
+export function backfillRate(m: MigrationStatus | null, nowMs: number): number | null {
+  if (!m?.backfillStartedAt || m.phase !== 'BACKFILLING') return null;
+  const elapsedS = (nowMs - Date.parse(m.backfillStartedAt)) / 1000;
+  return elapsedS > 0 ? m.documents.migrated / elapsedS : null;
+}
+
+/**
+ * Joins the workflow's view with the registry and the live alias into one status. Pure:
+ * the client reads the sources, this decides what they mean.
+ */
+export function collectionStatus(sources: StatusSources): CollectionStatus {
+  const { record, run, aliasTargets } = sources;
+  const m = run?.status ?? null;
+  const rate = backfillRate(m, sources.nowMs);
+  const remaining = m ? m.documents.total - m.documents.migrated - m.documents.quarantined : 0;
+  return {
+    collection: record.collection,
+    phase: m?.phase ?? ((run?.recordedPhase ?? record.migration?.phase ?? 'NONE') as MigrationPhase | 'NONE'),
+    workflowId: sources.workflowId,
+    workflowStatus: run?.workflowStatus ?? null,
+    live: m !== null,
+    webUiUrl: sources.webUiUrl,
+    sourceIndex: m?.sourceIndex ?? record.migration?.sourceIndex ?? null,
+    targetIndex: m?.targetIndex ?? record.migration?.targetIndex ?? null,
+    aliasTarget: aliasTargets.length === 0 ? null : aliasTargets.join(','),
+    activeIndex: record.activeIndex,
+    activeSpecId: record.activeSpecId,
+    writeTargets: record.writeTargets,
+    documents: m?.documents ?? { total: 0, migrated: 0, quarantined: 0, truncated: 0 },
+    coverage: m?.coverage ?? 1,
+    paused: m?.paused ?? false,
+    pausedBy: m?.pausedBy ?? null,
+    pauseReason: m?.pauseReason ?? null,
+    docsPerSecond: rate,
+    etaSeconds: rate && rate > 0 ? Math.ceil(remaining / rate) : null,
+    tokens: m?.tokens ?? 0,
+    spentUsd: m?.spentUsd ?? 0,
+    budgetUsd: m?.budgetUsd ?? null,
+    estimate: m?.estimate ?? null,
+    quarantinedDocuments: m ? sources.quarantined : [],
+    hotSetMigrated: sources.hotSet && sources.hotSet.size > 0 ? sources.hotSet.inTarget / sources.hotSet.size : null,
+    migration: m,
+  };
+}

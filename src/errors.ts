@@ -1,0 +1,33 @@
+/**
+ * Errors that no retry can fix. Each names itself as its Temporal failure type (`type`),
+ * so activities fail fast on them instead of retrying for minutes; the migration contract
+ * lists them as non-retryable.
+ */
+
+export class UnknownSpecError extends Error {
+  static readonly type = 'UnknownSpecError';
+  override readonly name = UnknownSpecError.type;
+  constructor(id: string, known: readonly string[], source: string) {
+    super(`Unknown model spec "${id}". Known specs in ${source}: ${known.join(', ')}. Add the spec to that file (and restart the worker) or pick a known one.`);
+  }
+}
+
+export class CollectionNotFoundError extends Error {
+  static readonly type = 'CollectionNotFoundError';
+  override readonly name = CollectionNotFoundError.type;
+  constructor(collection: string) {
+    super(`Collection "${collection}" does not exist. Create it with \`reembed ingest ${collection} --spec <specId> --file <docs.jsonl>\`.`);
+  }
+}
+
+/** The embedding provider refuses our configuration (API key, model name): fix it, restart the worker, resume. */
+export class ProviderConfigError extends Error {
+  static readonly type = 'ProviderConfigError';
+  override readonly name = ProviderConfigError.type;
+}
+
+/** A registry record that does not parse: written by an incompatible version or by hand. */
+export class InvalidRegistryRecordError extends Error {
+  static readonly type = 'InvalidRegistryRecordError';
+  override readonly name = InvalidRegistryRecordError.type;
+}

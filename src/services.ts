@@ -1,0 +1,90 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { MigrationDeps } from './activities/deps';
+import type { Config } from './config/env';
+import { ProviderPool } from './embedding/provider-pool';
+import { SpecCatalog } from './embedding/spec-catalog';
+import { CollectionRegistry } from './registry/collection-registry';
+import { SearchRouter, type RouterOptions } from './search/search-router';
+import { AliasStore } from './store/aliases';
+import { assertElasticsearchReachable, createElasticsearchClient } from './store/elasticsearch-client';
+import { QuarantineStore } from './store/quarantine';
+import { VectorIndexStore } from './store/vector-index';
+import { CollectionWriter } from './writer/collection-writer';
+
+/**
+ * The composition root: every part of reembed (worker, client, CLI, writer, router) gets
+ * its Elasticsearch client, stores, registry, spec catalog and embedding providers from
+ * here. Each piece is built on first use, so a command that only reads the registry never
+ * loads a model; `close()` releases what was opened.
+ */
+export class Services {
+  private esClient?: Client;
+  private specCatalog?: SpecCatalog;
+  private providerPool?: ProviderPool;
+  private registryStore?: CollectionRegistry;
+
+  constructor(
+    readonly config: Config,
+    options: { catalog?: SpecCatalog } = {},
+  ) {
+    this.specCatalog = options.catalog;
+  }
+
+  get es(): Client {
+    this.esClient ??= createElasticsearchClient(this.config);
+    return this.esClient;
+  }
+
+  get catalog(): SpecCatalog {
+    this.specCatalog ??= SpecCatalog.load();
+    return this.specCatalog;
+  }
+
+  /** One pool per process: loaded models and rate limiters are shared by everything in it. */
+  get providers(): ProviderPool {
+    this.providerPool ??= new ProviderPool(this.config);
+    return this.providerPool;
+  }
+
+  get registry(): CollectionRegistry {
+    this.registryStore ??= new CollectionRegistry(this.es);
+    return this.registryStore;
+  }
+
+  get store(): VectorIndexStore {
+    return new VectorIndexStore(this.es);
+  }
+
+  get aliases(): AliasStore {
+    return new AliasStore(this.es);
+  }
+
+  get quarantine(): QuarantineStore {
+    return new QuarantineStore(this.es);
+  }
+
+  /** Fails with what to do when Elasticsearch cannot be reached or refuses our credentials. */
+  async assertReachable(): Promise<void> {
+    await assertElasticsearchReachable(this.es, this.config.elasticsearch.url);
+  }
+
+  migrationDeps(): MigrationDeps {
+    const { es, catalog, providers, store, aliases, registry, quarantine, config } = this;
+    return { es, catalog, providers, store, aliases, registry, quarantine, config };
+  }
+
+  /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */
+  writer(options: { registryCacheMs?: number } = {}): CollectionWriter {
+    const { registry, store, aliases, catalog, providers } = this;
+    return new CollectionWriter({ registry, store, aliases, catalog, providers }, options.registryCacheMs);
+  }
+
+  router(options: RouterOptions = {}): SearchRouter {
+    const { es, registry, catalog, providers } = this;
+    return new SearchRouter({ es, registry, catalog, providers }, options);
+  }
+
+  async close(): Promise<void> {
+    await this.esClient?.close();
+  }
+}
