@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 bash scripts/services.sh up temporal elasticsearch
-exec node --import tsx src/cli/demo.ts "$@"
+exec node --import tsx src/demo/main.ts "$@"

@@ -1,3 +1,8 @@
+/** The caller asked for something invalid (arguments, payload, state): the message says what to do instead. */
+export class ReembedUsageError extends Error {
+  override readonly name = 'ReembedUsageError';
+}
+
 /**
  * Errors that no retry can fix. Each names itself as its Temporal failure type (`type`),
  * so activities fail fast on them instead of retrying for minutes; the migration contract

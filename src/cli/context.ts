@@ -1,63 +1,35 @@
-import type { Client as EsClient } from '@elastic/elasticsearch';
-import { ReembedClient } from '../client/reembed-client';
+import type { ReembedClient } from '../client/reembed-client';
 import { loadConfig, type Config } from '../config/env';
-import { ProviderPool } from '../embedding/provider-pool';
-import { SpecCatalog } from '../embedding/spec-catalog';
-import { CollectionRegistry } from '../registry/collection-registry';
-import { AliasStore } from '../store/aliases';
-import { assertElasticsearchReachable, createElasticsearchClient } from '../store/elasticsearch-client';
-import { VectorIndexStore } from '../store/vector-index';
-import { CollectionWriter } from '../writer/collection-writer';
-import { SearchRouter } from '../search/search-router';
+import { Services } from '../services';
 
-/** What CLI commands share; each piece is built on first use and closed at exit. */
+/**
+ * What CLI commands share. The configuration is parsed once; everything else is built on
+ * first use (a command that reads the spec file never connects anywhere) and closed at exit.
+ */
 export class CliContext {
   readonly config: Config = loadConfig();
-  readonly catalog = SpecCatalog.load();
-  private esClient?: EsClient;
+  readonly services = new Services(this.config);
   private reembed?: ReembedClient;
-  private providerPool?: ProviderPool;
+  private reachable?: Promise<void>;
 
-  async es(): Promise<EsClient> {
-    if (!this.esClient) {
-      this.esClient = createElasticsearchClient(this.config);
-      await assertElasticsearchReachable(this.esClient, this.config.elasticsearch.url);
-    }
-    return this.esClient;
+  /** The composition root, once Elasticsearch has answered (with what to do when it does not). */
+  async connected(): Promise<Services> {
+    this.reachable ??= this.services.assertReachable();
+    await this.reachable;
+    return this.services;
   }
 
   async client(): Promise<ReembedClient> {
-    this.reembed ??= await ReembedClient.connect(this.config);
+    if (!this.reembed) {
+      const { ReembedClient } = await import('../client/reembed-client.js');
+      this.reembed = await ReembedClient.connect(this.config, this.services);
+    }
     return this.reembed;
   }
 
-  providers(): ProviderPool {
-    this.providerPool ??= new ProviderPool(this.config);
-    return this.providerPool;
-  }
-
-  async registry(): Promise<CollectionRegistry> {
-    return new CollectionRegistry(await this.es());
-  }
-
-  async writer(): Promise<CollectionWriter> {
-    const es = await this.es();
-    return new CollectionWriter({
-      registry: new CollectionRegistry(es),
-      store: new VectorIndexStore(es),
-      aliases: new AliasStore(es),
-      catalog: this.catalog,
-      providers: this.providers(),
-    });
-  }
-
-  async router(): Promise<SearchRouter> {
-    return new SearchRouter({ es: await this.es(), registry: await this.registry(), catalog: this.catalog, providers: this.providers() });
-  }
-
   async close(): Promise<void> {
-    await this.reembed?.close();
-    await this.esClient?.close();
+    if (this.reembed) await this.reembed.close();
+    else await this.services.close();
   }
 }
 

@@ -24,11 +24,13 @@ import type { CollectionRecord, WriteTarget } from '../registry/collection-recor
 import { chooseRoute, type Route } from '../search/route';
 import { AccessStats } from '../search/access-stats';
 import { Services } from '../services';
+import { ReembedUsageError } from '../errors';
 import { collectionStatus, type CollectionStatus, type MigrationView } from './collection-status';
 import { missingSearchAttributes, registerSearchAttributes } from './search-attributes';
 import { connectTemporal, type TemporalClientHandle } from './temporal-client';
 
 export type { CollectionStatus } from './collection-status';
+export { ReembedUsageError } from '../errors';
 
 /** The most-searched documents whose presence in the new index the status reports. */
 const HOT_SET_SIZE = 100;
@@ -52,10 +54,6 @@ export interface MigrationListEntry {
   readonly targetSpecId: string;
   readonly status: string;
   readonly startTime: string;
-}
-
-export class ReembedUsageError extends Error {
-  override readonly name = 'ReembedUsageError';
 }
 
 function parseOrExplain<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {

@@ -16,8 +16,11 @@ describe('reembed CLI against the real services', () => {
   const collection = uniqueName('cli');
 
   async function reembed(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return reembedWith({}, ...args);
+  }
+  async function reembedWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await exec('bin/reembed', args, { env: { ...process.env, REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue } });
+      const { stdout, stderr } = await exec('bin/reembed', args, { env: { ...process.env, REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue, ...env } });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const e = error as { code: number; stdout: string; stderr: string };
@@ -43,11 +46,13 @@ describe('reembed CLI against the real services', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'reembed-cli-')), 'docs.jsonl');
     writeFileSync(file, lines.join('\n'));
 
-    const result = await reembed('ingest', collection, '--model', 'minilm-l6-v2', '--file', file);
+    const result = await reembed('ingest', collection, '--spec', 'minilm-l6-v2', '--file', file, '--batch-size', '10');
     assert.equal(result.code, 2, 'a non-zero exit tells scripts that some lines were skipped');
     assert.match(result.stdout, /Ingested 25 document\(s\)/);
     assert.match(result.stderr, /line 4: skipped: not JSON/);
     assert.match(result.stderr, /line 11: skipped: text: text is empty/);
+    const older = await reembed('ingest', collection, '--model', 'minilm-l6-v2', '--file', file, '--batch', '50');
+    assert.match(older.stdout, /Ingested 25 document\(s\)/, '--model and --batch still work (older names of --spec and --batch-size)');
   });
 
   it('prints machine-readable status and answers searches', async () => {
@@ -76,7 +81,7 @@ describe('reembed CLI against the real services', () => {
     assert.equal(json.documents, 25);
     assert.equal((await fx.client.status(collection)).phase, 'NONE', 'a dry run starts no migration');
     const badBudget = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--budget', '0');
-    assert.equal(badBudget.code, 1);
+    assert.equal(badBudget.code, 2);
     assert.match(badBudget.stderr, /must be more than 0 dollars\n.*at budget/);
     estimatedTruncated = json.truncated;
   });
@@ -86,7 +91,7 @@ describe('reembed CLI against the real services', () => {
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /Web UI: http:\/\/.*\/workflows\/reembed%3A/);
     const again = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls');
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 2);
     assert.match(again.stderr, /already has a migration running/);
 
     await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
@@ -102,17 +107,49 @@ describe('reembed CLI against the real services', () => {
     assert.match(human, /approve: reembed approve/);
 
     const invalid = await reembed('approve', collection);
-    assert.equal(invalid.code, 1);
+    assert.equal(invalid.code, 2);
     assert.match(invalid.stderr, /approver is required/);
   });
 
   it('explains bad arguments and unknown collections', async () => {
     const unknown = await reembed('status', 'no-such-collection');
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /Collection "no-such-collection" does not exist/);
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr.trim(), 'Collection "no-such-collection" does not exist. Create it with `reembed ingest no-such-collection --spec <specId> --file <docs.jsonl>`.');
     const badDuration = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--grace', 'soon');
+    assert.equal(badDuration.code, 2);
     assert.match(badDuration.stderr, /a duration such as 30s, 15m, 1h or 7d/);
     const badCommand = await reembed('frobnicate');
+    assert.equal(badCommand.code, 2);
     assert.match(badCommand.stderr, /unknown command "frobnicate"/);
+    const badOption = await reembed('status', collection, '--colour');
+    assert.equal(badOption.code, 2);
+    assert.match(badOption.stderr, /Unknown option '--colour'[\s\S]*reembed status <collection> \[--json\]/);
+  });
+
+  it('prints a configuration error as one message and exits 2, without a stack trace', async () => {
+    const result = await reembedWith({ ES_URL: 'elasticsearch:9200' }, 'status', collection);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^Invalid reembed configuration:\n {2}- ES_URL="elasticsearch:9200": expected an http\(s\) URL/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('lists every command with one line each, and each command its own usage', async () => {
+    const help = await reembed('--help');
+    assert.equal(help.code, 0);
+    const commands = ['init', 'models', 'ingest', 'migrate', 'status', 'approve', 'reject', 'pause', 'resume', 'rollback', 'end-retention', 'list', 'search'];
+    for (const name of commands) assert.equal(help.stdout.split('\n').filter((l) => l.startsWith(`  ${name} `)).length, 1, `${name} has one line`);
+    for (const name of commands) {
+      const usage = await reembed(name, '--help');
+      assert.equal(usage.code, 0);
+      assert.match(usage.stdout, new RegExp(`^reembed ${name}\\b`));
+    }
+    assert.match((await reembed('cleanup', '--help')).stdout, /^reembed end-retention/, 'cleanup is the older name of end-retention');
+  });
+
+  it('lists the model specs as JSON without reaching any service', async () => {
+    const result = await reembedWith({ ES_URL: 'http://127.0.0.1:1', TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'models', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const specs = JSON.parse(result.stdout) as { id: string; fingerprint: string }[];
+    assert.ok(specs.some((s) => s.id === 'minilm-l6-v2' && /^[0-9a-f]{8}/.test(s.fingerprint)));
   });
 });

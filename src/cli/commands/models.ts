@@ -1,12 +1,21 @@
 import { fingerprint } from '../../embedding/model-spec';
-import { printJson, type CliContext } from '../context';
+import { parseCommandArgs, type Command } from '../command';
+import { printJson } from '../context';
 
-export function modelsCommand(ctx: CliContext, json: boolean): void {
-  const specs = ctx.catalog.all().map((s) => ({ ...s, fingerprint: fingerprint(s) }));
-  if (json) return printJson(specs);
-  console.log(`Model specs in ${ctx.catalog.source}:`);
-  for (const s of specs) {
-    console.log(`  ${s.id.padEnd(20)} ${s.fingerprint}  ${s.provider}/${s.model} ${s.dimensions}-d ${s.pooling} ${s.similarity} ${s.indexOptions.type}`);
-    if (s.description) console.log(`  ${''.padEnd(20)} ${s.description}`);
-  }
-}
+const usage = `reembed models [--json]
+  Lists the model specs in models/specs.json with their fingerprints. Loads no model.`;
+
+export const command: Command = {
+  usage,
+  async run(ctx, argv) {
+    const { values } = parseCommandArgs(usage, argv, { json: { type: 'boolean' } }, []);
+    const { catalog } = ctx.services;
+    const specs = catalog.all().map((s) => ({ ...s, fingerprint: fingerprint(s) }));
+    if (values.json) return printJson(specs);
+    console.log(`Model specs in ${catalog.source}:`);
+    for (const s of specs) {
+      console.log(`  ${s.id.padEnd(20)} ${s.fingerprint}  ${s.provider}/${s.model} ${s.dimensions}-d ${s.pooling} ${s.similarity} ${s.indexOptions.type}`);
+      if (s.description) console.log(`  ${''.padEnd(20)} ${s.description}`);
+    }
+  },
+};

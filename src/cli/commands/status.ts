@@ -1,12 +1,17 @@
-import type { CollectionStatus } from '../../client/reembed-client';
-import { printJson, type CliContext } from '../context';
+import type { CollectionStatus } from '../../client/collection-status';
+import { WORKING, type MigrationPhase } from '../../migration/phases';
+import { parseCommandArgs, type Command } from '../command';
+import { printJson } from '../context';
 
-const WORKING = new Set(['PREPARING', 'BACKFILLING', 'CATCHING_UP', 'VERIFYING']);
+const usage = `reembed status <collection> [--json] [--no-watch]
+  Phase, progress bar, rate and ETA, tokens and spend, verification, approvals and refused signals,
+  and the command to run next. On a terminal it redraws while the migration works (--no-watch: once).
+  --json prints the same as ReembedClient.status() returns.`;
 
 const NEXT_STEP: Record<string, (c: string) => string> = {
-  AWAITING_APPROVAL: (c) => `approve: reembed approve ${c} --by <name> [--note <text>]   reject: reembed reject ${c} --by <name> --reason <text>`,
+  AWAITING_APPROVAL: (c) => `approve: reembed approve ${c} --approver <name> [--note <text>]   reject: reembed reject ${c} --by <name> --reason <text>`,
   GRACE_PERIOD: (c) => `cancel before cutover: reembed reject ${c} --by <name> --reason <text>`,
-  RETENTION: (c) => `roll back: reembed rollback ${c} --by <name> --reason <text>   finish now: reembed cleanup ${c} --by <name>`,
+  RETENTION: (c) => `roll back: reembed rollback ${c} --by <name> --reason <text>   finish now: reembed end-retention ${c} --by <name>`,
   BACKFILLING: (c) => `pause: reembed pause ${c} --by <name>`,
   PAUSED: (c) => `resume: reembed resume ${c} --by <name> [--budget <more dollars>]`,
 };
@@ -53,18 +58,23 @@ export function renderStatus(s: CollectionStatus): string {
   return lines.join('\n');
 }
 
-/** One status; with a terminal and no --json it redraws while the migration works. */
-export async function statusCommand(ctx: CliContext, collection: string, json: boolean, watch: boolean): Promise<void> {
-  const client = await ctx.client();
-  if (json) return printJson(await client.status(collection));
-  let printedLines = 0;
-  for (;;) {
-    const s = await client.status(collection);
-    const text = renderStatus(s);
-    if (printedLines > 0) process.stdout.write(`\x1b[${printedLines}A\x1b[J`);
-    process.stdout.write(`${text}\n`);
-    printedLines = text.split('\n').length;
-    if (!(watch && process.stdout.isTTY && WORKING.has(s.phase))) return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+export const command: Command = {
+  usage,
+  async run(ctx, argv) {
+    const { values, positionals } = parseCommandArgs(usage, argv, { json: { type: 'boolean' }, 'no-watch': { type: 'boolean' } }, ['collection']);
+    const collection = positionals[0]!;
+    const client = await ctx.client();
+    if (values.json) return printJson(await client.status(collection));
+    const watch = !values['no-watch'] && process.stdout.isTTY;
+    let printedLines = 0;
+    for (;;) {
+      const s = await client.status(collection);
+      const text = renderStatus(s);
+      if (printedLines > 0) process.stdout.write(`\x1b[${printedLines}A\x1b[J`);
+      process.stdout.write(`${text}\n`);
+      printedLines = text.split('\n').length;
+      if (!(watch && WORKING.has(s.phase as MigrationPhase))) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  },
+};

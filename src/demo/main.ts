@@ -2,13 +2,13 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import type { ReembedClient } from '../client/reembed-client';
+import { CliContext } from '../cli/context';
+import { durationSchema, formatDuration } from '../cli/duration';
+import { ProgressBar } from '../cli/progress-bar';
+import { renderEstimate } from '../cli/render-estimate';
 import { loadSotuPassages } from '../corpus/sotu';
 import type { MigrationStatus } from '../migration/contract';
 import { createReembedWorker } from '../worker/create-worker';
-import { CliContext } from './context';
-import { durationSchema, formatDuration } from './duration';
-import { renderEstimate } from './commands/estimate';
-import { ProgressBar } from './progress-bar';
 
 /**
  * The main job: a full zero-downtime migration of the bundled State of the Union corpus
@@ -48,7 +48,7 @@ function parseDemoArgs() {
 async function showSearches(ctx: CliContext, collection: string, title: string): Promise<void> {
   console.log(`\n${title}`);
   for (const query of QUERIES) {
-    const { hits } = await (await ctx.router()).search(collection, query, { k: 3 });
+    const { hits } = await (await ctx.connected()).router().search(collection, query, { k: 3 });
     console.log(`  ? ${query}`);
     for (const h of hits) {
       const meta = h.metadata as { year?: number; president?: string } | undefined;
@@ -60,12 +60,13 @@ async function showSearches(ctx: CliContext, collection: string, title: string):
 /** Ingests the corpus unless the collection already holds all of it (a rerun). */
 async function ensureCollection(ctx: CliContext, collection: string, from: number, to: number): Promise<string> {
   const docs = loadSotuPassages({ fromYear: from, toYear: to });
-  const existing = await (await ctx.registry()).find(collection);
-  if (existing && (await (await ctx.es()).count({ index: existing.activeIndex })).count >= docs.length) {
+  const services = await ctx.connected();
+  const existing = await services.registry.find(collection);
+  if (existing && (await services.store.count(existing.activeIndex)) >= docs.length) {
     console.log(`Collection ${collection} holds the corpus already (active spec ${existing.activeSpecId}, index ${existing.activeIndex}).`);
     return existing.activeSpecId;
   }
-  const writer = await ctx.writer();
+  const writer = services.writer();
   const record = await writer.createCollection(collection, SPECS[0], { storeContent: true });
   const bar = new ProgressBar(`ingesting ${docs.length} passages with ${record.activeSpecId}`);
   for (let i = 0; i < docs.length; i += 64) {
@@ -84,7 +85,7 @@ async function finishPreviousMigration(client: ReembedClient, collection: string
   if (status.phase !== 'RETENTION') {
     throw new Error(`A migration of ${collection} is already running (phase ${status.phase}); finish it with the CLI (reembed status ${collection}) first.`);
   }
-  console.log(`The previous demo migration of ${collection} is in RETENTION; ending it now (reembed cleanup ${collection}).`);
+  console.log(`The previous demo migration of ${collection} is in RETENTION; ending it now (reembed end-retention ${collection}).`);
   await client.endRetention(collection, { by: 'demo', reason: 'a new demo run' });
   await client.result(collection);
 }
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   const ctx = new CliContext();
   const client = await ctx.client();
   await client.init();
-  const reembedWorker = await createReembedWorker(ctx.config, ctx.catalog);
+  const reembedWorker = await createReembedWorker(ctx.config, ctx.services.catalog);
   const collection = args.collection;
 
   await reembedWorker.worker.runUntil(async () => {
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
     } else {
       console.log('\nApprove the cutover in the Temporal Web UI — open the workflow, choose "Send a Signal", signal');
       console.log(`  approveCutover with input {"approver": "your name"} — at ${started.webUiUrl}`);
-      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --by "your name"`);
+      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --approver "your name"`);
       console.log(`(reject instead:           ./bin/reembed reject ${collection} --by "your name" --reason "why")`);
     }
     const retained = await waitWithProgress(client, collection, ['RETENTION', 'REJECTED']);
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
     await showSearches(ctx, collection, `After: searching alias "${collection}" served by ${target}`);
     console.log(`\nCleanup is scheduled: ${retained.sourceIndex} stays (and is still written) until ${retained.retentionEndsAt}.`);
     console.log(`  roll back:   ./bin/reembed rollback ${collection} --by <name> --reason <why>`);
-    console.log(`  finish now:  ./bin/reembed cleanup ${collection} --by <name>`);
+    console.log(`  finish now:  ./bin/reembed end-retention ${collection} --by <name>`);
     console.log('  The timer is durable in Temporal; a worker (npm run worker) carries out the cleanup when it fires.');
   });
   await reembedWorker.close();

@@ -1,0 +1,59 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
+import { ReembedUsageError } from '../errors';
+import type { CliContext } from './context';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** One `reembed <name>` command: its usage and options live beside what it does. */
+export interface Command {
+  /** The full usage, printed by `reembed <name> --help` and under every usage error. */
+  readonly usage: string;
+  run(ctx: CliContext, argv: string[]): Promise<void>;
+}
+
+/**
+ * Parses a command's arguments strictly. `renamed` maps older option names to the current
+ * ones (`--model` → `--spec`), so scripts written against them keep working.
+ */
+export function parseCommandArgs<T extends Options>(
+  usage: string,
+  argv: string[],
+  options: T,
+  positionals: readonly string[],
+  renamed: Readonly<Record<string, string>> = {},
+) {
+  const args = argv.map((arg) => {
+    const [flag, ...value] = arg.split('=');
+    const current = renamed[flag!];
+    return current ? [current, ...value].join('=') : arg;
+  });
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ReembedUsageError(`${(error as Error).message}\n\n${usage}`);
+  }
+  if (parsed.positionals.length !== positionals.length) {
+    throw new ReembedUsageError(`expected ${positionals.map((p) => `<${p}>`).join(' ') || 'no arguments'}, got ${parsed.positionals.join(' ') || 'none'}\n\n${usage}`);
+  }
+  return parsed;
+}
+
+/** Validates parsed option values; the message names each bad option and why. */
+export function validate<T extends z.ZodType>(schema: T, value: unknown, command: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ReembedUsageError(`reembed ${command}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export const nameSchema = z.string().trim().min(1);
+export const dollarsSchema = z.coerce.number({ error: 'expected an amount in US dollars, e.g. 25 or 2.50' }).positive('must be more than 0 dollars');
+
+/** Who sends a signal: --by, else the login name. */
+export const operator = (by: string | undefined) => by ?? process.env.USER ?? 'unknown';
+
+/** What every signal-sending command prints: the signal is sent, not yet applied. */
+export function printSent(signal: string, collection: string): void {
+  console.log(`Sent ${signal} to ${collection}; check it took effect with \`reembed status ${collection}\`.`);
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { dollarsSchema, nameSchema, operator, parseCommandArgs, validate, type Command } from '../command';
+import { printJson } from '../context';
+import { durationSchema, formatDuration } from '../duration';
+import { renderEstimate } from '../render-estimate';
+
+const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
+                [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--dry-run [--json]]
+  Starts the migration workflow of <collection> to the model spec <specId>. It backfills, catches up,
+  verifies, then waits for approval (reembed approve); after the grace period it moves the alias and
+  keeps the old index for the retention window (reembed rollback / reembed end-retention).
+  --approval-timeout rejects when nobody decides in time; --budget pauses the migration at that spend;
+  --force starts even when Elasticsearch reports too little disk. --dry-run prints the estimate of
+  tokens, cost, duration and disk, and starts nothing.`;
+
+const optionsSchema = z.object({
+  to: nameSchema,
+  grace: durationSchema,
+  retention: durationSchema,
+  'approval-timeout': durationSchema.optional(),
+  'batch-size': z.coerce.number().int().min(1).max(1024),
+  by: z.string().optional(),
+  budget: dollarsSchema.optional(),
+});
+
+export const command: Command = {
+  usage,
+  async run(ctx, argv) {
+    const { values, positionals } = parseCommandArgs(
+      usage,
+      argv,
+      {
+        to: { type: 'string' },
+        grace: { type: 'string', default: '1h' },
+        retention: { type: 'string', default: '7d' },
+        'approval-timeout': { type: 'string' },
+        'batch-size': { type: 'string', default: '64' },
+        by: { type: 'string' },
+        budget: { type: 'string' },
+        force: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      ['collection'],
+    );
+    const o = validate(optionsSchema, values, 'migrate');
+    const collection = positionals[0]!;
+    const client = await ctx.client();
+    if (values['dry-run']) {
+      const estimate = await client.estimate(collection, o.to);
+      if (values.json) return printJson(estimate);
+      console.log(`Dry run: migrating ${collection} to ${o.to} would take\n${renderEstimate(estimate)}`);
+      if (o.budget !== undefined && o.budget < estimate.costUsd) console.log(`  budget:       $${o.budget} is below the estimate; the migration would pause when it is spent`);
+      return;
+    }
+    const started = await client.startMigration({
+      collection,
+      targetSpecId: o.to,
+      graceMs: o.grace,
+      retentionMs: o.retention,
+      approvalTimeoutMs: o['approval-timeout'] ?? null,
+      batchSize: o['batch-size'],
+      requestedBy: operator(o.by),
+      budgetUsd: o.budget ?? null,
+      force: Boolean(values.force),
+    });
+    console.log(`Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}).`);
+    console.log(`  Web UI: ${started.webUiUrl}`);
+    console.log(`  watch:  reembed status ${collection}`);
+  },
+};

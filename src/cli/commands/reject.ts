@@ -1,0 +1,15 @@
+import { parseCommandArgs, printSent, type Command } from '../command';
+
+const usage = `reembed reject <collection> --by <name> --reason <text>
+  Sends rejectCutover: before cutover (up to the end of the grace period) the migration is
+  abandoned, the alias stays where it is and the new index is deleted.`;
+
+export const command: Command = {
+  usage,
+  async run(ctx, argv) {
+    const { values, positionals } = parseCommandArgs(usage, argv, { by: { type: 'string' }, reason: { type: 'string' } }, ['collection']);
+    const collection = positionals[0]!;
+    await (await ctx.client()).reject(collection, { by: values.by ?? '', reason: values.reason ?? '' });
+    printSent('rejectCutover', collection);
+  },
+};

@@ -1,0 +1,26 @@
+import type { ReembedClient } from '../client/reembed-client';
+import type { OperatorAction } from '../migration/contract';
+import { ReembedUsageError } from '../errors';
+import { operator, parseCommandArgs, printSent, type Command } from './command';
+
+/**
+ * A command that sends an operator's signal ({by, reason}) to a collection's migration:
+ * pause, rollback, end-retention. `reasonRequired` when the reason goes into the registry history.
+ */
+export function operatorCommand(
+  usage: string,
+  signal: string,
+  send: (client: ReembedClient, collection: string, action: OperatorAction) => Promise<void>,
+  options: { reasonRequired?: boolean } = {},
+): Command {
+  return {
+    usage,
+    async run(ctx, argv) {
+      const { values, positionals } = parseCommandArgs(usage, argv, { by: { type: 'string' }, reason: { type: 'string' } }, ['collection']);
+      const collection = positionals[0]!;
+      if (options.reasonRequired && !values.reason) throw new ReembedUsageError(`--reason is required (it is recorded in the registry history)\n\n${usage}`);
+      await send(await ctx.client(), collection, { by: operator(values.by), reason: values.reason ?? '' });
+      printSent(signal, collection);
+    },
+  };
+}
