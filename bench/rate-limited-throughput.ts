@@ -1,10 +1,10 @@
-import { loadConfig } from '../src/config/env';
-import { loadSotuPassages } from '../src/corpus/sotu';
-import { OpenAIProvider, type OpenAISpec } from '../src/embedding/openai-provider';
-import { ProviderPool } from '../src/embedding/provider-pool';
-import { RateLimiter } from '../src/embedding/rate-limiter';
-import { SpecCatalog } from '../src/embedding/spec-catalog';
-import { OpenAICompatibleServer } from '../test/helpers/openai-compatible-server';
+import { loadConfig } from '../src/config/env.js';
+import { loadSotuPassages } from '../src/corpus/sotu.js';
+import { OpenAIProvider, type OpenAISpec } from '../src/embedding/openai-provider.js';
+import { ProviderPool } from '../src/embedding/provider-pool.js';
+import { RateLimiter } from '../src/embedding/rate-limiter.js';
+import { SpecCatalog } from '../src/embedding/spec-catalog.js';
+import { OpenAICompatibleServer } from '../test/helpers/openai-compatible-server.js';
 
 /**
  * Throughput of the OpenAI provider against the local OpenAI-compatible server enforcing
@@ -21,17 +21,26 @@ async function main(): Promise<void> {
   const local = await new ProviderPool(loadConfig()).get(catalog.get('minilm-l6-v2'));
   const docs = loadSotuPassages({ fromYear: 1990, toYear: 2021 }).map((d) => d.text);
   console.log(`\nRate-limited throughput through the OpenAI provider, ${SECONDS} s per row, batches of ${BATCH} documents, 2 concurrent activities\n`);
-  console.log('| limit | documents/s | tokens/s | tokens/s allowed | of limit | requests/min | busiest 60 s (tokens or requests) | refused by server (429) | throttles |');
+  console.log(
+    '| limit | documents/s | tokens/s | tokens/s allowed | of limit | requests/min | busiest 60 s (tokens or requests) | refused by server (429) | throttles |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const limits of [{ tpm: 60_000 }, { tpm: 120_000 }, { rpm: 60 }]) {
     const server = await OpenAICompatibleServer.start(local, { apiKey: 'sk-bench', models: ['text-embedding-3-small'], limits });
     const limiter = new RateLimiter({ ...limits, maxConcurrency: 4 });
-    const provider = new OpenAIProvider(catalog.get('openai-3-small-256') as OpenAISpec, [{ deployment: { name: 'bench', baseURL: server.baseURL, apiKey: server.apiKey, ...limits }, limiter }], { maxInputsPerRequest: 8 });
+    const provider = new OpenAIProvider(
+      catalog.get('openai-3-small-256') as OpenAISpec,
+      [{ deployment: { name: 'bench', baseURL: server.baseURL, apiKey: server.apiKey, ...limits }, limiter }],
+      { maxInputsPerRequest: 8 },
+    );
     let next = 0;
     const started = Date.now();
     const activity = async () => {
       while (Date.now() - started < SECONDS * 1000) {
-        await provider.embed(Array.from({ length: BATCH }, () => docs[next++ % docs.length]!), 'document');
+        await provider.embed(
+          Array.from({ length: BATCH }, () => docs[next++ % docs.length]!),
+          'document',
+        );
       }
     };
     await Promise.all([activity(), activity()]);

@@ -1,14 +1,14 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ReembedClient } from '../src/client/reembed-client';
-import { loadConfig } from '../src/config/env';
-import { loadSotuPassages } from '../src/corpus/sotu';
-import { ProviderPool } from '../src/embedding/provider-pool';
-import { SpecCatalog } from '../src/embedding/spec-catalog';
-import { CollectionRegistry } from '../src/registry/collection-registry';
-import { createElasticsearchClient } from '../src/store/elasticsearch-client';
-import { SearchRouter, type RouterOptions } from '../src/search/search-router';
-import { createReembedWorker } from '../src/worker/create-worker';
-import { createWriter } from '../src/writer/create-writer';
+import { ReembedClient } from '../src/client/reembed-client.js';
+import { loadConfig } from '../src/config/env.js';
+import { loadSotuPassages } from '../src/corpus/sotu.js';
+import { ProviderPool } from '../src/embedding/provider-pool.js';
+import { SpecCatalog } from '../src/embedding/spec-catalog.js';
+import { CollectionRegistry } from '../src/registry/collection-registry.js';
+import { createElasticsearchClient } from '../src/store/elasticsearch-client.js';
+import { SearchRouter, type RouterOptions } from '../src/search/search-router.js';
+import { createReembedWorker } from '../src/worker/create-worker.js';
+import { createWriter } from '../src/writer/create-writer.js';
 
 /**
  * Routed search latency on one corpus: against a single index, then mid-migration with
@@ -20,10 +20,22 @@ const COLLECTION = 'bench-sotu';
 const OLD = 'minilm-l6-v2';
 const NEW = 'minilm-l6-v2-cls';
 const QUERIES = [
-  'rebuilding the economy after the financial crisis', 'health insurance and the cost of medical care', 'climate change and clean energy',
-  'war on terror and national security', 'tax cuts for working families', 'immigration reform and border security', 'education, teachers and schools',
-  'the national debt and the deficit', 'veterans and military families', 'trade agreements and manufacturing jobs', 'infrastructure, roads and bridges',
-  'social security and medicare', 'the opioid epidemic', 'space exploration', 'voting rights and democracy', 'the covid pandemic and vaccines',
+  'rebuilding the economy after the financial crisis',
+  'health insurance and the cost of medical care',
+  'climate change and clean energy',
+  'war on terror and national security',
+  'tax cuts for working families',
+  'immigration reform and border security',
+  'education, teachers and schools',
+  'the national debt and the deficit',
+  'veterans and military families',
+  'trade agreements and manufacturing jobs',
+  'infrastructure, roads and bridges',
+  'social security and medicare',
+  'the opioid epidemic',
+  'space exploration',
+  'voting rights and democracy',
+  'the covid pandemic and vaccines',
 ];
 const ROUNDS = 8;
 
@@ -76,7 +88,11 @@ async function main(): Promise<void> {
     const writer = createWriter(config);
     await writer.createCollection(COLLECTION, OLD, { storeContent: true });
     console.error(`ingesting ${docs.length} passages into ${COLLECTION} (once)…`);
-    for (let i = 0; i < docs.length; i += 64) await writer.upsert(COLLECTION, docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })));
+    for (let i = 0; i < docs.length; i += 64)
+      await writer.upsert(
+        COLLECTION,
+        docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })),
+      );
     await writer.close();
   }
 
@@ -111,7 +127,10 @@ async function main(): Promise<void> {
   console.log(`\nRouted search latency, ${docs.length} passages, k=10, ${QUERIES.length} queries × ${ROUNDS} rounds, interleaved (ms)\n`);
   console.log('| measurement | route | searches | p50 | p95 | p50 vs single |');
   console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const [part, label] of [['e2e', 'end to end'], ['es', 'Elasticsearch only']] as const) {
+  for (const [part, label] of [
+    ['e2e', 'end to end'],
+    ['es', 'Elasticsearch only'],
+  ] as const) {
     const { single, rrf, weighted } = figures[part];
     console.log(row(`single index, ${label}`, single!));
     console.log(row(`merged (RRF), ${label}`, rrf!, single!.p50));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything reembed needs on this machine, idempotently:
-# node modules, the Temporal CLI dev server, Elasticsearch and the local embedding models.
+# node modules, the compiled package (dist/), the Temporal CLI dev server, Elasticsearch and the local embedding models.
 # Each step is skipped when its result is already cached.
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
@@ -65,6 +65,7 @@ install_models() {
 }
 
 timed "node modules" install_node_modules
+timed "compiled package" bash scripts/build.sh
 timed "Temporal CLI" install_temporal
 timed "Elasticsearch" install_elasticsearch
 timed "Temporal test server" install_test_server

@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+# The whole suite starts with the static checks: types (tests included), lint and format.
+if [ $# -eq 0 ]; then
+  timed "typecheck" node_modules/.bin/tsc --noEmit
+  timed "lint" npm run --silent lint
+fi
+
 # The Web UI approval test drives Debian's Chromium (never a downloaded browser build).
 if ! command -v chromium >/dev/null; then
   [ "$(id -u)" = "0" ] || die "the browser test needs Debian's chromium package: sudo apt-get install chromium"

@@ -1,15 +1,15 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { MigrationDeps } from './activities/deps';
-import type { Config } from './config/env';
-import { ProviderPool } from './embedding/provider-pool';
-import { SpecCatalog } from './embedding/spec-catalog';
-import { CollectionRegistry } from './registry/collection-registry';
-import { SearchRouter, type RouterOptions } from './search/search-router';
-import { AliasStore } from './store/aliases';
-import { assertElasticsearchReachable, createElasticsearchClient } from './store/elasticsearch-client';
-import { QuarantineStore } from './store/quarantine';
-import { VectorIndexStore } from './store/vector-index';
-import { CollectionWriter } from './writer/collection-writer';
+import type { MigrationDeps } from './activities/deps.js';
+import type { Config } from './config/env.js';
+import { ProviderPool } from './embedding/provider-pool.js';
+import { SpecCatalog } from './embedding/spec-catalog.js';
+import { CollectionRegistry } from './registry/collection-registry.js';
+import { SearchRouter, type RouterOptions } from './search/search-router.js';
+import { AliasStore } from './store/aliases.js';
+import { assertElasticsearchReachable, createElasticsearchClient } from './store/elasticsearch-client.js';
+import { QuarantineStore } from './store/quarantine.js';
+import { VectorIndexStore } from './store/vector-index.js';
+import { CollectionWriter } from './writer/collection-writer.js';
 
 /**
  * The composition root: every part of reembed (worker, client, CLI, writer, router) gets

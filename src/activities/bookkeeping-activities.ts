@@ -1,8 +1,8 @@
-import { FAILURE_TYPES, type MigrationIndexes, type MigrationRef } from '../migration/contract';
-import type { MigrationPhase } from '../migration/phases';
-import { abandoned, completed, cutOver, phaseRecorded, rolledBack } from '../migration/registry-transitions';
-import type { MigrationDeps } from './deps';
-import { fatal } from './fatal';
+import { FAILURE_TYPES, type MigrationIndexes, type MigrationRef } from '../migration/contract.js';
+import type { MigrationPhase } from '../migration/phases.js';
+import { abandoned, completed, cutOver, phaseRecorded, rolledBack } from '../migration/registry-transitions.js';
+import type { MigrationDeps } from './deps.js';
+import { fatal } from './fatal.js';
 
 /** Short activities that move the alias, record the migration in the registry and delete indexes. */
 export function createBookkeepingActivities(deps: MigrationDeps) {
@@ -13,7 +13,10 @@ export function createBookkeepingActivities(deps: MigrationDeps) {
     const targets = await aliases.targets(collection);
     if (targets.length === 1 && targets[0] === to) return;
     if (!(targets.length === 1 && targets[0] === from)) {
-      throw fatal(FAILURE_TYPES.aliasMoved, `Alias "${collection}" points to [${targets.join(', ')}], expected ${from}; someone changed it. Fix the alias, then retry.`);
+      throw fatal(
+        FAILURE_TYPES.aliasMoved,
+        `Alias "${collection}" points to [${targets.join(', ')}], expected ${from}; someone changed it. Fix the alias, then retry.`,
+      );
     }
     await aliases.swap(collection, from, to);
   }

@@ -1,13 +1,13 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
-import { coverage } from '../migration/coverage';
-import type { CatchUpReport, ChunkReport, MigrationIndexes } from '../migration/contract';
-import { coverageRecorded } from '../migration/registry-transitions';
-import { AccessStats } from '../search/access-stats';
-import type { QuarantineEntry } from '../store/quarantine';
-import { CopyPipeline, EMPTY_REPORT, withBatch } from './copy-pipeline';
-import type { MigrationDeps } from './deps';
-import { keepingAlive } from './heartbeats';
-import { compareIndexes } from './index-comparison';
+import { coverage } from '../migration/coverage.js';
+import type { CatchUpReport, ChunkReport, MigrationIndexes } from '../migration/contract.js';
+import { coverageRecorded } from '../migration/registry-transitions.js';
+import { AccessStats } from '../search/access-stats.js';
+import type { QuarantineEntry } from '../store/quarantine.js';
+import { CopyPipeline, EMPTY_REPORT, withBatch } from './copy-pipeline.js';
+import type { MigrationDeps } from './deps.js';
+import { keepingAlive } from './heartbeats.js';
+import { compareIndexes } from './index-comparison.js';
 
 /** Documents one catch-up step reads and re-embeds at a time. */
 const CATCH_UP_BATCH = 500;

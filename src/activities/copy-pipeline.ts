@@ -1,9 +1,9 @@
-import { embedIsolatingFailures } from '../embedding/embed-isolating-failures';
-import type { ModelSpec } from '../embedding/model-spec';
-import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes, type MigrationRef } from '../migration/contract';
-import type { QuarantineEntry } from '../store/quarantine';
-import type { StoredDocument, WriteGuard } from '../store/vector-index';
-import type { MigrationDeps } from './deps';
+import { embedIsolatingFailures } from '../embedding/embed-isolating-failures.js';
+import type { ModelSpec } from '../embedding/model-spec.js';
+import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes, type MigrationRef } from '../migration/contract.js';
+import type { QuarantineEntry } from '../store/quarantine.js';
+import type { StoredDocument, WriteGuard } from '../store/vector-index.js';
+import type { MigrationDeps } from './deps.js';
 
 export const EMPTY_REPORT: ChunkReport = { cursor: null, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, truncated: 0, done: false };
 
@@ -76,22 +76,43 @@ export class CopyPipeline {
    * Embeds documents for the target and writes them; what could not be embedded is
    * quarantined under the migration and returned.
    */
-  private async embedInto(ref: MigrationRef, target: { index: string; spec: ModelSpec }, docs: readonly StoredDocument[], guard: WriteGuard): Promise<CopiedBatch> {
+  private async embedInto(
+    ref: MigrationRef,
+    target: { index: string; spec: ModelSpec },
+    docs: readonly StoredDocument[],
+    guard: WriteGuard,
+  ): Promise<CopiedBatch> {
     const quarantined: QuarantineEntry[] = [];
     const embeddable = docs.filter((d) => {
       if (d.content === undefined || d.content.trim() === '') {
-        quarantined.push({ docId: d.id, sourceHash: d.sourceHash, reason: d.content === undefined ? 'the source stores no text for this document' : 'text is empty; there is nothing to embed' });
+        quarantined.push({
+          docId: d.id,
+          sourceHash: d.sourceHash,
+          reason: d.content === undefined ? 'the source stores no text for this document' : 'text is empty; there is nothing to embed',
+        });
         return false;
       }
       return true;
     });
-    const embedded = await embedIsolatingFailures(await this.deps.providers.get(target.spec), embeddable.map((d) => d.content!));
+    const embedded = await embedIsolatingFailures(
+      await this.deps.providers.get(target.spec),
+      embeddable.map((d) => d.content!),
+    );
     const failedAt = new Set(embedded.failures.map((f) => f.index));
     embedded.failures.forEach((f) => quarantined.push({ docId: embeddable[f.index]!.id, sourceHash: embeddable[f.index]!.sourceHash, reason: f.reason }));
     const written = embeddable.flatMap((d, i) =>
       failedAt.has(i)
         ? []
-        : [{ id: d.id, vector: embedded.vectors[i]!, sourceHash: d.sourceHash, content: d.content!, ...(d.metadata ? { metadata: d.metadata } : {}), ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}) }],
+        : [
+            {
+              id: d.id,
+              vector: embedded.vectors[i]!,
+              sourceHash: d.sourceHash,
+              content: d.content!,
+              ...(d.metadata ? { metadata: d.metadata } : {}),
+              ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+            },
+          ],
     );
     await this.deps.store.bulkUpsert(target.index, target.spec, written, guard);
     await this.deps.quarantine.add(ref.collection, ref.workflowId, quarantined);

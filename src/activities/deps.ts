@@ -1,11 +1,11 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Config } from '../config/env';
-import type { ProviderPool } from '../embedding/provider-pool';
-import type { SpecCatalog } from '../embedding/spec-catalog';
-import type { CollectionRegistry } from '../registry/collection-registry';
-import type { AliasStore } from '../store/aliases';
-import type { QuarantineStore } from '../store/quarantine';
-import type { VectorIndexStore } from '../store/vector-index';
+import type { Config } from '../config/env.js';
+import type { ProviderPool } from '../embedding/provider-pool.js';
+import type { SpecCatalog } from '../embedding/spec-catalog.js';
+import type { CollectionRegistry } from '../registry/collection-registry.js';
+import type { AliasStore } from '../store/aliases.js';
+import type { QuarantineStore } from '../store/quarantine.js';
+import type { VectorIndexStore } from '../store/vector-index.js';
 
 /** What the migration activities call; built once per worker by the composition root. */
 export interface MigrationDeps {

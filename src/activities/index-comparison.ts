@@ -1,6 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
-import type { MigrationIndexes } from '../migration/contract';
-import type { VectorIndexStore } from '../store/vector-index';
+import type { MigrationIndexes } from '../migration/contract.js';
+import type { VectorIndexStore } from '../store/vector-index.js';
 
 const SCAN_PAGE = 500;
 
@@ -25,7 +25,7 @@ export async function compareIndexes(store: VectorIndexStore, input: MigrationIn
     [input.sourceIndex, input.targetIndex, 'stale'],
     [input.targetIndex, input.sourceIndex, 'extra'],
   ] as const) {
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       const page = await store.scan(from, after, SCAN_PAGE, false);
       if (page.length === 0) break;
       after = page[page.length - 1]!.id;

@@ -1,10 +1,10 @@
-import { createBookkeepingActivities } from './bookkeeping-activities';
-import { createCopyActivities } from './copy-activities';
-import type { MigrationDeps } from './deps';
-import { createPrepareActivities } from './prepare-activities';
-import { createVerificationActivities } from './verification-activities';
+import { createBookkeepingActivities } from './bookkeeping-activities.js';
+import { createCopyActivities } from './copy-activities.js';
+import type { MigrationDeps } from './deps.js';
+import { createPrepareActivities } from './prepare-activities.js';
+import { createVerificationActivities } from './verification-activities.js';
 
-export type { MigrationDeps } from './deps';
+export type { MigrationDeps } from './deps.js';
 
 /** Every activity the migration workflow schedules, by the name its history records. */
 export function createMigrationActivities(deps: MigrationDeps) {

@@ -1,13 +1,13 @@
 import { heartbeat } from '@temporalio/activity';
-import { formatBytes } from '../estimate/disk-estimate';
-import { estimateMigration } from '../estimate/migration-estimate';
-import { fingerprint, type ModelSpec } from '../embedding/model-spec';
-import { InvalidEmbeddingError } from '../embedding/provider';
-import { FAILURE_TYPES, type MigrationRef, type Prepared } from '../migration/contract';
-import { migrationStarted } from '../migration/registry-transitions';
-import { BACKFILL_SETTINGS, versionedIndexName } from '../store/vector-index';
-import type { MigrationDeps } from './deps';
-import { fatal } from './fatal';
+import { formatBytes } from '../estimate/disk-estimate.js';
+import { estimateMigration } from '../estimate/migration-estimate.js';
+import { fingerprint, type ModelSpec } from '../embedding/model-spec.js';
+import { InvalidEmbeddingError } from '../embedding/provider.js';
+import { FAILURE_TYPES, type MigrationRef, type Prepared } from '../migration/contract.js';
+import { migrationStarted } from '../migration/registry-transitions.js';
+import { BACKFILL_SETTINGS, versionedIndexName } from '../store/vector-index.js';
+import type { MigrationDeps } from './deps.js';
+import { fatal } from './fatal.js';
 
 const PROBE_TEXT = 'reembed probe: the quick brown fox jumps over the lazy dog.';
 
@@ -32,12 +32,18 @@ export function createPrepareActivities(deps: MigrationDeps) {
         throw fatal(FAILURE_TYPES.migrationInProgress, `Collection "${input.collection}" is already migrating (workflow ${record.migration.workflowId}).`);
       }
       if (!record.storeContent) {
-        throw fatal(FAILURE_TYPES.noSourceText, `Collection "${input.collection}" stores no text (privacy mode), so its documents cannot be re-embedded from the index.`);
+        throw fatal(
+          FAILURE_TYPES.noSourceText,
+          `Collection "${input.collection}" stores no text (privacy mode), so its documents cannot be re-embedded from the index.`,
+        );
       }
       const sourceSpec = catalog.get(record.activeSpecId);
       const targetSpec = catalog.get(input.targetSpecId);
       if (fingerprint(sourceSpec) === fingerprint(targetSpec)) {
-        throw fatal(FAILURE_TYPES.sameVectorSpace, `Spec ${targetSpec.id} has the same fingerprint as the active spec ${sourceSpec.id}: there is nothing to migrate.`);
+        throw fatal(
+          FAILURE_TYPES.sameVectorSpace,
+          `Spec ${targetSpec.id} has the same fingerprint as the active spec ${sourceSpec.id}: there is nothing to migrate.`,
+        );
       }
       await probe(sourceSpec);
       const probeTokens = await probe(targetSpec);
@@ -59,7 +65,14 @@ export function createPrepareActivities(deps: MigrationDeps) {
       if (!record.migration) {
         await registry.apply(
           input.collection,
-          migrationStarted({ workflowId: input.workflowId, sourceSpecId: sourceSpec.id, sourceIndex, targetSpecId: targetSpec.id, targetIndex, startedAt: new Date().toISOString() }),
+          migrationStarted({
+            workflowId: input.workflowId,
+            sourceSpecId: sourceSpec.id,
+            sourceIndex,
+            targetSpecId: targetSpec.id,
+            targetIndex,
+            startedAt: new Date().toISOString(),
+          }),
         );
       }
       return { sourceSpecId: sourceSpec.id, sourceIndex, targetIndex, estimate, probeTokens };

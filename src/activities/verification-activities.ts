@@ -1,10 +1,10 @@
-import { fingerprint } from '../embedding/model-spec';
-import type { MigrationIndexes, VerificationReport } from '../migration/contract';
-import { coverage } from '../migration/coverage';
-import { coverageRecorded } from '../migration/registry-transitions';
-import { SERVING_SETTINGS } from '../store/vector-index';
-import type { MigrationDeps } from './deps';
-import { compareIndexes } from './index-comparison';
+import { fingerprint } from '../embedding/model-spec.js';
+import type { MigrationIndexes, VerificationReport } from '../migration/contract.js';
+import { coverage } from '../migration/coverage.js';
+import { coverageRecorded } from '../migration/registry-transitions.js';
+import { SERVING_SETTINGS } from '../store/vector-index.js';
+import type { MigrationDeps } from './deps.js';
+import { compareIndexes } from './index-comparison.js';
 
 /** Documents of the new index searched for themselves, to show its vectors retrieve. */
 const SAMPLE_QUERIES = 5;
@@ -26,10 +26,15 @@ export function createVerificationActivities(deps: MigrationDeps) {
     await new Promise((r) => setTimeout(r, IN_FLIGHT_GRACE_MS));
     const ids = [...found.stale, ...found.extra];
     const [inSource, inTarget] = await Promise.all([store.getMany(input.sourceIndex, ids, false), store.getMany(input.targetIndex, ids, false)]);
-    const missing = ids.filter((id) => inSource.has(id) && inSource.get(id)!.sourceHash !== inTarget.get(id)?.sourceHash && known.get(id) !== inSource.get(id)!.sourceHash);
+    const missing = ids.filter(
+      (id) => inSource.has(id) && inSource.get(id)!.sourceHash !== inTarget.get(id)?.sourceHash && known.get(id) !== inSource.get(id)!.sourceHash,
+    );
     const extra = ids.filter((id) => !inSource.has(id) && inTarget.has(id));
     const problems: string[] = [];
-    if (missing.length > 0) problems.push(`${missing.length} source document(s) are neither in the new index (with the same text) nor quarantined, e.g. ${missing.slice(0, 3).join(', ')}`);
+    if (missing.length > 0)
+      problems.push(
+        `${missing.length} source document(s) are neither in the new index (with the same text) nor quarantined, e.g. ${missing.slice(0, 3).join(', ')}`,
+      );
     if (extra.length > 0) problems.push(`${extra.length} document(s) in the new index are gone from the source, e.g. ${extra.slice(0, 3).join(', ')}`);
     return problems;
   }
@@ -42,7 +47,11 @@ export function createVerificationActivities(deps: MigrationDeps) {
       const known = await quarantine.hashes(input.workflowId);
       const problems = await persistentGaps(input, known);
       await Promise.all([store.refresh(input.sourceIndex), store.refresh(input.targetIndex)]);
-      const [sourceCount, targetCount, prints] = await Promise.all([store.count(input.sourceIndex), store.count(input.targetIndex), store.fingerprints(input.targetIndex)]);
+      const [sourceCount, targetCount, prints] = await Promise.all([
+        store.count(input.sourceIndex),
+        store.count(input.targetIndex),
+        store.fingerprints(input.targetIndex),
+      ]);
       const expected = fingerprint(spec);
       for (const [print, count] of prints) {
         if (print !== expected) problems.push(`${count} document(s) carry fingerprint ${print}, expected ${expected}`);

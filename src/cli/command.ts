@@ -1,9 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
-import { ReembedUsageError } from '../errors';
-import type { CliContext } from './context';
+import { ReembedUsageError } from '../errors.js';
+import type { CliContext } from './context.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+type ParsedArgs<T extends Options> = ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>>;
 
 /** One `reembed <name>` command: its usage and options live beside what it does. */
 export interface Command {
@@ -22,20 +23,22 @@ export function parseCommandArgs<T extends Options>(
   options: T,
   positionals: readonly string[],
   renamed: Readonly<Record<string, string>> = {},
-) {
+): ParsedArgs<T> {
   const args = argv.map((arg) => {
     const [flag, ...value] = arg.split('=');
     const current = renamed[flag!];
     return current ? [current, ...value].join('=') : arg;
   });
-  let parsed;
+  let parsed: ParsedArgs<T>;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new ReembedUsageError(`${(error as Error).message}\n\n${usage}`);
   }
   if (parsed.positionals.length !== positionals.length) {
-    throw new ReembedUsageError(`expected ${positionals.map((p) => `<${p}>`).join(' ') || 'no arguments'}, got ${parsed.positionals.join(' ') || 'none'}\n\n${usage}`);
+    throw new ReembedUsageError(
+      `expected ${positionals.map((p) => `<${p}>`).join(' ') || 'no arguments'}, got ${parsed.positionals.join(' ') || 'none'}\n\n${usage}`,
+    );
   }
   return parsed;
 }

@@ -1,6 +1,6 @@
-import type { ReembedClient } from '../client/reembed-client';
-import { loadConfig, type Config } from '../config/env';
-import { Services } from '../services';
+import type { ReembedClient } from '../client/reembed-client.js';
+import { loadConfig, type Config } from '../config/env.js';
+import { Services } from '../services.js';
 
 /**
  * What CLI commands share. The configuration is parsed once; everything else is built on

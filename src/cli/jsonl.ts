@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { writeDocumentSchema, type WriteDocument } from '../writer/collection-writer';
+import { writeDocumentSchema, type WriteDocument } from '../writer/collection-writer.js';
 
 /** One line of an ingest file: `{"id": ..., "text": ..., ...metadata}`. */
 const lineSchema = z
@@ -28,6 +28,8 @@ export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
       continue;
     }
     const parsed = lineSchema.safeParse(json);
-    yield parsed.success ? { line, doc: parsed.data } : { line, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ') };
+    yield parsed.success
+      ? { line, doc: parsed.data }
+      : { line, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ') };
   }
 }

@@ -1,7 +1,7 @@
-import { ConfigError } from '../config/env';
-import { CollectionNotFoundError, ReembedUsageError, UnknownSpecError } from '../errors';
-import type { Command } from './command';
-import { CliContext } from './context';
+import { ConfigError } from '../config/env.js';
+import { CollectionNotFoundError, ReembedUsageError, UnknownSpecError } from '../errors.js';
+import type { Command } from './command.js';
+import { CliContext } from './context.js';
 
 /**
  * Every command, its one-line summary and its module. Modules load only when their command

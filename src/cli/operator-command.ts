@@ -1,7 +1,7 @@
-import type { ReembedClient } from '../client/reembed-client';
-import type { OperatorAction } from '../migration/contract';
-import { ReembedUsageError } from '../errors';
-import { operator, parseCommandArgs, printSent, type Command } from './command';
+import type { ReembedClient } from '../client/reembed-client.js';
+import type { OperatorAction } from '../migration/contract.js';
+import { ReembedUsageError } from '../errors.js';
+import { operator, parseCommandArgs, printSent, type Command } from './command.js';
 
 /**
  * A command that sends an operator's signal ({by, reason}) to a collection's migration:

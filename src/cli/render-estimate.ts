@@ -1,6 +1,6 @@
-import { formatBytes as size } from '../estimate/disk-estimate';
-import type { MigrationEstimate } from '../estimate/migration-estimate';
-import { humanDuration } from './duration';
+import { formatBytes as size } from '../estimate/disk-estimate.js';
+import type { MigrationEstimate } from '../estimate/migration-estimate.js';
+import { humanDuration } from './duration.js';
 
 /** The estimate as `reembed migrate --dry-run` prints it. */
 export function renderEstimate(e: MigrationEstimate): string {

@@ -1,7 +1,7 @@
-import type { MigrationEstimate } from '../estimate/migration-estimate';
-import type { MigrationStatus, QuarantineSample } from '../migration/contract';
-import type { MigrationPhase } from '../migration/phases';
-import type { CollectionRecord, WriteTarget } from '../registry/collection-record';
+import type { MigrationEstimate } from '../estimate/migration-estimate.js';
+import type { MigrationStatus, QuarantineSample } from '../migration/contract.js';
+import type { MigrationPhase } from '../migration/phases.js';
+import type { CollectionRecord, WriteTarget } from '../registry/collection-record.js';
 
 /** What `reembed status --json` prints and other services read. */
 export interface CollectionStatus {

@@ -1,8 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
-import type { Config } from '../config/env';
-import { workflowUiUrl } from '../config/temporal';
-import { estimateMigration, type MigrationEstimate } from '../estimate/migration-estimate';
+import type { Config } from '../config/env.js';
+import { workflowUiUrl } from '../config/temporal.js';
+import { estimateMigration, type MigrationEstimate } from '../estimate/migration-estimate.js';
 import {
   MIGRATION_WORKFLOW_TYPE,
   migrationInputSchema,
@@ -17,20 +17,20 @@ import {
   type RejectCutover,
   type ResumeAction,
   type SignalName,
-} from '../migration/contract';
-import type { MigrationPhase } from '../migration/phases';
-import { collectionKey, phaseKey, targetModelKey } from '../migration/search-attributes';
-import type { CollectionRecord, WriteTarget } from '../registry/collection-record';
-import { chooseRoute, type Route } from '../search/route';
-import { AccessStats } from '../search/access-stats';
-import { Services } from '../services';
-import { ReembedUsageError } from '../errors';
-import { collectionStatus, type CollectionStatus, type MigrationView } from './collection-status';
-import { missingSearchAttributes, registerSearchAttributes } from './search-attributes';
-import { connectTemporal, type TemporalClientHandle } from './temporal-client';
+} from '../migration/contract.js';
+import type { MigrationPhase } from '../migration/phases.js';
+import { collectionKey, phaseKey, targetModelKey } from '../migration/search-attributes.js';
+import type { CollectionRecord, WriteTarget } from '../registry/collection-record.js';
+import { chooseRoute, type Route } from '../search/route.js';
+import { AccessStats } from '../search/access-stats.js';
+import { Services } from '../services.js';
+import { ReembedUsageError } from '../errors.js';
+import { collectionStatus, type CollectionStatus, type MigrationView } from './collection-status.js';
+import { missingSearchAttributes, registerSearchAttributes } from './search-attributes.js';
+import { connectTemporal, type TemporalClientHandle } from './temporal-client.js';
 
-export type { CollectionStatus } from './collection-status';
-export { ReembedUsageError } from '../errors';
+export type { CollectionStatus } from './collection-status.js';
+export { ReembedUsageError } from '../errors.js';
 
 /** The most-searched documents whose presence in the new index the status reports. */
 const HOT_SET_SIZE = 100;
@@ -227,7 +227,11 @@ export class ReembedClient {
   }
 
   /** Resolves once the migration reaches one of `phases` ('PAUSED' matches a paused one); rejects if it ends elsewhere. */
-  async waitForPhase(collection: string, phases: readonly string[], options: { timeoutMs: number; onStatus?: (s: MigrationStatus) => void }): Promise<MigrationStatus> {
+  async waitForPhase(
+    collection: string,
+    phases: readonly string[],
+    options: { timeoutMs: number; onStatus?: (s: MigrationStatus) => void },
+  ): Promise<MigrationStatus> {
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
       const view = await this.migrationView(migrationWorkflowId(collection));
@@ -235,7 +239,9 @@ export class ReembedClient {
         options.onStatus?.(view.status);
         if (phases.includes(view.status.phase) || (view.status.paused && phases.includes('PAUSED'))) return view.status;
         if (view.workflowStatus !== 'RUNNING') {
-          throw new Error(`Migration of "${collection}" ended in ${view.status.phase}${view.status.error ? `: ${view.status.error}` : ''}, not in ${phases.join('/')}.`);
+          throw new Error(
+            `Migration of "${collection}" ended in ${view.status.phase}${view.status.error ? `: ${view.status.error}` : ''}, not in ${phases.join('/')}.`,
+          );
         }
       }
       if (Date.now() > deadline) throw new Error(`Migration of "${collection}" did not reach ${phases.join('/')} within ${options.timeoutMs} ms.`);

@@ -1,6 +1,6 @@
 import type { ConnectionLike } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import { SEARCH_ATTRIBUTE_KEYS } from '../migration/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../migration/search-attributes.js';
 
 /** temporal.api.enums.v1.IndexedValueType values (the wire enum of the operator API). */
 const INDEXED_VALUE_TYPE: Partial<Record<SearchAttributeType, number>> = { KEYWORD: 2, DOUBLE: 4 };

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalConnectionOptions } from '../../temporal.config';
-import type { Config } from '../config/env';
+import { temporalConnectionOptions } from '../config/temporal.js';
+import type { Config } from '../config/env.js';
 
 export interface TemporalClientHandle {
   readonly client: Client;

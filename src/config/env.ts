@@ -7,15 +7,11 @@ import { z } from 'zod';
  * receives the typed, frozen result and never reads process.env again.
  */
 
-const hostPort = z
-  .string()
-  .regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. http://127.0.0.1:9200' });
 
-const flag = z
-  .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1');
+const flag = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).transform((v) => v === 'true' || v === '1');
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
@@ -24,7 +20,14 @@ const perMinute = z.coerce.number().int('expected a whole number').positive('mus
 const prices = z
   .string()
   .regex(/^\s*[a-z0-9-]+=\d+(\.\d+)?\s*(,\s*[a-z0-9-]+=\d+(\.\d+)?\s*)*$/, 'expected <spec>=<dollars per million tokens>[,...]')
-  .transform((v) => Object.fromEntries(v.split(',').map((pair) => pair.trim().split('=')).map(([spec, price]) => [spec!, Number(price)])));
+  .transform((v) =>
+    Object.fromEntries(
+      v
+        .split(',')
+        .map((pair) => pair.trim().split('='))
+        .map(([spec, price]) => [spec!, Number(price)]),
+    ),
+  );
 
 /** The fix to suggest for each variable when its value is rejected. */
 const FIXES: Record<string, string> = {
@@ -101,10 +104,7 @@ export interface OpenAIDeployment {
   readonly tpm?: number;
 }
 
-export type ElasticsearchAuth =
-  | { kind: 'none' }
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'apiKey'; apiKey: string };
+export type ElasticsearchAuth = { kind: 'none' } | { kind: 'basic'; username: string; password: string } | { kind: 'apiKey'; apiKey: string };
 
 export interface Config {
   readonly temporal: {

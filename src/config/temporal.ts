@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import type { Config } from './env';
+import type { Config } from './env.js';
 
 /**
  * How reembed reaches Temporal. Clients and workers both derive their connection from

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import type { SourceDocument } from './source-document';
+import type { SourceDocument } from './source-document.js';
 
 /**
  * The bundled demo corpus: U.S. State of the Union addresses (public domain) from the

@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
-import type { ReembedClient } from '../client/reembed-client';
-import { CliContext } from '../cli/context';
-import { durationSchema, formatDuration } from '../cli/duration';
-import { ProgressBar } from '../cli/progress-bar';
-import { renderEstimate } from '../cli/render-estimate';
-import { loadSotuPassages } from '../corpus/sotu';
-import type { MigrationStatus } from '../migration/contract';
-import { createReembedWorker } from '../worker/create-worker';
+import type { ReembedClient } from '../client/reembed-client.js';
+import { CliContext } from '../cli/context.js';
+import { durationSchema, formatDuration } from '../cli/duration.js';
+import { ProgressBar } from '../cli/progress-bar.js';
+import { renderEstimate } from '../cli/render-estimate.js';
+import { loadSotuPassages } from '../corpus/sotu.js';
+import type { MigrationStatus } from '../migration/contract.js';
+import { createReembedWorker } from '../worker/create-worker.js';
 
 /**
  * The main job: a full zero-downtime migration of the bundled State of the Union corpus
@@ -70,7 +70,10 @@ async function ensureCollection(ctx: CliContext, collection: string, from: numbe
   const record = await writer.createCollection(collection, SPECS[0], { storeContent: true });
   const bar = new ProgressBar(`ingesting ${docs.length} passages with ${record.activeSpecId}`);
   for (let i = 0; i < docs.length; i += 64) {
-    const result = await writer.upsert(collection, docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })));
+    const result = await writer.upsert(
+      collection,
+      docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })),
+    );
     if (result.failed.length > 0) throw new Error(`ingest refused ${result.failed.length} passage(s): ${result.failed[0]!.reason}`);
     bar.update(Math.min(i + 64, docs.length), docs.length);
   }
@@ -133,9 +136,13 @@ async function main(): Promise<void> {
     const waiting = await waitWithProgress(client, collection, ['AWAITING_APPROVAL']);
     const backfillS = (Date.parse(waiting.backfillEndedAt!) - Date.parse(waiting.backfillStartedAt!)) / 1000;
     const v = waiting.verification!;
-    console.log(`\nBackfill of ${waiting.documents.migrated} documents took ${backfillS.toFixed(1)} s (${(waiting.documents.migrated / backfillS).toFixed(1)} documents/s, ${Math.round(waiting.tokens / backfillS)} tokens/s);`);
+    console.log(
+      `\nBackfill of ${waiting.documents.migrated} documents took ${backfillS.toFixed(1)} s (${(waiting.documents.migrated / backfillS).toFixed(1)} documents/s, ${Math.round(waiting.tokens / backfillS)} tokens/s);`,
+    );
     console.log(`prepare, backfill, catch-up and verification together ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
-    console.log(`  ${v.targetCount}/${v.sourceCount} documents in ${waiting.targetIndex}, ${v.quarantined} quarantined, ${v.sampleHits}/${v.sampleQueries} sample searches found their document.`);
+    console.log(
+      `  ${v.targetCount}/${v.sourceCount} documents in ${waiting.targetIndex}, ${v.quarantined} quarantined, ${v.sampleHits}/${v.sampleQueries} sample searches found their document.`,
+    );
     console.log(`  The alias still points to ${waiting.sourceIndex}: nothing changes without approval.`);
 
     if (args.yes) {
@@ -152,7 +159,9 @@ async function main(): Promise<void> {
       console.log(`\nRejected by ${retained.rejection?.by}: ${retained.rejection?.reason}. The alias never moved.`);
       return;
     }
-    console.log(`\nApproved by ${retained.approval?.approver}; after a ${formatDuration(args.grace)} grace period the alias moved atomically at ${retained.cutoverAt}.`);
+    console.log(
+      `\nApproved by ${retained.approval?.approver}; after a ${formatDuration(args.grace)} grace period the alias moved atomically at ${retained.cutoverAt}.`,
+    );
     await showSearches(ctx, collection, `After: searching alias "${collection}" served by ${target}`);
     console.log(`\nCleanup is scheduled: ${retained.sourceIndex} stays (and is still written) until ${retained.retentionEndsAt}.`);
     console.log(`  roll back:   ./bin/reembed rollback ${collection} --by <name> --reason <why>`);

@@ -1,4 +1,4 @@
-import { InvalidEmbeddingError, type EmbeddingProvider } from './provider';
+import { InvalidEmbeddingError, type EmbeddingProvider } from './provider.js';
 
 export interface IsolatedEmbeddings {
   /** One entry per input text; null where that text could not be embedded. */

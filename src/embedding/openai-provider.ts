@@ -1,33 +1,21 @@
-import { ProviderConfigError } from '../errors';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import type { OpenAIDeployment } from '../config/env';
-import type { ModelSpec } from './model-spec';
-import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider';
-import { parseRateLimitHeaders, RateLimiter, systemClock, type Clock } from './rate-limiter';
-import { openAITokenCounter, type TokenCounter } from './token-counter';
+import type { OpenAIDeployment } from '../config/env.js';
+import { ProviderConfigError } from '../errors.js';
+import type { ModelSpec } from './model-spec.js';
+import { OPENAI_LIMITS, requestTokenCap } from './openai-limits.js';
+import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider.js';
+import { parseRateLimitHeaders, type RateLimiter, systemClock, type Clock } from './rate-limiter.js';
+import { openAITokenCounter, type TokenCounter } from './token-counter.js';
 
 export type OpenAISpec = Extract<ModelSpec, { provider: 'openai' }>;
 
-/** The embeddings API's per-request limits. */
-export const OPENAI_LIMITS = { maxInputs: 2048, maxTokensPerRequest: 300_000 } as const;
 /** Attempts per request before the error goes to the activity's (durable) retry policy. */
 const MAX_ATTEMPTS = 8;
 /** Consecutive failures (5xx, timeouts, resets, malformed replies) after which a deployment rests. */
 const FAILOVER_AFTER = 3;
 const REST_MS = 30_000;
-/**
- * A request takes at most this share of a minute's token limit, so the sliding window
- * never has to hold back a whole large request and throughput stays near the limit.
- */
-const MAX_REQUEST_SHARE_OF_TPM = 1 / 20;
 
-/** Most tokens one request carries for `spec` under a tokens-per-minute limit (its own input limit at least). */
-export function requestTokenCap(spec: ModelSpec, tpm: number | undefined): number {
-  return Math.max(spec.maxTokens, Math.min(OPENAI_LIMITS.maxTokensPerRequest, Math.floor((tpm ?? Infinity) * MAX_REQUEST_SHARE_OF_TPM)));
-}
-
-/** A provider misconfiguration (key, model, endpoint) that no retry can fix. */
 const responseSchema = z.object({
   data: z.array(z.object({ index: z.int().nonnegative(), embedding: z.array(z.number()) })),
   usage: z.object({ prompt_tokens: z.int().nonnegative() }),
@@ -94,7 +82,10 @@ export class OpenAIProvider implements EmbeddingProvider {
     let tokens = 0;
     await Promise.all(
       this.requests(inputs).map(async ({ offset, batch }) => {
-        const result = await this.send(batch.map((b) => b.text), batch.reduce((sum, b) => sum + b.tokens, 0));
+        const result = await this.send(
+          batch.map((b) => b.text),
+          batch.reduce((sum, b) => sum + b.tokens, 0),
+        );
         result.vectors.forEach((v, i) => (vectors[offset + i] = v));
         tokens += result.tokens;
       }),
@@ -185,7 +176,9 @@ export class OpenAIProvider implements EmbeddingProvider {
     let client = this.clients.get(deployment);
     if (!client) {
       if (!deployment.apiKey) {
-        throw new ProviderConfigError(`Spec ${this.spec.id} uses the OpenAI provider but no API key is set for ${deployment.name} (${deployment.baseURL}). Set OPENAI_API_KEY (or OPENAI_FALLBACK_API_KEY), restart the worker and resume.`);
+        throw new ProviderConfigError(
+          `Spec ${this.spec.id} uses the OpenAI provider but no API key is set for ${deployment.name} (${deployment.baseURL}). Set OPENAI_API_KEY (or OPENAI_FALLBACK_API_KEY), restart the worker and resume.`,
+        );
       }
       // Retries happen in send(), where they see the limiter; the client itself fails fast.
       client = new OpenAI({ apiKey: deployment.apiKey, baseURL: deployment.baseURL, maxRetries: 0, timeout: 60_000 });
@@ -196,7 +189,8 @@ export class OpenAIProvider implements EmbeddingProvider {
 
   private parse(raw: unknown, expected: number): { vectors: Float32Array[]; tokens: number } {
     const parsed = responseSchema.safeParse(raw);
-    if (!parsed.success) throw new MalformedReplyError(`${this.spec.id}: the embeddings endpoint returned a malformed reply (${parsed.error.issues[0]?.message})`);
+    if (!parsed.success)
+      throw new MalformedReplyError(`${this.spec.id}: the embeddings endpoint returned a malformed reply (${parsed.error.issues[0]?.message})`);
     const { data, usage } = parsed.data;
     if (data.length !== expected) throw new MalformedReplyError(`${this.spec.id}: asked for ${expected} embeddings, got ${data.length}`);
     const ordered = [...data].sort((a, b) => a.index - b.index);
@@ -206,10 +200,20 @@ export class OpenAIProvider implements EmbeddingProvider {
   private classify(error: unknown): { permanent: boolean; throttle?: boolean; retryAfterMs?: number; error: Error } {
     if (error instanceof ProviderConfigError) return { permanent: true, error };
     if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
-      return { permanent: true, error: new ProviderConfigError(`${this.spec.id}: the endpoint refused our API key (${error.status}: ${error.message}). Fix OPENAI_API_KEY, restart the worker and resume.`) };
+      return {
+        permanent: true,
+        error: new ProviderConfigError(
+          `${this.spec.id}: the endpoint refused our API key (${error.status}: ${error.message}). Fix OPENAI_API_KEY, restart the worker and resume.`,
+        ),
+      };
     }
     if (error instanceof OpenAI.NotFoundError) {
-      return { permanent: true, error: new ProviderConfigError(`${this.spec.id}: the endpoint does not know model "${this.spec.model}" (${error.message}). Fix the model spec or OPENAI_BASE_URL.`) };
+      return {
+        permanent: true,
+        error: new ProviderConfigError(
+          `${this.spec.id}: the endpoint does not know model "${this.spec.model}" (${error.message}). Fix the model spec or OPENAI_BASE_URL.`,
+        ),
+      };
     }
     if (error instanceof OpenAI.BadRequestError || error instanceof OpenAI.UnprocessableEntityError) {
       // A 400 names this batch's input; the caller embeds its texts one by one to find the document.

@@ -1,10 +1,15 @@
-import type { Config } from '../config/env';
-import type { LocalModel } from './local-model';
-import type { ModelSpec } from './model-spec';
-import { OpenAIProvider, type DeploymentChannel } from './openai-provider';
-import { RateLimiter } from './rate-limiter';
-import type { EmbeddingProvider } from './provider';
-import { TransformersProvider, type TransformersSpec } from './transformers-provider';
+import type { Config } from '../config/env.js';
+import type { LocalModel } from './local-model.js';
+import type { ModelSpec } from './model-spec.js';
+import type { DeploymentChannel } from './openai-provider.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { EmbeddingProvider } from './provider.js';
+import type { TransformersSpec } from './transformers-provider.js';
+
+// The runtimes (onnxruntime and transformers, the openai client and its tokenizer) load on
+// first use: a process that never embeds (the CLI's status, list, approve) never pays for them.
+const transformers = () => import('./transformers-provider.js');
+const openai = () => import('./openai-provider.js');
 
 /**
  * One loaded provider per spec per process, and one copy of each set of local weights
@@ -25,7 +30,7 @@ export class ProviderPool {
   /** The query's vector in each spec, in order; specs sharing local weights share one forward pass. */
   async embedQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
     const providers = await Promise.all(specs.map((spec) => this.get(spec)));
-    const shared = providers.every((p) => p instanceof TransformersProvider) ? await TransformersProvider.embedSharedQuery(providers, text) : null;
+    const shared = specs.every((s) => s.provider === 'transformers') ? await this.embedSharedQuery(providers, text) : null;
     if (shared) return shared;
     // One after the other: each run already uses every core.
     const vectors: Float32Array[] = [];
@@ -33,17 +38,30 @@ export class ProviderPool {
     return vectors;
   }
 
-  private load(spec: ModelSpec): Promise<EmbeddingProvider> {
+  /** Local specs reading the same weights share one forward pass for a query. */
+  private async embedSharedQuery(providers: readonly EmbeddingProvider[], text: string): Promise<Float32Array[] | null> {
+    const { TransformersProvider } = await transformers();
+    const local = providers.filter((p) => p instanceof TransformersProvider);
+    return local.length === providers.length ? TransformersProvider.embedSharedQuery(local, text) : null;
+  }
+
+  private async load(spec: ModelSpec): Promise<EmbeddingProvider> {
     switch (spec.provider) {
-      case 'transformers':
-        return this.localModel(spec).then((model) => new TransformersProvider(spec, model));
-      case 'openai':
-        return Promise.resolve(new OpenAIProvider(spec, this.deploymentChannels(), { maxInputsPerRequest: this.config.openai.maxInputsPerRequest }));
+      case 'transformers': {
+        const { TransformersProvider } = await transformers();
+        return new TransformersProvider(spec, await this.localModel(spec));
+      }
+      case 'openai': {
+        const { OpenAIProvider } = await openai();
+        return new OpenAIProvider(spec, this.deploymentChannels(), { maxInputsPerRequest: this.config.openai.maxInputsPerRequest });
+      }
     }
   }
 
   private localModel(spec: TransformersSpec): Promise<LocalModel> {
-    return this.once(this.models, `${spec.model}@${spec.revision}/${spec.dtype}`, () => TransformersProvider.loadModel(spec, this.config.modelsDir));
+    return this.once(this.models, `${spec.model}@${spec.revision}/${spec.dtype}`, async () =>
+      (await transformers()).TransformersProvider.loadModel(spec, this.config.modelsDir),
+    );
   }
 
   /** One limiter per deployment, shared by every spec and activity of this process. */

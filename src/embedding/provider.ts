@@ -1,4 +1,4 @@
-import type { ModelSpec } from './model-spec';
+import type { ModelSpec } from './model-spec.js';
 
 export type EmbeddingPurpose = 'document' | 'query';
 

@@ -105,12 +105,19 @@ export class RateLimiter {
   /** Honours what the provider says is left: at zero, wait for its reset. */
   observe(headers: RateLimitHeaders): void {
     const now = this.clock.now();
-    if (headers.remainingRequests === 0 && headers.resetRequestsMs !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now + headers.resetRequestsMs);
+    if (headers.remainingRequests === 0 && headers.resetRequestsMs !== undefined)
+      this.blockedUntil = Math.max(this.blockedUntil, now + headers.resetRequestsMs);
     if (headers.remainingTokens === 0 && headers.resetTokensMs !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now + headers.resetTokensMs);
   }
 
   get stats(): RateLimiterStats {
-    return { requests: this.requests, tokens: this.tokens, throttled: this.throttles, concurrency: this.concurrency, lowestConcurrency: this.lowestConcurrency };
+    return {
+      requests: this.requests,
+      tokens: this.tokens,
+      throttled: this.throttles,
+      concurrency: this.concurrency,
+      lowestConcurrency: this.lowestConcurrency,
+    };
   }
 
   /** Earliest time the last minute's log leaves room for `tokens` more and one more request. */

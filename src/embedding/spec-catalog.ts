@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { UnknownSpecError } from '../errors';
-import { modelSpecSchema, type ModelSpec } from './model-spec';
+import { UnknownSpecError } from '../errors.js';
+import { modelSpecSchema, type ModelSpec } from './model-spec.js';
 
 export const DEFAULT_SPECS_FILE = fileURLToPath(new URL('../../models/specs.json', import.meta.url));
 
@@ -16,7 +16,10 @@ const catalogSchema = z.object({ specs: z.array(modelSpecSchema).min(1) }).super
 
 /** The versioned list of model specs reembed can embed with. */
 export class SpecCatalog {
-  private constructor(private readonly byId: ReadonlyMap<string, ModelSpec>, readonly source: string) {}
+  private constructor(
+    private readonly byId: ReadonlyMap<string, ModelSpec>,
+    readonly source: string,
+  ) {}
 
   static load(file = DEFAULT_SPECS_FILE): SpecCatalog {
     const parsed = catalogSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));

@@ -1,7 +1,7 @@
 import { mean_pooling } from '@huggingface/transformers';
-import { LocalModel, type ForwardPass } from './local-model';
-import type { ModelSpec } from './model-spec';
-import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider';
+import { LocalModel, type ForwardPass } from './local-model.js';
+import type { ModelSpec } from './model-spec.js';
+import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider.js';
 
 export type TransformersSpec = Extract<ModelSpec, { provider: 'transformers' }>;
 
@@ -35,7 +35,16 @@ export class TransformersProvider implements EmbeddingProvider {
     });
     const prefix = prefixFor(this.spec, purpose);
     const truncated = this.countTokens(texts, purpose).filter((n) => n > this.spec.maxTokens).length;
-    return { ...this.pool(await this.model.forward(texts.map((t) => prefix + t), this.spec.maxTokens), texts.length), truncated };
+    return {
+      ...this.pool(
+        await this.model.forward(
+          texts.map((t) => prefix + t),
+          this.spec.maxTokens,
+        ),
+        texts.length,
+      ),
+      truncated,
+    };
   }
 
   countTokens(texts: readonly string[], purpose: EmbeddingPurpose): number[] {
@@ -56,7 +65,7 @@ export class TransformersProvider implements EmbeddingProvider {
     if (!shareable || text.trim() === '') return null;
     const longest = Math.max(...providers.map((p) => p.spec.maxTokens));
     const pass = await first.model.forward([first.spec.queryPrefix + text], longest);
-    const tokens = (pass.mask.dims[1] ?? 0);
+    const tokens = pass.mask.dims[1] ?? 0;
     const vectors: Float32Array[] = [];
     for (const p of providers) {
       vectors.push(tokens <= p.spec.maxTokens ? p.pool(pass, 1).vectors[0]! : (await p.embed([text], 'query')).vectors[0]!);

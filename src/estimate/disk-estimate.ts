@@ -1,4 +1,4 @@
-import type { IndexOptions } from '../embedding/model-spec';
+import type { IndexOptions } from '../embedding/model-spec.js';
 
 /** Lucene's HNSW default when a spec does not set `m`. */
 const DEFAULT_M = 16;

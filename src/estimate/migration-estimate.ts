@@ -1,10 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Config } from '../config/env';
-import type { ModelSpec } from '../embedding/model-spec';
-import { OPENAI_LIMITS, requestTokenCap } from '../embedding/openai-provider';
-import type { EmbeddingProvider } from '../embedding/provider';
-import type { VectorIndexStore } from '../store/vector-index';
-import { estimateIndexBytes, usableBytes, type DiskEstimate } from './disk-estimate';
+import type { Config } from '../config/env.js';
+import type { ModelSpec } from '../embedding/model-spec.js';
+import { OPENAI_LIMITS, requestTokenCap } from '../embedding/openai-limits.js';
+import type { EmbeddingProvider } from '../embedding/provider.js';
+import type { VectorIndexStore } from '../store/vector-index.js';
+import { estimateIndexBytes, usableBytes, type DiskEstimate } from './disk-estimate.js';
 
 export interface MigrationEstimate {
   readonly specId: string;
@@ -46,7 +46,7 @@ export async function estimateMigration(
   let truncated = 0;
   let withoutText = 0;
   const sample: string[] = [];
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await deps.store.scan(input.sourceIndex, after, PAGE);
     if (page.length === 0) break;
     after = page[page.length - 1]!.id;
@@ -89,7 +89,10 @@ async function estimateDuration(
     const perRequest = Math.min(config.openai.maxInputsPerRequest, OPENAI_LIMITS.maxInputs);
     const requests = Math.max(Math.ceil(corpus.documents / perRequest), Math.ceil(corpus.tokens / requestTokenCap(spec, primary.tpm)));
     const minutes = Math.max(primary.tpm ? corpus.tokens / primary.tpm : 0, primary.rpm ? requests / primary.rpm : 0);
-    return { durationMs: Math.round(minutes * 60_000), durationBasis: `rate limits of ${primary.name}: ${primary.rpm ?? '∞'} requests/min, ${primary.tpm ?? '∞'} tokens/min` };
+    return {
+      durationMs: Math.round(minutes * 60_000),
+      durationBasis: `rate limits of ${primary.name}: ${primary.rpm ?? '∞'} requests/min, ${primary.tpm ?? '∞'} tokens/min`,
+    };
   }
   if (corpus.sample.length === 0) return { durationMs: 0, durationBasis: 'nothing to embed' };
   const started = performance.now();
@@ -110,7 +113,10 @@ async function estimateDisk(es: Client, sourceIndex: string, sourceSpec: ModelSp
   const otherPerDoc = sourceDocs === 0 ? 0 : Math.max(0, ((source?.store?.size_in_bytes ?? 0) - sourceVectors) / sourceDocs);
   const estimate = estimateIndexBytes(documents, spec.dimensions, spec.indexOptions, otherPerDoc);
   const fs = Object.values(nodes.nodes).reduce(
-    (sum, node) => ({ availableBytes: sum.availableBytes + (node.fs?.total?.available_in_bytes ?? 0), totalBytes: sum.totalBytes + (node.fs?.total?.total_in_bytes ?? 0) }),
+    (sum, node) => ({
+      availableBytes: sum.availableBytes + (node.fs?.total?.available_in_bytes ?? 0),
+      totalBytes: sum.totalBytes + (node.fs?.total?.total_in_bytes ?? 0),
+    }),
     { availableBytes: 0, totalBytes: 0 },
   );
   const usable = usableBytes(fs);

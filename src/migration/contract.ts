@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { CollectionNotFoundError, InvalidRegistryRecordError, ProviderConfigError, UnknownSpecError } from '../errors';
-import type { MigrationEstimate } from '../estimate/migration-estimate';
-import { collectionNameSchema } from '../registry/collection-record';
-import type { MigrationPhase } from './phases';
+import { CollectionNotFoundError, InvalidRegistryRecordError, ProviderConfigError, UnknownSpecError } from '../errors.js';
+import type { MigrationEstimate } from '../estimate/migration-estimate.js';
+import { collectionNameSchema } from '../registry/collection-record.js';
+import type { MigrationPhase } from './phases.js';
 
 /**
  * Everything the client, the migration workflow and its activities exchange: one file,
@@ -25,7 +25,10 @@ export const migrationInputSchema = z.object({
   /** Durable wait between approval and cutover; `rejectCutover` cancels it. */
   graceMs: z.int().nonnegative().default(HOUR_MS),
   /** How long the old index is kept (and still written) after cutover, for rollback. */
-  retentionMs: z.int().nonnegative().default(7 * DAY_MS),
+  retentionMs: z
+    .int()
+    .nonnegative()
+    .default(7 * DAY_MS),
   /** Reject automatically when nobody decides within this time; null waits forever. */
   approvalTimeoutMs: z.int().positive().nullable().default(null),
   batchSize: z.int().min(1).max(1024).default(64),
@@ -255,4 +258,6 @@ export const FAILURE_TYPES = {
 } as const;
 
 /** Listed in every activity's retry policy. ApplicationFailure.nonRetryable ones need no listing. */
-export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [UnknownSpecError, CollectionNotFoundError, ProviderConfigError, InvalidRegistryRecordError].map((e) => e.type);
+export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [UnknownSpecError, CollectionNotFoundError, ProviderConfigError, InvalidRegistryRecordError].map(
+  (e) => e.type,
+);

@@ -12,9 +12,9 @@ import {
   type Prepared,
   type SignalRecord,
   type VerificationReport,
-} from './contract';
-import { coverage } from './coverage';
-import { BEFORE_CUTOVER, PAUSABLE, type MigrationPhase } from './phases';
+} from './contract.js';
+import { coverage } from './coverage.js';
+import { BEFORE_CUTOVER, PAUSABLE, type MigrationPhase } from './phases.js';
 
 /** Refused signals kept in the status; older ones fall off. */
 const MAX_REFUSED = 20;
@@ -205,7 +205,8 @@ export class MigrationState {
   approve(payload: unknown): void {
     const p = this.parse('approveCutover', approveCutoverSchema, payload);
     if (!p) return;
-    if (this.s.phase !== 'AWAITING_APPROVAL') return this.refuse('approveCutover', payload, `approval is only possible in AWAITING_APPROVAL; the migration is in ${this.s.phase}`);
+    if (this.s.phase !== 'AWAITING_APPROVAL')
+      return this.refuse('approveCutover', payload, `approval is only possible in AWAITING_APPROVAL; the migration is in ${this.s.phase}`);
     if (this.rejected || this.approved) return this.refuse('approveCutover', payload, 'a decision was already made');
     this.s = { ...this.s, approval: { ...p, at: now() } };
   }
@@ -213,7 +214,8 @@ export class MigrationState {
   reject(payload: unknown): void {
     const p = this.parse('rejectCutover', rejectCutoverSchema, payload);
     if (!p) return;
-    if (!BEFORE_CUTOVER.has(this.s.phase)) return this.refuse('rejectCutover', payload, `rejection is only possible before cutover; the migration is in ${this.s.phase}`);
+    if (!BEFORE_CUTOVER.has(this.s.phase))
+      return this.refuse('rejectCutover', payload, `rejection is only possible before cutover; the migration is in ${this.s.phase}`);
     if (this.rejected) return this.refuse('rejectCutover', payload, 'the migration was already rejected');
     this.s = { ...this.s, rejection: { ...p, at: now() } };
   }
@@ -232,7 +234,11 @@ export class MigrationState {
     const budgetUsd = this.s.budgetUsd === null ? null : this.s.budgetUsd + (p.addBudgetUsd ?? 0);
     // Paused at the budget means the next batch does not fit in what is left: more is needed.
     if (this.s.pausedBy === 'budget' && !p.addBudgetUsd) {
-      return this.refuse('resume', payload, `the budget of $${this.s.budgetUsd} is used up to the next batch ($${this.s.spentUsd.toFixed(4)} spent); resume with more budget (addBudgetUsd, \`reembed resume --budget <dollars>\`)`);
+      return this.refuse(
+        'resume',
+        payload,
+        `the budget of $${this.s.budgetUsd} is used up to the next batch ($${this.s.spentUsd.toFixed(4)} spent); resume with more budget (addBudgetUsd, \`reembed resume --budget <dollars>\`)`,
+      );
     }
     const { pauseReason: _reason, pausedBy: _by, ...rest } = this.s;
     this.s = { ...rest, paused: false, budgetUsd };
@@ -241,7 +247,8 @@ export class MigrationState {
   rollback(payload: unknown): void {
     const p = this.parse('rollback', operatorActionSchema, payload ?? {});
     if (!p) return;
-    if (this.s.phase !== 'RETENTION') return this.refuse('rollback', payload, `rollback is only possible in RETENTION (after cutover, before cleanup); the migration is in ${this.s.phase}`);
+    if (this.s.phase !== 'RETENTION')
+      return this.refuse('rollback', payload, `rollback is only possible in RETENTION (after cutover, before cleanup); the migration is in ${this.s.phase}`);
     this.rollbackRequested = true;
     this.s = { ...this.s, rollback: { signal: 'rollback', at: now(), by: p.by, reason: p.reason } };
   }
@@ -249,7 +256,8 @@ export class MigrationState {
   endRetention(payload: unknown): void {
     const p = this.parse('endRetention', operatorActionSchema, payload ?? {});
     if (!p) return;
-    if (this.s.phase !== 'RETENTION') return this.refuse('endRetention', payload, `retention can only be ended in RETENTION; the migration is in ${this.s.phase}`);
+    if (this.s.phase !== 'RETENTION')
+      return this.refuse('endRetention', payload, `retention can only be ended in RETENTION; the migration is in ${this.s.phase}`);
     this.endRetentionRequested = true;
   }
 

@@ -1,16 +1,7 @@
 import { z } from 'zod';
 
 /** The phases of a migration, in order, then its ends. */
-export const ACTIVE_PHASES = [
-  'PREPARING',
-  'BACKFILLING',
-  'CATCHING_UP',
-  'VERIFYING',
-  'AWAITING_APPROVAL',
-  'GRACE_PERIOD',
-  'CUTOVER',
-  'RETENTION',
-] as const;
+export const ACTIVE_PHASES = ['PREPARING', 'BACKFILLING', 'CATCHING_UP', 'VERIFYING', 'AWAITING_APPROVAL', 'GRACE_PERIOD', 'CUTOVER', 'RETENTION'] as const;
 export const END_PHASES = ['COMPLETED', 'REJECTED', 'ROLLED_BACK', 'FAILED'] as const;
 export const phaseSchema = z.enum([...ACTIVE_PHASES, ...END_PHASES]);
 export type MigrationPhase = z.infer<typeof phaseSchema>;

@@ -1,5 +1,5 @@
-import type { CollectionRecord, HistoryEvent } from '../registry/collection-record';
-import type { MigrationPhase } from './phases';
+import type { CollectionRecord, HistoryEvent } from '../registry/collection-record.js';
+import type { MigrationPhase } from './phases.js';
 
 /**
  * How each step of a migration changes a collection's registry record: what writers
@@ -26,7 +26,10 @@ export function migrationStarted(migration: Omit<Migration, 'phase' | 'coverage'
         { index: migration.targetIndex, specId: migration.targetSpecId },
       ],
     }),
-    event: { event: 'migration-started', detail: { workflowId: migration.workflowId, targetSpecId: migration.targetSpecId, targetIndex: migration.targetIndex } },
+    event: {
+      event: 'migration-started',
+      detail: { workflowId: migration.workflowId, targetSpecId: migration.targetSpecId, targetIndex: migration.targetIndex },
+    },
   };
 }
 

@@ -1,5 +1,5 @@
-import type { CollectionRecord } from './collection-record';
-import type { CollectionRegistry } from './collection-registry';
+import type { CollectionRecord } from './collection-record.js';
+import type { CollectionRegistry } from './collection-registry.js';
 
 /**
  * How stale a writer's or router's view of the registry may be. Migrations wait at least

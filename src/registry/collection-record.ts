@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { phaseSchema } from '../migration/phases';
+import { phaseSchema } from '../migration/phases.js';
 
-export type { MigrationPhase } from '../migration/phases';
+export type { MigrationPhase } from '../migration/phases.js';
 
 export const collectionNameSchema = z
   .string()

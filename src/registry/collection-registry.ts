@@ -1,8 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
-import { CollectionNotFoundError, InvalidRegistryRecordError } from '../errors';
-import type { RecordTransition } from '../migration/registry-transitions';
-import { BookkeepingIndex } from '../store/create-index';
-import { collectionRecordSchema, type CollectionRecord, type HistoryEvent } from './collection-record';
+import { CollectionNotFoundError, InvalidRegistryRecordError } from '../errors.js';
+import type { RecordTransition } from '../migration/registry-transitions.js';
+import { BookkeepingIndex } from '../store/create-index.js';
+import { collectionRecordSchema, type CollectionRecord, type HistoryEvent } from './collection-record.js';
 
 export const REGISTRY_INDEX = 'reembed-registry';
 /** History is for people reading `status`; the newest events are the useful ones. */
@@ -107,7 +107,9 @@ export class CollectionRegistry {
     if (!response.found) return null;
     const parsed = collectionRecordSchema.safeParse(response._source);
     if (!parsed.success) {
-      throw new InvalidRegistryRecordError(`Registry record of "${collection}" in ${REGISTRY_INDEX} is not valid (${parsed.error.issues[0]?.message}); it was written by an incompatible version or by hand.`);
+      throw new InvalidRegistryRecordError(
+        `Registry record of "${collection}" in ${REGISTRY_INDEX} is not valid (${parsed.error.issues[0]?.message}); it was written by an incompatible version or by hand.`,
+      );
     }
     return { record: parsed.data, seqNo: response._seq_no!, primaryTerm: response._primary_term! };
   }

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { BookkeepingIndex } from '../store/create-index';
+import { BookkeepingIndex } from '../store/create-index.js';
 
 export const ACCESS_STATS_INDEX = 'reembed-access-stats';
 

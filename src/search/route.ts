@@ -1,5 +1,5 @@
-import { BEFORE_CUTOVER } from '../migration/phases';
-import type { CollectionRecord } from '../registry/collection-record';
+import { BEFORE_CUTOVER } from '../migration/phases.js';
+import type { CollectionRecord } from '../registry/collection-record.js';
 
 export type Route =
   /** No migration, or the cutover happened: the active index serves alone. */

@@ -1,11 +1,11 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { ProviderPool } from '../embedding/provider-pool';
-import type { SpecCatalog } from '../embedding/spec-catalog';
-import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry';
-import type { CollectionRegistry } from '../registry/collection-registry';
-import { AccessStats } from './access-stats';
-import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, type MergeStrategy, type RankedHit } from './merge-results';
-import { chooseRoute, type Route } from './route';
+import type { ProviderPool } from '../embedding/provider-pool.js';
+import type { SpecCatalog } from '../embedding/spec-catalog.js';
+import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.js';
+import type { CollectionRegistry } from '../registry/collection-registry.js';
+import { type AccessStats } from './access-stats.js';
+import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, type MergeStrategy, type RankedHit } from './merge-results.js';
+import { chooseRoute, type Route } from './route.js';
 
 export interface SearchOptions {
   readonly k?: number;
@@ -62,7 +62,10 @@ export class SearchRouter {
     const k = options.k ?? 10;
     const route = await this.route(collection);
     const result = await this.searchRoute(route, text, k, options);
-    this.options.accessStats?.record(collection, result.hits.map((h) => h.id));
+    this.options.accessStats?.record(
+      collection,
+      result.hits.map((h) => h.id),
+    );
     return result;
   }
 
@@ -82,23 +85,31 @@ export class SearchRouter {
     const old = route.kind === 'merged' ? route.old : { index: route.index, specId: route.specId };
     const fresh = route.new;
     const [oldVector, newVector] = await this.embed([old.specId, fresh.specId], text, options.queryVectors);
-    const [oldHits, newHits] = await this.knn([{ ...old, vector: oldVector! }, { ...fresh, vector: newVector! }], k, filter);
+    const [oldHits, newHits] = await this.knn(
+      [
+        { ...old, vector: oldVector! },
+        { ...fresh, vector: newVector! },
+      ],
+      k,
+      filter,
+    );
     if (this.options.shadow) {
       const overlap = overlapAtK(oldHits!, newHits!, k);
       this.shadowOverlaps.push(overlap);
       return { hits: oldHits!, route: 'shadow', coverage: route.coverage, shadowOverlap: overlap };
     }
     const hits =
-      (this.options.strategy ?? 'rrf') === 'rrf'
-        ? reciprocalRankFusion([newHits!, oldHits!], k)
-        : coverageWeightedMerge(oldHits!, newHits!, route.coverage, k);
+      (this.options.strategy ?? 'rrf') === 'rrf' ? reciprocalRankFusion([newHits!, oldHits!], k) : coverageWeightedMerge(oldHits!, newHits!, route.coverage, k);
     return { hits, route: 'merged', coverage: route.coverage };
   }
 
   /** The query in each spec, reusing vectors the caller passed in. */
   private async embed(specIds: string[], text: string, given: SearchOptions['queryVectors']): Promise<Float32Array[]> {
     const missing = specIds.filter((id) => !given?.[id]);
-    const computed = await this.deps.providers.embedQuery(missing.map((id) => this.deps.catalog.get(id)), text);
+    const computed = await this.deps.providers.embedQuery(
+      missing.map((id) => this.deps.catalog.get(id)),
+      text,
+    );
     return specIds.map((id) => given?.[id] ?? computed[missing.indexOf(id)]!);
   }
 

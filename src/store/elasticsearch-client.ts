@@ -1,5 +1,5 @@
 import { Client } from '@elastic/elasticsearch';
-import type { Config } from '../config/env';
+import type { Config } from '../config/env.js';
 
 export function createElasticsearchClient(config: Config): Client {
   const { url, auth } = config.elasticsearch;

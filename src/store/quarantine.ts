@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { BookkeepingIndex } from './create-index';
+import { BookkeepingIndex } from './create-index.js';
 
 export const QUARANTINE_INDEX = 'reembed-quarantine';
 

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import { fingerprint, type ModelSpec } from '../embedding/model-spec';
-import { createIndexIfMissing } from './create-index';
+import { fingerprint, type ModelSpec } from '../embedding/model-spec.js';
+import { createIndexIfMissing } from './create-index.js';
 
 /** One stored document of a versioned vector index. */
 export interface VectorDocument {
@@ -51,8 +51,7 @@ interface StoredSource {
   updated_at?: string;
 }
 
-const sourceFields = (withContent: boolean) =>
-  withContent ? ['source_hash', 'content', 'metadata', 'updated_at'] : ['source_hash', 'updated_at'];
+const sourceFields = (withContent: boolean) => (withContent ? ['source_hash', 'content', 'metadata', 'updated_at'] : ['source_hash', 'updated_at']);
 
 function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersion): StoredDocument {
   return {
@@ -180,7 +179,10 @@ export class VectorIndexStore {
   /** Deletes documents; with a guard, only those still at the version it names (see bulkUpsert). */
   async deleteDocuments(index: string, ids: readonly string[], guard?: WriteGuard): Promise<{ superseded: string[] }> {
     if (ids.length === 0) return { superseded: [] };
-    return this.bulk(ids.map((id) => guardedOperation('delete', index, id, guard)), guard);
+    return this.bulk(
+      ids.map((id) => guardedOperation('delete', index, id, guard)),
+      guard,
+    );
   }
 
   private async bulk(operations: object[], guard?: WriteGuard): Promise<{ superseded: string[] }> {

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createMigrationActivities } from '../activities';
-import type { Config } from '../config/env';
-import { temporalConnectionOptions } from '../config/temporal';
-import type { SpecCatalog } from '../embedding/spec-catalog';
-import { Services } from '../services';
+import { createMigrationActivities } from '../activities/index.js';
+import type { Config } from '../config/env.js';
+import { temporalConnectionOptions } from '../config/temporal.js';
+import type { SpecCatalog } from '../embedding/spec-catalog.js';
+import { Services } from '../services.js';
 
 // The compiled worker bundles dist/workflows/index.js; under tsx the TypeScript source.
 const here = import.meta.url;

@@ -1,5 +1,5 @@
-import { loadConfig } from '../config/env';
-import { createReembedWorker } from './create-worker';
+import { loadConfig } from '../config/env.js';
+import { createReembedWorker } from './create-worker.js';
 
 const config = loadConfig();
 const { worker, close } = await createReembedWorker(config);

@@ -1,2 +1,2 @@
 // The worker bundles this file: every workflow reembed runs is exported here.
-export { migrationWorkflow } from './migration-workflow';
+export { migrationWorkflow } from './migration-workflow.js';

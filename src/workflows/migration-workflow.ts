@@ -16,7 +16,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { MigrationActivities } from '../activities';
+import type { MigrationActivities } from '../activities/index.js';
 import {
   FAILURE_TYPES,
   migrationInputSchema,
@@ -28,10 +28,10 @@ import {
   type MigrationResult,
   type MigrationStatus,
   type SignalName,
-} from '../migration/contract';
-import { MigrationState } from '../migration/migration-state';
-import { BEFORE_CUTOVER, type MigrationPhase } from '../migration/phases';
-import { coverageKey, phaseKey } from '../migration/search-attributes';
+} from '../migration/contract.js';
+import { MigrationState } from '../migration/migration-state.js';
+import { BEFORE_CUTOVER, type MigrationPhase } from '../migration/phases.js';
+import { coverageKey, phaseKey } from '../migration/search-attributes.js';
 
 const REJECTED = Symbol('rejected');
 
@@ -47,7 +47,11 @@ const retry = (maximumAttempts: number, initialInterval: string, maximumInterval
 const bookkeeping = proxyActivities<MigrationActivities>({ startToCloseTimeout: '2 minutes', retry: retry(20, '1 second', '1 minute') });
 
 /** Prepare, catch-up and verification scan whole indexes; they heartbeat per page. */
-const scanning = proxyActivities<MigrationActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '2 minutes', retry: retry(20, '2 seconds', '2 minutes') });
+const scanning = proxyActivities<MigrationActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: retry(20, '2 seconds', '2 minutes'),
+});
 
 /**
  * Moves one collection from its active model spec to a target spec with zero downtime:
@@ -59,7 +63,10 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
   const parsed = migrationInputSchema.safeParse(request);
   if (!parsed.success) {
     // A ZodError would retry the workflow task forever; the input will not get better.
-    throw ApplicationFailure.nonRetryable(`Invalid migration input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, FAILURE_TYPES.invalidInput);
+    throw ApplicationFailure.nonRetryable(
+      `Invalid migration input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      FAILURE_TYPES.invalidInput,
+    );
   }
   const input = parsed.data;
   const state = new MigrationState(input, workflowInfo().workflowId, resumeFrom);
@@ -80,7 +87,11 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
   }
 
   // A dead worker is noticed after one heartbeat timeout; a retry resumes from the last heartbeated cursor.
-  const backfilling = proxyActivities<MigrationActivities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: input.heartbeatTimeoutMs, retry: retry(50, '1 second', '1 minute') });
+  const backfilling = proxyActivities<MigrationActivities>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: input.heartbeatTimeoutMs,
+    retry: retry(50, '1 second', '1 minute'),
+  });
 
   function publishPhase(): void {
     if (!input.searchAttributes) return;
@@ -153,7 +164,9 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
 
     if (state.phase === 'BACKFILLING') {
       while (state.needsHotFirst(input.hotFirstLimit)) {
-        const hot = await fixable(() => backfilling.backfillHot({ ...indexes(), limit: input.hotFirstLimit, batchSize: input.batchSize, tokenAllowance: state.tokenAllowance() }));
+        const hot = await fixable(() =>
+          backfilling.backfillHot({ ...indexes(), limit: input.hotFirstLimit, batchSize: input.batchSize, tokenAllowance: state.tokenAllowance() }),
+        );
         if (hot === REJECTED) return await rejectedNow();
         state.applyChunk(hot);
         if (!hot.budgetReached) state.hotFirstDone();
@@ -162,7 +175,8 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
         await waitWhilePaused();
         if (state.rejected) return await rejectedNow();
         // Continue-as-new carries the status, and with it the cursor.
-        if (state.shouldContinueAsNew(run, input.activitiesPerRun, workflowInfo().continueAsNewSuggested)) return await continueAsNew<typeof migrationWorkflow>(request, state.status);
+        if (state.shouldContinueAsNew(run, input.activitiesPerRun, workflowInfo().continueAsNewSuggested))
+          return await continueAsNew<typeof migrationWorkflow>(request, state.status);
         const { cursor, documents } = state.status;
         const chunk = await fixable(() =>
           backfilling.backfillChunk({
@@ -187,7 +201,7 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       // old index; once the staleness bound has passed since PREPARING, none can any more.
       const sinceStart = Date.now() - Date.parse(state.status.startedAt);
       if (sinceStart < input.writerStalenessMs) await sleep(input.writerStalenessMs - sinceStart);
-      for (let next = 'again'; next !== 'done'; ) {
+      for (let next = 'again'; next !== 'done';) {
         const pass = await fixable(() => scanning.catchUpPass({ ...indexes(), tokenAllowance: state.tokenAllowance() }));
         if (pass === REJECTED) return await rejectedNow();
         next = state.applyCatchUp(pass);

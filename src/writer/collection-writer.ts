@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { sourceHash } from '../corpus/source-hash';
-import { embedIsolatingFailures } from '../embedding/embed-isolating-failures';
-import type { ProviderPool } from '../embedding/provider-pool';
-import type { SpecCatalog } from '../embedding/spec-catalog';
-import { collectionNameSchema, type CollectionRecord } from '../registry/collection-record';
-import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry';
-import type { CollectionRegistry } from '../registry/collection-registry';
-import type { AliasStore } from '../store/aliases';
-import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index';
+import { sourceHash } from '../corpus/source-hash.js';
+import { embedIsolatingFailures } from '../embedding/embed-isolating-failures.js';
+import type { ProviderPool } from '../embedding/provider-pool.js';
+import type { SpecCatalog } from '../embedding/spec-catalog.js';
+import { collectionNameSchema, type CollectionRecord } from '../registry/collection-record.js';
+import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.js';
+import type { CollectionRegistry } from '../registry/collection-registry.js';
+import type { AliasStore } from '../store/aliases.js';
+import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index.js';
 
 /** A document as other services hand it to reembed. */
 export const writeDocumentSchema = z.object({
@@ -89,7 +89,10 @@ export class CollectionWriter {
     for (const target of record.writeTargets) {
       const spec = this.deps.catalog.get(target.specId);
       const provider = await this.deps.providers.get(spec);
-      const embedded = await embedIsolatingFailures(provider, embeddable.map((d) => d.text));
+      const embedded = await embedIsolatingFailures(
+        provider,
+        embeddable.map((d) => d.text),
+      );
       tokens += embedded.tokens;
       embedded.failures.forEach((f) => failed.set(embeddable[f.index]!.id, `${spec.id}: ${f.reason}`));
       await this.deps.store.bulkUpsert(
@@ -98,14 +101,16 @@ export class CollectionWriter {
         embeddable.flatMap((d, i) => {
           const vector = embedded.vectors[i];
           if (!vector || failed.has(d.id)) return [];
-          return [{
-            id: d.id,
-            vector,
-            sourceHash: sourceHash(d.text),
-            ...(record.storeContent ? { content: d.text } : {}),
-            ...(d.metadata ? { metadata: d.metadata } : {}),
-            ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
-          }];
+          return [
+            {
+              id: d.id,
+              vector,
+              sourceHash: sourceHash(d.text),
+              ...(record.storeContent ? { content: d.text } : {}),
+              ...(d.metadata ? { metadata: d.metadata } : {}),
+              ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+            },
+          ];
         }),
       );
     }

@@ -1,6 +1,6 @@
-import type { Config } from '../config/env';
-import { Services } from '../services';
-import type { CollectionWriter } from './collection-writer';
+import type { Config } from '../config/env.js';
+import { Services } from '../services.js';
+import type { CollectionWriter } from './collection-writer.js';
 
 /** A writer wired from the environment; `close()` releases its connections. */
 export function createWriter(config: Config, options: { registryCacheMs?: number } = {}): CollectionWriter & { close(): Promise<void> } {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { workflowUiUrl } from '../../temporal.config';
-import { migrationWorkflowId } from '../../src/migration/contract';
-import { MigrationFixture } from '../helpers/migration-fixture';
+import { workflowUiUrl } from '../../temporal.config.js';
+import { migrationWorkflowId } from '../../src/migration/contract.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -39,7 +39,10 @@ describe('approval from the Temporal Web UI (headless Chromium)', () => {
     await approveOption.waitFor();
     const options = await page.getByRole('option').allInnerTexts();
     for (const signal of ['approveCutover', 'rejectCutover', 'pause', 'resume', 'rollback', 'endRetention']) {
-      assert.ok(options.some((o) => o.includes(signal)), `${signal} offered in ${JSON.stringify(options)}`);
+      assert.ok(
+        options.some((o) => o.includes(signal)),
+        `${signal} offered in ${JSON.stringify(options)}`,
+      );
     }
     await approveOption.click();
     await dialog.getByRole('textbox').last().click();

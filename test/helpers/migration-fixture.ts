@@ -1,23 +1,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client as EsClient } from '@elastic/elasticsearch';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { History } from '@temporalio/common/lib/proto-utils';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { ReembedClient } from '../../src/client/reembed-client';
-import { loadConfig, type Config } from '../../src/config/env';
-import { loadSotuPassages } from '../../src/corpus/sotu';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { SpecCatalog } from '../../src/embedding/spec-catalog';
-import { CollectionRegistry } from '../../src/registry/collection-registry';
-import { AliasStore } from '../../src/store/aliases';
-import { createElasticsearchClient } from '../../src/store/elasticsearch-client';
-import { VectorIndexStore } from '../../src/store/vector-index';
-import { CollectionWriter } from '../../src/writer/collection-writer';
-import { createReembedWorker, WORKFLOWS_PATH, type ReembedWorker } from '../../src/worker/create-worker';
-import { connectTemporal } from '../../src/client/temporal-client';
-import { migrationWorkflowId } from '../../src/migration/contract';
-import { requireServices, uniqueName } from './services';
+import { ReembedClient } from '../../src/client/reembed-client.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { loadSotuPassages } from '../../src/corpus/sotu.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import { CollectionRegistry } from '../../src/registry/collection-registry.js';
+import { AliasStore } from '../../src/store/aliases.js';
+import { createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
+import { VectorIndexStore } from '../../src/store/vector-index.js';
+import { CollectionWriter } from '../../src/writer/collection-writer.js';
+import { createReembedWorker, WORKFLOWS_PATH, type ReembedWorker } from '../../src/worker/create-worker.js';
+import { connectTemporal } from '../../src/client/temporal-client.js';
+import { migrationWorkflowId } from '../../src/migration/contract.js';
+import { requireServices, uniqueName } from './services.js';
 
 let runtimeInstalled = false;
 
@@ -87,7 +87,10 @@ export class MigrationFixture {
     await this.writer.createCollection(collection, specId, { storeContent: true });
     const docs = loadSotuPassages({ fromYear: 2009, toYear: 2021 }).slice(0, count);
     for (let i = 0; i < docs.length; i += 64) {
-      const result = await this.writer.upsert(collection, docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })));
+      const result = await this.writer.upsert(
+        collection,
+        docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })),
+      );
       if (result.failed.length > 0) throw new Error(`seeding failed: ${JSON.stringify(result.failed)}`);
     }
     await this.store.refresh((await this.registry.get(collection)).activeIndex);
@@ -98,7 +101,7 @@ export class MigrationFixture {
   async contents(index: string): Promise<Map<string, string>> {
     await this.store.refresh(index);
     const all = new Map<string, string>();
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       const page = await this.store.scan(index, after, 500, false);
       if (page.length === 0) return all;
       for (const d of page) all.set(d.id, d.sourceHash);

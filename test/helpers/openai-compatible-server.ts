@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
-import type { EmbeddingProvider } from '../../src/embedding/provider';
-import { openAITokenCounter } from '../../src/embedding/token-counter';
+import type { EmbeddingProvider } from '../../src/embedding/provider.js';
+import { openAITokenCounter } from '../../src/embedding/token-counter.js';
 
 /** What the server can be told to do to the next requests, in order. */
 export type Fault =
@@ -41,7 +41,7 @@ export class OpenAICompatibleServer {
   rateLimited = 0;
   private readonly faults: Fault[] = [];
   private readonly window: { at: number; tokens: number }[] = [];
-  private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly sockets = new Set<Socket>();
 
   private constructor(
     private readonly server: Server,
@@ -105,7 +105,8 @@ export class OpenAICompatibleServer {
     const counter = openAITokenCounter();
     const counts = inputs.map((i) => counter.count(i));
     const tokens = counts.reduce((a, b) => a + b, 0);
-    const record = (status: number) => this.requests.push({ inputs: inputs.length, tokens, at: arrivedAt, status, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
+    const record = (status: number) =>
+      this.requests.push({ inputs: inputs.length, tokens, at: arrivedAt, status, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
 
     const fault = this.faults.shift();
     if (fault?.kind === 'reset') {
@@ -115,7 +116,10 @@ export class OpenAICompatibleServer {
     }
     if (fault?.kind === 'rate-limit') {
       record(429);
-      return fail(429, 'Rate limit reached for requests. Please try again later.', 'requests', { 'retry-after-ms': String(fault.retryAfterMs), 'retry-after': String(Math.ceil(fault.retryAfterMs / 1000)) });
+      return fail(429, 'Rate limit reached for requests. Please try again later.', 'requests', {
+        'retry-after-ms': String(fault.retryAfterMs),
+        'retry-after': String(Math.ceil(fault.retryAfterMs / 1000)),
+      });
     }
     if (fault?.kind === 'server-error') {
       record(fault.status);
@@ -132,7 +136,11 @@ export class OpenAICompatibleServer {
     const tooLong = counts.findIndex((n) => n > MAX_INPUT_TOKENS);
     if (tooLong >= 0) {
       record(400);
-      return fail(400, `This model's maximum context length is ${MAX_INPUT_TOKENS} tokens, however input ${tooLong} has ${counts[tooLong]} tokens.`, 'invalid_request_error');
+      return fail(
+        400,
+        `This model's maximum context length is ${MAX_INPUT_TOKENS} tokens, however input ${tooLong} has ${counts[tooLong]} tokens.`,
+        'invalid_request_error',
+      );
     }
     if (inputs.some((i) => i.includes('<<reject>>'))) {
       record(400);
@@ -179,8 +187,16 @@ export class OpenAICompatibleServer {
     const used = this.window.reduce((s, e) => s + e.tokens, 0);
     const reset = `${Math.max(0, (this.window[0]?.at ?? Date.now()) + WINDOW_MS - Date.now())}ms`;
     return {
-      ...(rpm ? { 'x-ratelimit-limit-requests': String(rpm), 'x-ratelimit-remaining-requests': String(Math.max(0, rpm - this.window.length)), 'x-ratelimit-reset-requests': reset } : {}),
-      ...(tpm ? { 'x-ratelimit-limit-tokens': String(tpm), 'x-ratelimit-remaining-tokens': String(Math.max(0, tpm - used)), 'x-ratelimit-reset-tokens': reset } : {}),
+      ...(rpm
+        ? {
+            'x-ratelimit-limit-requests': String(rpm),
+            'x-ratelimit-remaining-requests': String(Math.max(0, rpm - this.window.length)),
+            'x-ratelimit-reset-requests': reset,
+          }
+        : {}),
+      ...(tpm
+        ? { 'x-ratelimit-limit-tokens': String(tpm), 'x-ratelimit-remaining-tokens': String(Math.max(0, tpm - used)), 'x-ratelimit-reset-tokens': reset }
+        : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
-import { loadConfig, type Config } from '../../src/config/env';
-import { connectTemporal } from '../../src/client/temporal-client';
-import { assertElasticsearchReachable, createElasticsearchClient } from '../../src/store/elasticsearch-client';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { connectTemporal } from '../../src/client/temporal-client.js';
+import { assertElasticsearchReachable, createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
 
 /**
  * Integration tests run against the real services. A missing service is a failure

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sourceHash } from '../../src/corpus/source-hash';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { versionedIndexName } from '../../src/store/vector-index';
-import { MigrationFixture } from '../helpers/migration-fixture';
+import { sourceHash } from '../../src/corpus/source-hash.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { versionedIndexName } from '../../src/store/vector-index.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 
@@ -36,8 +36,15 @@ describe('catch-up after writes that bypassed dual-write', () => {
     const changed = changedIds.map((id) => ({ id, text: `Rewritten passage ${id}: the treaty was ratified after a long debate.` }));
     const added = [{ id: '0000-added-early', text: 'A document that sorts before every copied one.' }];
     const docs = [...changed, ...added];
-    const { vectors } = await provider.embed(docs.map((d) => d.text), 'document');
-    await fx.store.bulkUpsert(source, sourceSpec, docs.map((d, i) => ({ id: d.id, vector: vectors[i]!, sourceHash: sourceHash(d.text), content: d.text })));
+    const { vectors } = await provider.embed(
+      docs.map((d) => d.text),
+      'document',
+    );
+    await fx.store.bulkUpsert(
+      source,
+      sourceSpec,
+      docs.map((d, i) => ({ id: d.id, vector: vectors[i]!, sourceHash: sourceHash(d.text), content: d.text })),
+    );
     const deletedIds = copied.slice(3, 5);
     await fx.store.deleteDocuments(source, deletedIds);
     await fx.store.refresh(source);

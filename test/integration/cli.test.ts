@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { loadSotuPassages } from '../../src/corpus/sotu';
-import { MigrationFixture } from '../helpers/migration-fixture';
-import { uniqueName } from '../helpers/services';
+import { loadSotuPassages } from '../../src/corpus/sotu.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { uniqueName } from '../helpers/services.js';
 
 const exec = promisify(execFile);
 
@@ -57,7 +57,8 @@ describe('reembed CLI against the real services', () => {
 
   it('prints machine-readable status and answers searches', async () => {
     const status = JSON.parse((await reembed('status', collection, '--json')).stdout);
-    for (const key of ['collection', 'phase', 'workflowId', 'sourceIndex', 'targetIndex', 'aliasTarget', 'documents', 'coverage']) assert.ok(key in status, key);
+    for (const key of ['collection', 'phase', 'workflowId', 'sourceIndex', 'targetIndex', 'aliasTarget', 'documents', 'coverage'])
+      assert.ok(key in status, key);
     assert.equal(status.phase, 'NONE');
     assert.equal(status.workflowId, `reembed:${collection}`);
 
@@ -114,7 +115,10 @@ describe('reembed CLI against the real services', () => {
   it('explains bad arguments and unknown collections', async () => {
     const unknown = await reembed('status', 'no-such-collection');
     assert.equal(unknown.code, 2);
-    assert.equal(unknown.stderr.trim(), 'Collection "no-such-collection" does not exist. Create it with `reembed ingest no-such-collection --spec <specId> --file <docs.jsonl>`.');
+    assert.equal(
+      unknown.stderr.trim(),
+      'Collection "no-such-collection" does not exist. Create it with `reembed ingest no-such-collection --spec <specId> --file <docs.jsonl>`.',
+    );
     const badDuration = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--grace', 'soon');
     assert.equal(badDuration.code, 2);
     assert.match(badDuration.stderr, /a duration such as 30s, 15m, 1h or 7d/);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
-import { loadConfig, type Config } from '../../src/config/env';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { SpecCatalog } from '../../src/embedding/spec-catalog';
-import { assertElasticsearchReachable, createElasticsearchClient } from '../../src/store/elasticsearch-client';
-import { BulkWriteError, VectorIndexStore, versionedIndexName } from '../../src/store/vector-index';
-import { requireServices, SECURE_ES, uniqueName } from '../helpers/services';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import { assertElasticsearchReachable, createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
+import { BulkWriteError, VectorIndexStore, versionedIndexName } from '../../src/store/vector-index.js';
+import { requireServices, SECURE_ES, uniqueName } from '../helpers/services.js';
 
 const DOCS = [
   { id: 'bread', text: 'Knead the dough, let it rise, then bake the loaf in a hot oven.' },
@@ -47,8 +47,15 @@ describe('Elasticsearch 9 vector store', () => {
       assert.equal(vector.index_options.type, spec.indexOptions.type, 'not the bbq_hnsw default');
 
       const provider = await new ProviderPool(config).get(spec);
-      const { vectors } = await provider.embed(DOCS.map((d) => d.text), 'document');
-      await store.bulkUpsert(index, spec, DOCS.map((d, i) => ({ id: d.id, vector: vectors[i]!, sourceHash: d.id, content: d.text })));
+      const { vectors } = await provider.embed(
+        DOCS.map((d) => d.text),
+        'document',
+      );
+      await store.bulkUpsert(
+        index,
+        spec,
+        DOCS.map((d, i) => ({ id: d.id, vector: vectors[i]!, sourceHash: d.id, content: d.text })),
+      );
       await store.refresh(index);
       assert.equal(await store.count(index), DOCS.length);
 
@@ -63,7 +70,11 @@ describe('Elasticsearch 9 vector store', () => {
       assert.equal(stored.get('bread')?.content, DOCS[0]!.text);
 
       const scanned = await store.scan(index, 'bread', 10);
-      assert.deepEqual(scanned.map((d) => d.id), ['football', 'rates', 'volcano'], 'scan pages by doc_id after the cursor');
+      assert.deepEqual(
+        scanned.map((d) => d.id),
+        ['football', 'rates', 'volcano'],
+        'scan pages by doc_id after the cursor',
+      );
     });
   }
 
@@ -91,13 +102,28 @@ describe('Elasticsearch 9 vector store', () => {
     assert.ok(read.get('a')?.version, 'real-time gets carry the version');
     await store.bulkUpsert(index, spec, [doc('a', 'v2'), doc('c', 'v2')]); // a live writer, after our read
 
-    const guard = new Map([['a', read.get('a')!.version!], ['b', read.get('b')!.version!], ['c', null]]);
+    const guard = new Map([
+      ['a', read.get('a')!.version!],
+      ['b', read.get('b')!.version!],
+      ['c', null],
+    ]);
     const { superseded } = await store.bulkUpsert(index, spec, [doc('a', 'old'), doc('b', 'v3'), doc('c', 'old')], guard);
     assert.deepEqual(superseded.sort(), ['a', 'c']);
     const after = await store.getMany(index, ['a', 'b', 'c'], false);
-    assert.deepEqual(['a', 'b', 'c'].map((id) => after.get(id)?.sourceHash), ['v2', 'v3', 'v2'], 'newer writes kept, the unchanged one updated');
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((id) => after.get(id)?.sourceHash),
+      ['v2', 'v3', 'v2'],
+      'newer writes kept, the unchanged one updated',
+    );
 
-    const deleted = await store.deleteDocuments(index, ['a', 'b'], new Map([['a', read.get('a')!.version!], ['b', after.get('b')!.version!]]));
+    const deleted = await store.deleteDocuments(
+      index,
+      ['a', 'b'],
+      new Map([
+        ['a', read.get('a')!.version!],
+        ['b', after.get('b')!.version!],
+      ]),
+    );
     assert.deepEqual(deleted.superseded, ['a']);
     assert.deepEqual([...(await store.getMany(index, ['a', 'b'], false)).keys()], ['a']);
   });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sourceHash } from '../../src/corpus/source-hash';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { AccessStats } from '../../src/search/access-stats';
-import { SearchRouter, type RoutedResult } from '../../src/search/search-router';
-import { versionedIndexName } from '../../src/store/vector-index';
-import { CollectionWriter } from '../../src/writer/collection-writer';
-import { MigrationFixture } from '../helpers/migration-fixture';
+import { sourceHash } from '../../src/corpus/source-hash.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { AccessStats } from '../../src/search/access-stats.js';
+import { SearchRouter, type RoutedResult } from '../../src/search/search-router.js';
+import { versionedIndexName } from '../../src/store/vector-index.js';
+import { CollectionWriter } from '../../src/writer/collection-writer.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 const QUERIES = ['the economy and jobs', 'health care costs', 'war and national security', 'education and schools'];
@@ -28,7 +28,13 @@ describe('live traffic during a migration', () => {
     const source = (await fx.registry.get(collection)).activeIndex;
     const target = versionedIndexName(collection, fx.catalog.get(TARGET));
     // A separate service's writer, with its own registry cache (2 s staleness).
-    const service = new CollectionWriter({ registry: fx.registry, store: fx.store, aliases: fx.aliases, catalog: fx.catalog, providers: new ProviderPool(fx.config) });
+    const service = new CollectionWriter({
+      registry: fx.registry,
+      store: fx.store,
+      aliases: fx.aliases,
+      catalog: fx.catalog,
+      providers: new ProviderPool(fx.config),
+    });
     const expected = new Map<string, string>([...(await fx.contents(source))]);
     const searcher = router({ strategy: 'rrf', mergeThreshold: 0.3 });
 
@@ -73,7 +79,10 @@ describe('live traffic during a migration', () => {
       await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
       const routing = await fx.client.routing(collection);
       assert.equal(routing.route.kind, 'merged');
-      assert.deepEqual(routing.writeTargets.map((t) => t.index), [source, target]);
+      assert.deepEqual(
+        routing.writeTargets.map((t) => t.index),
+        [source, target],
+      );
       await fx.client.approve(collection, { approver: 'test' });
       await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
       await new Promise((r) => setTimeout(r, 3000)); // writes continue after cutover
@@ -129,7 +138,10 @@ describe('live traffic during a migration', () => {
     const shadow = router({ shadow: true });
     const shadowed = await shadow.search(collection, 'quantum computers and qubits', { k: 5 });
     assert.equal(shadowed.route, 'shadow');
-    assert.ok(shadowed.hits.every((h) => h.index !== target), 'shadow mode serves the old index');
+    assert.ok(
+      shadowed.hits.every((h) => h.index !== target),
+      'shadow mode serves the old index',
+    );
     assert.ok(shadowed.shadowOverlap !== undefined && shadowed.shadowOverlap < 1);
     assert.equal(shadow.shadowReport().searches, 1);
 
@@ -159,7 +171,10 @@ describe('live traffic during a migration', () => {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok(hot.every((id) => firstSeen.includes(id)), 'every hot document arrived before the cold ones');
+    assert.ok(
+      hot.every((id) => firstSeen.includes(id)),
+      'every hot document arrived before the cold ones',
+    );
     assert.ok(firstSeen.length < 60, `observed ${firstSeen.length} documents`);
 
     await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 180_000 });

@@ -3,11 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config/env';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { InvalidEmbeddingError, type EmbeddingProvider } from '../../src/embedding/provider';
-import { SpecCatalog } from '../../src/embedding/spec-catalog';
-import type { TransformersProvider } from '../../src/embedding/transformers-provider';
+import { loadConfig } from '../../src/config/env.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { InvalidEmbeddingError, type EmbeddingProvider } from '../../src/embedding/provider.js';
+import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import type { TransformersProvider } from '../../src/embedding/transformers-provider.js';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const norm = (a: Float32Array) => Math.sqrt(cosine(a, a));

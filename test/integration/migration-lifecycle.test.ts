@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fingerprint } from '../../src/embedding/model-spec';
-import { versionedIndexName } from '../../src/store/vector-index';
-import { MigrationFixture } from '../helpers/migration-fixture';
+import { fingerprint } from '../../src/embedding/model-spec.js';
+import { versionedIndexName } from '../../src/store/vector-index.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 
@@ -37,7 +37,11 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     assert.equal(waiting.verification?.ok, true, JSON.stringify(waiting.verification));
     const status = await fx.client.status(collection);
     assert.deepEqual(new Set(status.quarantinedDocuments.map((q) => q.id)), new Set(['zz-empty', 'zz-no-text']));
-    assert.deepEqual(status.writeTargets.map((t) => t.index), [source, target], 'dual-write during the migration');
+    assert.deepEqual(
+      status.writeTargets.map((t) => t.index),
+      [source, target],
+      'dual-write during the migration',
+    );
 
     await fx.client.approve(collection, { approver: 'alice', note: 'quality looks fine' });
     const retained = await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
@@ -45,7 +49,11 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     assert.deepEqual(await fx.aliases.targets(collection), [target]);
     const record = await fx.registry.get(collection);
     assert.equal(record.activeIndex, target);
-    assert.deepEqual(record.writeTargets.map((t) => t.index), [target, source], 'old index still written in retention');
+    assert.deepEqual(
+      record.writeTargets.map((t) => t.index),
+      [target, source],
+      'old index still written in retention',
+    );
 
     const migrated = await fx.contents(target);
     assert.deepEqual(new Set(migrated.keys()), new Set([...sourceDocs.keys()].filter((id) => !id.startsWith('zz-'))));
@@ -57,7 +65,10 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     assert.equal(phase, 'COMPLETED');
     assert.equal(await fx.store.exists(source), false, 'old index deleted after retention');
     assert.equal(await fx.store.exists(target), true);
-    assert.deepEqual((await fx.registry.get(collection)).writeTargets.map((t) => t.index), [target]);
+    assert.deepEqual(
+      (await fx.registry.get(collection)).writeTargets.map((t) => t.index),
+      [target],
+    );
     const history = await fx.replay(collection, 'completed-with-quarantine');
     // 120 vectors of 384 floats would be ~500 kB of JSON; cursors and counts are tiny.
     assert.ok(JSON.stringify(history).length < 150_000, 'no vectors in workflow history');
@@ -71,7 +82,7 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
 
     await assert.rejects(fx.client.approve(collection, { approver: '' }), /approver is required/);
-    const handle = (await import('../../src/client/temporal-client')).connectTemporal;
+    const handle = (await import('../../src/client/temporal-client.js')).connectTemporal;
     const temporal = await handle(fx.config);
     await temporal.client.workflow.getHandle(`reembed:${collection}`).signal('approveCutover', { who: 'mallory' });
     await temporal.close();
@@ -87,7 +98,10 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     assert.equal(await fx.store.exists(target), false);
     const record = await fx.registry.get(collection);
     assert.equal(record.migration, null);
-    assert.deepEqual(record.writeTargets.map((t) => t.index), [source]);
+    assert.deepEqual(
+      record.writeTargets.map((t) => t.index),
+      [source],
+    );
     await fx.replay(collection, 'rejected-in-grace-period');
   });
 
@@ -117,7 +131,10 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     assert.equal(await fx.store.exists(target), false);
     const record = await fx.registry.get(collection);
     assert.equal(record.activeIndex, source);
-    assert.deepEqual(record.writeTargets.map((t) => t.index), [source]);
+    assert.deepEqual(
+      record.writeTargets.map((t) => t.index),
+      [source],
+    );
     await fx.replay(collection, 'rolled-back');
   });
 });

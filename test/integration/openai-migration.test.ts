@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config/env';
-import { fingerprint } from '../../src/embedding/model-spec';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { SearchRouter } from '../../src/search/search-router';
-import { versionedIndexName } from '../../src/store/vector-index';
-import { MigrationFixture } from '../helpers/migration-fixture';
-import { OpenAICompatibleServer } from '../helpers/openai-compatible-server';
+import { loadConfig } from '../../src/config/env.js';
+import { fingerprint } from '../../src/embedding/model-spec.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { SearchRouter } from '../../src/search/search-router.js';
+import { versionedIndexName } from '../../src/store/vector-index.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 
 const TARGET = 'openai-3-small-256';
 
@@ -14,7 +14,7 @@ describe('migration from a local model to an OpenAI model over HTTP', () => {
   let server: OpenAICompatibleServer;
   let fx: MigrationFixture;
   before(async () => {
-    const local = await new ProviderPool(loadConfig()).get((await import('../../src/embedding/spec-catalog')).SpecCatalog.load().get('minilm-l6-v2'));
+    const local = await new ProviderPool(loadConfig()).get((await import('../../src/embedding/spec-catalog.js')).SpecCatalog.load().get('minilm-l6-v2'));
     server = await OpenAICompatibleServer.start(local, { apiKey: 'sk-local-test', models: ['text-embedding-3-small'] });
     fx = await MigrationFixture.create({ OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: server.apiKey });
     await fx.startWorker();

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig, type OpenAIDeployment } from '../../src/config/env';
-import { embedIsolatingFailures } from '../../src/embedding/embed-isolating-failures';
-import { OpenAIProvider, type OpenAISpec } from '../../src/embedding/openai-provider';
-import { ProviderConfigError } from '../../src/errors';
-import { InvalidEmbeddingError, type EmbeddingProvider } from '../../src/embedding/provider';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { RateLimiter } from '../../src/embedding/rate-limiter';
-import { SpecCatalog } from '../../src/embedding/spec-catalog';
-import { OpenAICompatibleServer } from '../helpers/openai-compatible-server';
+import { loadConfig, type OpenAIDeployment } from '../../src/config/env.js';
+import { embedIsolatingFailures } from '../../src/embedding/embed-isolating-failures.js';
+import { OpenAIProvider, type OpenAISpec } from '../../src/embedding/openai-provider.js';
+import { ProviderConfigError } from '../../src/errors.js';
+import { InvalidEmbeddingError, type EmbeddingProvider } from '../../src/embedding/provider.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { RateLimiter } from '../../src/embedding/rate-limiter.js';
+import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 
 describe('OpenAI provider (real openai client, local OpenAI-compatible server)', () => {
   const catalog = SpecCatalog.load();
@@ -23,7 +23,10 @@ describe('OpenAI provider (real openai client, local OpenAI-compatible server)',
   };
   const channel = (s: OpenAICompatibleServer, overrides: Partial<OpenAIDeployment> = {}, maxConcurrency = 4) => {
     const deployment = { name: `d${servers.indexOf(s)}`, baseURL: s.baseURL, apiKey: s.apiKey, ...overrides };
-    return { deployment, limiter: new RateLimiter({ ...(deployment.rpm ? { rpm: deployment.rpm } : {}), ...(deployment.tpm ? { tpm: deployment.tpm } : {}), maxConcurrency }) };
+    return {
+      deployment,
+      limiter: new RateLimiter({ ...(deployment.rpm ? { rpm: deployment.rpm } : {}), ...(deployment.tpm ? { tpm: deployment.tpm } : {}), maxConcurrency }),
+    };
   };
   const provider = (s: OpenAICompatibleServer, maxInputsPerRequest = 2048) => new OpenAIProvider(spec, [channel(s)], { maxInputsPerRequest });
 
@@ -58,22 +61,37 @@ describe('OpenAI provider (real openai client, local OpenAI-compatible server)',
 
   it('splits batches at the per-request input limit', async () => {
     const before = server.requests.length;
-    const { vectors } = await provider(server, 4).embed(Array.from({ length: 10 }, (_, i) => `sentence number ${i}`), 'document');
+    const { vectors } = await provider(server, 4).embed(
+      Array.from({ length: 10 }, (_, i) => `sentence number ${i}`),
+      'document',
+    );
     assert.equal(vectors.length, 10);
-    assert.deepEqual(server.requests.slice(before).map((r) => r.inputs).sort(), [2, 4, 4]);
+    assert.deepEqual(
+      server.requests
+        .slice(before)
+        .map((r) => r.inputs)
+        .sort(),
+      [2, 4, 4],
+    );
   });
 
   it('turns a 400 for one input into a per-document failure, the rest embedded', async () => {
     const p = provider(server);
     await assert.rejects(p.embed(['fine', 'bad <<reject>> text'], 'document'), InvalidEmbeddingError);
     const result = await embedIsolatingFailures(p, ['fine', 'bad <<reject>> text', 'also fine']);
-    assert.deepEqual(result.failures.map((f) => f.index), [1]);
+    assert.deepEqual(
+      result.failures.map((f) => f.index),
+      [1],
+    );
     assert.ok(result.vectors[0] && !result.vectors[1] && result.vectors[2]);
   });
 
   it('fails fast with an actionable message for a wrong key, an unknown model or no key', async () => {
     const wrongKey = new OpenAIProvider(spec, [channel(server, { apiKey: 'sk-wrong' })]);
-    await assert.rejects(wrongKey.embed(['x'], 'document'), (e: Error) => e instanceof ProviderConfigError && /refused our API key \(401/.test(e.message) && /Fix OPENAI_API_KEY/.test(e.message));
+    await assert.rejects(
+      wrongKey.embed(['x'], 'document'),
+      (e: Error) => e instanceof ProviderConfigError && /refused our API key \(401/.test(e.message) && /Fix OPENAI_API_KEY/.test(e.message),
+    );
     const unknownModel = new OpenAIProvider({ ...spec, model: 'text-embedding-9' }, [channel(server)]);
     await assert.rejects(unknownModel.embed(['x'], 'document'), /does not know model "text-embedding-9"/);
     const { apiKey: _none, ...withoutKey } = channel(server).deployment;
@@ -86,12 +104,19 @@ describe('OpenAI provider (real openai client, local OpenAI-compatible server)',
     const p = new OpenAIProvider(spec, [c], { maxInputsPerRequest: 2 });
     server.inject({ kind: 'rate-limit', retryAfterMs: 400 }, 3);
     const t = Date.now();
-    const { vectors } = await p.embed(Array.from({ length: 8 }, (_, i) => `throttled sentence ${i}`), 'document');
+    const { vectors } = await p.embed(
+      Array.from({ length: 8 }, (_, i) => `throttled sentence ${i}`),
+      'document',
+    );
     assert.equal(vectors.length, 8);
     assert.ok(Date.now() - t >= 400, `waited ${Date.now() - t} ms`);
     assert.equal(c.limiter.stats.throttled, 3);
     assert.ok(c.limiter.stats.lowestConcurrency < 4, `lowest concurrency ${c.limiter.stats.lowestConcurrency}`);
-    for (let i = 0; i < 6; i++) await p.embed(Array.from({ length: 8 }, (_, j) => `recovery ${i} ${j}`), 'document');
+    for (let i = 0; i < 6; i++)
+      await p.embed(
+        Array.from({ length: 8 }, (_, j) => `recovery ${i} ${j}`),
+        'document',
+      );
     assert.equal(c.limiter.stats.concurrency, 4, 'concurrency recovered after a run of successes');
   });
 
@@ -109,7 +134,10 @@ describe('OpenAI provider (real openai client, local OpenAI-compatible server)',
     assert.equal(fresh.pendingFaults, 0);
     assert.ok(p.stats.retries >= 5, `retries ${p.stats.retries}`);
     // The malformed reply was billed by the server but not usable; usage counts replies we read.
-    assert.equal(tokens, p.countTokens(texts, 'document').reduce((a, b) => a + b, 0));
+    assert.equal(
+      tokens,
+      p.countTokens(texts, 'document').reduce((a, b) => a + b, 0),
+    );
   });
 
   it('fails over to a second deployment of the same model while the first keeps failing', async () => {
@@ -117,7 +145,10 @@ describe('OpenAI provider (real openai client, local OpenAI-compatible server)',
     const fallback = await start();
     primary.inject({ kind: 'server-error', status: 500 }, 50);
     const p = new OpenAIProvider(spec, [channel(primary), channel(fallback)], { maxInputsPerRequest: 4 });
-    const { vectors } = await p.embed(Array.from({ length: 12 }, (_, i) => `failover sentence ${i}`), 'document');
+    const { vectors } = await p.embed(
+      Array.from({ length: 12 }, (_, i) => `failover sentence ${i}`),
+      'document',
+    );
     assert.equal(vectors.length, 12);
     assert.ok(p.stats.failovers >= 1);
     assert.equal(fallback.embedded.length, 12, 'the fallback embedded every input');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config/env';
-import type { EmbeddingProvider } from '../../src/embedding/provider';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { SpecCatalog } from '../../src/embedding/spec-catalog';
-import { versionedIndexName } from '../../src/store/vector-index';
-import { MigrationFixture } from '../helpers/migration-fixture';
-import { OpenAICompatibleServer } from '../helpers/openai-compatible-server';
+import { loadConfig } from '../../src/config/env.js';
+import type { EmbeddingProvider } from '../../src/embedding/provider.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import { versionedIndexName } from '../../src/store/vector-index.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 
 const TARGET = 'openai-3-small-256';
 const MODELS = ['text-embedding-3-small'];

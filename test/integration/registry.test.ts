@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
-import { CollectionRegistry, REGISTRY_INDEX } from '../../src/registry/collection-registry';
-import { createElasticsearchClient } from '../../src/store/elasticsearch-client';
-import { requireServices, uniqueName } from '../helpers/services';
+import { CollectionRegistry, REGISTRY_INDEX } from '../../src/registry/collection-registry.js';
+import { createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
+import { requireServices, uniqueName } from '../helpers/services.js';
 
 describe('collection registry in Elasticsearch', () => {
   let es: Client;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 
 /**
  * Histories recorded from real migrations (REEMBED_RECORD_HISTORIES=test/fixtures/histories

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../temporal.config';
-import { connectTemporal } from '../../src/client/temporal-client';
-import type { Config } from '../../src/config/env';
-import { requireServices } from '../helpers/services';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../temporal.config.js';
+import { connectTemporal } from '../../src/client/temporal-client.js';
+import type { Config } from '../../src/config/env.js';
+import { requireServices } from '../helpers/services.js';
 
 describe('Temporal dev server started by the project scripts', () => {
   let config: Config;
@@ -34,7 +34,10 @@ describe('Temporal dev server started by the project scripts', () => {
   it('the service script registers exactly the attributes temporal.config.ts names', () => {
     const lib = readFileSync(new URL('../../scripts/lib.sh', import.meta.url), 'utf8');
     const line = /TEMPORAL_SEARCH_ATTRIBUTES=\(([^)]*)\)/.exec(lib)?.[1] ?? '';
-    const names = line.split(/\s+/).filter(Boolean).map((pair) => pair.split('=')[0]);
+    const names = line
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => pair.split('=')[0]);
     assert.deepEqual(new Set(names), new Set(SEARCH_ATTRIBUTE_KEYS.map((key) => key.name)));
   });
 });

@@ -4,19 +4,22 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createMigrationActivities } from '../../src/activities/index';
-import { ProviderPool } from '../../src/embedding/provider-pool';
-import { QuarantineStore } from '../../src/store/quarantine';
-import { versionedIndexName } from '../../src/store/vector-index';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
-import { DAY_MS, migrationWorkflowId, STATUS_QUERY, type MigrationStatus } from '../../src/migration/contract';
-import type { migrationWorkflow } from '../../src/workflows/migration-workflow';
-import { MigrationFixture } from '../helpers/migration-fixture';
+import { createMigrationActivities } from '../../src/activities/index.js';
+import { ProviderPool } from '../../src/embedding/provider-pool.js';
+import { QuarantineStore } from '../../src/store/quarantine.js';
+import { versionedIndexName } from '../../src/store/vector-index.js';
+import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { DAY_MS, migrationWorkflowId, STATUS_QUERY, type MigrationStatus } from '../../src/migration/contract.js';
+import type { migrationWorkflow } from '../../src/workflows/migration-workflow.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const TEST_SERVER = join(process.env.REEMBED_CACHE ?? join(homedir(), '.cache', 'reembed'), 'bin', 'temporal-test-server');
 
 /** Timers of the given length the workflow has started (short staleness waits are not counted). */
-async function timersOf(handle: { fetchHistory(): Promise<{ events?: { timerStartedEventAttributes?: { startToFireTimeout?: { seconds?: unknown } | null } | null }[] | null }> }, ms: number): Promise<number> {
+async function timersOf(
+  handle: { fetchHistory(): Promise<{ events?: { timerStartedEventAttributes?: { startToFireTimeout?: { seconds?: unknown } | null } | null }[] | null }> },
+  ms: number,
+): Promise<number> {
   const { events } = await handle.fetchHistory();
   return (events ?? []).filter((e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) === ms / 1000).length;
 }

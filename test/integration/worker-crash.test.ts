@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { versionedIndexName } from '../../src/store/vector-index';
-import { MigrationFixture } from '../helpers/migration-fixture';
+import { versionedIndexName } from '../../src/store/vector-index.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { durationSchema, formatDuration } from '../../src/cli/duration';
-import { readJsonl } from '../../src/cli/jsonl';
+import { durationSchema, formatDuration } from '../../src/cli/duration.js';
+import { readJsonl } from '../../src/cli/jsonl.js';
 
 describe('durations', () => {
   it('parses the units operators use', () => {
@@ -41,10 +41,20 @@ describe('ingest files (JSONL)', () => {
     for await (const e of readJsonl(file)) entries.push(e);
     const good = entries.flatMap((e) => ('doc' in e ? [e] : []));
     const bad = entries.flatMap((e) => ('error' in e ? [e] : []));
-    assert.deepEqual(good.map((e) => [e.line, e.doc.id]), [[1, 'a'], [3, '7'], [7, 'c']]);
+    assert.deepEqual(
+      good.map((e) => [e.line, e.doc.id]),
+      [
+        [1, 'a'],
+        [3, '7'],
+        [7, 'c'],
+      ],
+    );
     assert.deepEqual(good[0]!.doc.metadata, { lang: 'en' });
     assert.equal(good[1]!.doc.updatedAt, '2026-01-02T03:04:05Z');
-    assert.deepEqual(bad.map((e) => e.line), [2, 5, 6]);
+    assert.deepEqual(
+      bad.map((e) => e.line),
+      [2, 5, 6],
+    );
     assert.match(bad[0]!.error, /not JSON/);
     assert.match(bad[1]!.error, /text is empty/);
     assert.match(bad[2]!.error, /^id: /);

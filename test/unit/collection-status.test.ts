@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backfillRate, collectionStatus, type StatusSources } from '../../src/client/collection-status';
-import { migrationInputSchema, type MigrationStatus } from '../../src/migration/contract';
-import { MigrationState } from '../../src/migration/migration-state';
-import type { CollectionRecord } from '../../src/registry/collection-record';
+import { backfillRate, collectionStatus, type StatusSources } from '../../src/client/collection-status.js';
+import { migrationInputSchema, type MigrationStatus } from '../../src/migration/contract.js';
+import { MigrationState } from '../../src/migration/migration-state.js';
+import type { CollectionRecord } from '../../src/registry/collection-record.js';
 
 const record: CollectionRecord = {
   collection: 'products',
@@ -62,7 +62,16 @@ describe('collection status read model', () => {
   it('without a worker it falls back on the phase the search attribute recorded, and the registry', () => {
     const migrating: CollectionRecord = {
       ...record,
-      migration: { workflowId: 'reembed:products', sourceSpecId: 'old-spec', sourceIndex: 'products__old', targetSpecId: 'new-spec', targetIndex: 'products__new', phase: 'BACKFILLING', coverage: 0.3, startedAt: record.createdAt },
+      migration: {
+        workflowId: 'reembed:products',
+        sourceSpecId: 'old-spec',
+        sourceIndex: 'products__old',
+        targetSpecId: 'new-spec',
+        targetIndex: 'products__new',
+        phase: 'BACKFILLING',
+        coverage: 0.3,
+        startedAt: record.createdAt,
+      },
     };
     const s = collectionStatus(sources({ record: migrating, run: { status: null, workflowStatus: 'RUNNING', recordedPhase: 'PAUSED' } }));
     assert.equal(s.phase, 'PAUSED');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/env';
+import { ConfigError, loadConfig } from '../../src/config/env.js';
 
 describe('configuration from the environment', () => {
   it('defaults to the local services', () => {
@@ -38,11 +38,14 @@ describe('configuration from the environment', () => {
 
   it('rejects half-configured or conflicting Elasticsearch auth without echoing secrets', () => {
     assert.throws(() => loadConfig({ ES_USERNAME: 'elastic' }), /ES_PASSWORD=\(unset\): basic auth needs both/);
-    assert.throws(() => loadConfig({ ES_API_KEY: 'secret-key', ES_USERNAME: 'u', ES_PASSWORD: 'p' }), (error: Error) => {
-      assert.match(error.message, /choose one of ES_API_KEY or ES_USERNAME\/ES_PASSWORD/);
-      assert.doesNotMatch(error.message, /secret-key/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ ES_API_KEY: 'secret-key', ES_USERNAME: 'u', ES_PASSWORD: 'p' }),
+      (error: Error) => {
+        assert.match(error.message, /choose one of ES_API_KEY or ES_USERNAME\/ES_PASSWORD/);
+        assert.doesNotMatch(error.message, /secret-key/);
+        return true;
+      },
+    );
     assert.throws(() => loadConfig({ TEMPORAL_TLS: 'yes' }), /TEMPORAL_TLS="yes": expected true or false/);
   });
 
@@ -72,4 +75,3 @@ describe('configuration from the environment', () => {
     assert.throws(() => loadConfig({ OPENAI_FALLBACK_API_KEY: 'sk-x' }), /OPENAI_FALLBACK_BASE_URL=\(unset\): a fallback key needs its endpoint/);
   });
 });
-

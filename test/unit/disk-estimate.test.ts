@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { estimateIndexBytes, usableBytes } from '../../src/estimate/disk-estimate';
+import { estimateIndexBytes, usableBytes } from '../../src/estimate/disk-estimate.js';
 
 describe('index size estimate', () => {
   it('counts float vectors, the quantised copy and the HNSW graph per index type', () => {

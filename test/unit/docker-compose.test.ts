@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../temporal.config';
-import { loadConfig } from '../../src/config/env';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../temporal.config.js';
+import { loadConfig } from '../../src/config/env.js';
 
 // No Docker engine runs on our CI machines, so the file's structure is what we can prove.
 const serviceSchema = z.object({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, RRF_K, type RankedHit } from '../../src/search/merge-results';
+import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, RRF_K, type RankedHit } from '../../src/search/merge-results.js';
 
 const hits = (index: string, ...pairs: [string, number][]): RankedHit[] => pairs.map(([id, score]) => ({ id, score, index, specId: index }));
 const OLD = hits('old', ['a', 0.9], ['b', 0.8], ['c', 0.7]);
@@ -9,7 +9,10 @@ const NEW = hits('new', ['b', 0.95], ['d', 0.9], ['a', 0.5]);
 describe('reciprocal-rank fusion', () => {
   it('sums 1/(k+rank) across lists and de-duplicates by id', () => {
     const fused = reciprocalRankFusion([OLD, NEW], 10);
-    assert.deepEqual(fused.map((h) => h.id), ['b', 'a', 'd', 'c']);
+    assert.deepEqual(
+      fused.map((h) => h.id),
+      ['b', 'a', 'd', 'c'],
+    );
     assert.equal(fused[0]!.score, 1 / (RRF_K + 2) + 1 / (RRF_K + 1));
     assert.equal(fused.find((h) => h.id === 'c')!.score, 1 / (RRF_K + 3));
     assert.equal(new Set(fused.map((h) => h.id)).size, fused.length);
@@ -29,8 +32,14 @@ describe('reciprocal-rank fusion', () => {
 
 describe('coverage-weighted merge', () => {
   it('follows the old index early and the new one late', () => {
-    assert.deepEqual(coverageWeightedMerge(OLD, NEW, 0, 3).map((h) => h.id), ['a', 'b', 'c']);
-    assert.deepEqual(coverageWeightedMerge(OLD, NEW, 1, 3).map((h) => h.id), ['b', 'd', 'a']);
+    assert.deepEqual(
+      coverageWeightedMerge(OLD, NEW, 0, 3).map((h) => h.id),
+      ['a', 'b', 'c'],
+    );
+    assert.deepEqual(
+      coverageWeightedMerge(OLD, NEW, 1, 3).map((h) => h.id),
+      ['b', 'd', 'a'],
+    );
   });
 
   it('sums the weighted scores of a document both indexes return, reporting the new copy', () => {
@@ -39,7 +48,10 @@ describe('coverage-weighted merge', () => {
     assert.ok(Math.abs(b.score - (0.8 * 0.5 + 0.95 * 0.5)) < 1e-12);
     assert.equal(b.index, 'new');
     assert.equal(merged.find((h) => h.id === 'c')!.index, 'old');
-    assert.deepEqual(merged.map((h) => h.id), ['b', 'a', 'd', 'c']);
+    assert.deepEqual(
+      merged.map((h) => h.id),
+      ['b', 'a', 'd', 'c'],
+    );
   });
 
   it('includes documents only the new index has', () => {

@@ -1,19 +1,39 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrationInputSchema } from '../../src/migration/contract';
-import type { CatchUpReport, ChunkReport, Prepared } from '../../src/migration/contract';
-import { coverage } from '../../src/migration/coverage';
-import { MAX_CATCH_UP_PASSES, MigrationState } from '../../src/migration/migration-state';
+import { migrationInputSchema } from '../../src/migration/contract.js';
+import type { CatchUpReport, ChunkReport, Prepared } from '../../src/migration/contract.js';
+import { coverage } from '../../src/migration/coverage.js';
+import { MAX_CATCH_UP_PASSES, MigrationState } from '../../src/migration/migration-state.js';
 
 const input = migrationInputSchema.parse({ collection: 'products', targetSpecId: 'minilm-l6-v2-cls' });
 
 function prepared(totalDocuments: number, pricePerMillionTokens: number): Prepared {
   const disk = { rawVectorBytes: 0, quantizedVectorBytes: 0, graphBytes: 0, otherBytes: 0, totalBytes: 0, usableBytes: 1, availableBytes: 1, fits: true };
-  const estimate = { specId: 't', documents: totalDocuments, tokens: 5000, truncated: 0, withoutText: 0, pricePerMillionTokens, costUsd: 0, durationMs: null, durationBasis: '', disk };
+  const estimate = {
+    specId: 't',
+    documents: totalDocuments,
+    tokens: 5000,
+    truncated: 0,
+    withoutText: 0,
+    pricePerMillionTokens,
+    costUsd: 0,
+    durationMs: null,
+    durationBasis: '',
+    disk,
+  };
   return { sourceSpecId: 'a', sourceIndex: 's', targetIndex: 't', estimate, probeTokens: 0 };
 }
 
-const chunk = (tokens: number, extra: Partial<ChunkReport> = {}): ChunkReport => ({ cursor: 'c', migrated: 1, quarantined: 0, quarantineSample: [], tokens, truncated: 0, done: false, ...extra });
+const chunk = (tokens: number, extra: Partial<ChunkReport> = {}): ChunkReport => ({
+  cursor: 'c',
+  migrated: 1,
+  quarantined: 0,
+  quarantineSample: [],
+  tokens,
+  truncated: 0,
+  done: false,
+  ...extra,
+});
 
 function stateIn(phase: Parameters<MigrationState['enter']>[0]): MigrationState {
   const s = new MigrationState(input, 'reembed:products');
@@ -168,7 +188,15 @@ describe('migration input', () => {
 });
 
 describe('workflow decisions', () => {
-  const catchUp = (changed: number, extra: Partial<CatchUpReport> = {}): CatchUpReport => ({ reembedded: changed, deleted: 0, quarantined: 0, tokens: 10, truncated: 0, budgetReached: false, ...extra });
+  const catchUp = (changed: number, extra: Partial<CatchUpReport> = {}): CatchUpReport => ({
+    reembedded: changed,
+    deleted: 0,
+    quarantined: 0,
+    tokens: 10,
+    truncated: 0,
+    budgetReached: false,
+    ...extra,
+  });
 
   it('runs the hot-first pass once, before the regular backfill has a cursor', () => {
     const s = stateIn('BACKFILLING');

@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fingerprint, parseModelSpec, type ModelSpec } from '../../src/embedding/model-spec';
-import { SpecCatalog } from '../../src/embedding/spec-catalog';
-import { vectorIndexMappings, versionedIndexName } from '../../src/store/vector-index';
+import { fingerprint, parseModelSpec, type ModelSpec } from '../../src/embedding/model-spec.js';
+import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import { vectorIndexMappings, versionedIndexName } from '../../src/store/vector-index.js';
 
 const base = SpecCatalog.load().get('minilm-l6-v2');
 

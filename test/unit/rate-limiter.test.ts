@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseRateLimitHeaders, parseResetDuration, RateLimiter, type Clock } from '../../src/embedding/rate-limiter';
+import { parseRateLimitHeaders, parseResetDuration, RateLimiter, type Clock } from '../../src/embedding/rate-limiter.js';
 
 /** Virtual time: sleeping advances the clock, so minutes of pacing run in microseconds. */
 class FakeClock implements Clock {
@@ -32,7 +32,10 @@ describe('rate limiter', () => {
   it('spaces requests evenly at the requests-per-minute limit', async () => {
     const clock = new FakeClock();
     const starts = await run(new RateLimiter({ rpm: 120, maxConcurrency: 4 }, clock), clock, 10, 1);
-    assert.deepEqual(starts.slice(1).map((t, i) => t - starts[i]!), Array(9).fill(500));
+    assert.deepEqual(
+      starts.slice(1).map((t, i) => t - starts[i]!),
+      Array(9).fill(500),
+    );
   });
 
   it('never puts more tokens in any minute than the limit, and uses at least 90% of it', async () => {
@@ -100,7 +103,14 @@ describe('rate-limit headers', () => {
     const now = Date.parse('2026-11-26T12:00:00Z');
     assert.equal(parseRateLimitHeaders(new Headers({ 'retry-after': 'Thu, 26 Nov 2026 12:00:03 GMT' }), now).retryAfterMs, 3_000);
     assert.deepEqual(
-      parseRateLimitHeaders(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6m0s', 'x-ratelimit-remaining-tokens': '150', 'x-ratelimit-reset-tokens': '20ms' })),
+      parseRateLimitHeaders(
+        new Headers({
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': '6m0s',
+          'x-ratelimit-remaining-tokens': '150',
+          'x-ratelimit-reset-tokens': '20ms',
+        }),
+      ),
       { remainingRequests: 0, resetRequestsMs: 360_000, remainingTokens: 150, resetTokensMs: 20 },
     );
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { abandoned, completed, coverageRecorded, cutOver, migrationStarted, phaseRecorded, rolledBack } from '../../src/migration/registry-transitions';
-import type { CollectionRecord } from '../../src/registry/collection-record';
+import { abandoned, completed, coverageRecorded, cutOver, migrationStarted, phaseRecorded, rolledBack } from '../../src/migration/registry-transitions.js';
+import type { CollectionRecord } from '../../src/registry/collection-record.js';
 
 const at = '2026-11-27T10:00:00.000Z';
 const idle: CollectionRecord = {

@@ -1,4 +1,4 @@
-import { parseCommandArgs, printSent, type Command } from '../command';
+import { parseCommandArgs, printSent, type Command } from '../command.js';
 
 const usage = `reembed approve <collection> --approver <name> [--note <text>]
   Sends approveCutover: after the grace period the read alias moves to the new index.
@@ -7,7 +7,9 @@ const usage = `reembed approve <collection> --approver <name> [--note <text>]
 export const command: Command = {
   usage,
   async run(ctx, argv) {
-    const { values, positionals } = parseCommandArgs(usage, argv, { approver: { type: 'string' }, note: { type: 'string' } }, ['collection'], { '--by': '--approver' });
+    const { values, positionals } = parseCommandArgs(usage, argv, { approver: { type: 'string' }, note: { type: 'string' } }, ['collection'], {
+      '--by': '--approver',
+    });
     const collection = positionals[0]!;
     await (await ctx.client()).approve(collection, { approver: values.approver ?? '', ...(values.note ? { note: values.note } : {}) });
     printSent('approveCutover', collection);

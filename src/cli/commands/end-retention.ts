@@ -1,4 +1,4 @@
-import { operatorCommand } from '../operator-command';
+import { operatorCommand } from '../operator-command.js';
 
 const usage = `reembed end-retention <collection> [--by <name>] [--reason <text>]
   During RETENTION: ends the rollback window now; the old index stops being written and is

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { WriteDocument } from '../../writer/collection-writer';
-import { nameSchema, parseCommandArgs, validate, type Command } from '../command';
-import type { CliContext } from '../context';
-import { readJsonl } from '../jsonl';
-import { ProgressBar } from '../progress-bar';
+import type { WriteDocument } from '../../writer/collection-writer.js';
+import { nameSchema, parseCommandArgs, validate, type Command } from '../command.js';
+import type { CliContext } from '../context.js';
+import { readJsonl } from '../jsonl.js';
+import { ProgressBar } from '../progress-bar.js';
 
 const usage = `reembed ingest <collection> --spec <specId> --file <docs.jsonl> [--no-content] [--batch-size 64]
   Creates the collection on first use (its first index, read alias and registry record) and
@@ -31,7 +31,9 @@ export async function ingestFile(ctx: CliContext, o: IngestOptions, quiet = fals
   const writer = (await ctx.connected()).writer();
   const record = await writer.createCollection(o.collection, o.specId, { storeContent: o.storeContent });
   if (record.activeSpecId !== o.specId && !record.writeTargets.some((t) => t.specId === o.specId)) {
-    throw new Error(`Collection "${o.collection}" is served by ${record.activeSpecId}, not ${o.specId}; writes always use the collection's own specs. Drop --spec or migrate the collection.`);
+    throw new Error(
+      `Collection "${o.collection}" is served by ${record.activeSpecId}, not ${o.specId}; writes always use the collection's own specs. Drop --spec or migrate the collection.`,
+    );
   }
   let written = 0;
   const report: IngestReport = { written: 0, badLines: [], failed: [] };

@@ -1,4 +1,4 @@
-import { parseCommandArgs, type Command } from '../command';
+import { parseCommandArgs, type Command } from '../command.js';
 
 const usage = `reembed init
   Registers the search attributes reembed's workflows set (ReembedCollection, MigrationPhase, ...)

@@ -1,5 +1,5 @@
-import { parseCommandArgs, type Command } from '../command';
-import { printJson } from '../context';
+import { parseCommandArgs, type Command } from '../command.js';
+import { printJson } from '../context.js';
 
 const usage = `reembed list [--json]
   Every collection with its active spec and index, and its latest migration (from Temporal's visibility).`;
@@ -13,7 +13,9 @@ export const command: Command = {
     if (values.json) return printJson({ collections, migrations });
     for (const c of collections) {
       const latest = migrations.find((m) => m.collection === c.collection);
-      console.log(`${c.collection.padEnd(24)} ${c.activeSpecId.padEnd(20)} ${c.activeIndex}${latest ? `  last migration: ${latest.targetSpecId} ${latest.phase} (${latest.status})` : ''}`);
+      console.log(
+        `${c.collection.padEnd(24)} ${c.activeSpecId.padEnd(20)} ${c.activeIndex}${latest ? `  last migration: ${latest.targetSpecId} ${latest.phase} (${latest.status})` : ''}`,
+      );
     }
     if (collections.length === 0) console.log('No collections yet. Create one with `reembed ingest <collection> --spec <specId> --file <docs.jsonl>`.');
   },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { dollarsSchema, nameSchema, operator, parseCommandArgs, validate, type Command } from '../command';
-import { printJson } from '../context';
-import { durationSchema, formatDuration } from '../duration';
-import { renderEstimate } from '../render-estimate';
+import { dollarsSchema, nameSchema, operator, parseCommandArgs, validate, type Command } from '../command.js';
+import { printJson } from '../context.js';
+import { durationSchema, formatDuration } from '../duration.js';
+import { renderEstimate } from '../render-estimate.js';
 
 const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
                 [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--dry-run [--json]]
@@ -50,7 +50,8 @@ export const command: Command = {
       const estimate = await client.estimate(collection, o.to);
       if (values.json) return printJson(estimate);
       console.log(`Dry run: migrating ${collection} to ${o.to} would take\n${renderEstimate(estimate)}`);
-      if (o.budget !== undefined && o.budget < estimate.costUsd) console.log(`  budget:       $${o.budget} is below the estimate; the migration would pause when it is spent`);
+      if (o.budget !== undefined && o.budget < estimate.costUsd)
+        console.log(`  budget:       $${o.budget} is below the estimate; the migration would pause when it is spent`);
       return;
     }
     const started = await client.startMigration({
@@ -64,7 +65,9 @@ export const command: Command = {
       budgetUsd: o.budget ?? null,
       force: Boolean(values.force),
     });
-    console.log(`Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}).`);
+    console.log(
+      `Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}).`,
+    );
     console.log(`  Web UI: ${started.webUiUrl}`);
     console.log(`  watch:  reembed status ${collection}`);
   },

@@ -1,6 +1,6 @@
-import { fingerprint } from '../../embedding/model-spec';
-import { parseCommandArgs, type Command } from '../command';
-import { printJson } from '../context';
+import { fingerprint } from '../../embedding/model-spec.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { printJson } from '../context.js';
 
 const usage = `reembed models [--json]
   Lists the model specs in models/specs.json with their fingerprints. Loads no model.`;

@@ -1,4 +1,4 @@
-import { parseCommandArgs, printSent, type Command } from '../command';
+import { parseCommandArgs, printSent, type Command } from '../command.js';
 
 const usage = `reembed reject <collection> --by <name> --reason <text>
   Sends rejectCutover: before cutover (up to the end of the grace period) the migration is

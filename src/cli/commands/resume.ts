@@ -1,4 +1,4 @@
-import { dollarsSchema, operator, parseCommandArgs, printSent, validate, type Command } from '../command';
+import { dollarsSchema, operator, parseCommandArgs, printSent, validate, type Command } from '../command.js';
 
 const usage = `reembed resume <collection> [--by <name>] [--reason <text>] [--budget <more dollars>]
   Resumes a paused migration: paused by an operator, at its budget (add to it with --budget),
@@ -7,7 +7,9 @@ const usage = `reembed resume <collection> [--by <name>] [--reason <text>] [--bu
 export const command: Command = {
   usage,
   async run(ctx, argv) {
-    const { values, positionals } = parseCommandArgs(usage, argv, { by: { type: 'string' }, reason: { type: 'string' }, budget: { type: 'string' } }, ['collection']);
+    const { values, positionals } = parseCommandArgs(usage, argv, { by: { type: 'string' }, reason: { type: 'string' }, budget: { type: 'string' } }, [
+      'collection',
+    ]);
     const collection = positionals[0]!;
     const more = values.budget === undefined ? undefined : validate(dollarsSchema, values.budget, 'resume --budget');
     await (await ctx.client()).resume(collection, { by: operator(values.by), reason: values.reason ?? '', ...(more ? { addBudgetUsd: more } : {}) });

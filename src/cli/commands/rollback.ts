@@ -1,4 +1,4 @@
-import { operatorCommand } from '../operator-command';
+import { operatorCommand } from '../operator-command.js';
 
 const usage = `reembed rollback <collection> --by <name> --reason <text>
   During RETENTION (after cutover): moves the read alias back to the old index, which kept

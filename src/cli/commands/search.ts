@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseCommandArgs, validate, type Command } from '../command';
-import { printJson } from '../context';
+import { parseCommandArgs, validate, type Command } from '../command.js';
+import { printJson } from '../context.js';
 
 const usage = `reembed search <collection> <query> [--k 5] [--json]
   Searches as the search router does: the active index, or during a migration old and new by coverage.`;

@@ -1,7 +1,7 @@
-import type { CollectionStatus } from '../../client/collection-status';
-import { WORKING, type MigrationPhase } from '../../migration/phases';
-import { parseCommandArgs, type Command } from '../command';
-import { printJson } from '../context';
+import type { CollectionStatus } from '../../client/collection-status.js';
+import { WORKING, type MigrationPhase } from '../../migration/phases.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { printJson } from '../context.js';
 
 const usage = `reembed status <collection> [--json] [--no-watch]
   Phase, progress bar, rate and ETA, tokens and spend, verification, approvals and refused signals,
@@ -40,10 +40,16 @@ export function renderStatus(s: CollectionStatus): string {
     );
     if (s.docsPerSecond !== null) lines.push(`  rate:         ${s.docsPerSecond.toFixed(1)} docs/s${s.etaSeconds !== null ? `, ETA ${s.etaSeconds}s` : ''}`);
     const budget = s.budgetUsd !== null ? ` of a $${s.budgetUsd} budget` : '';
-    lines.push(`  tokens:       ${s.tokens}${s.estimate ? ` of ~${s.estimate.tokens} estimated` : ''}; spent $${s.spentUsd.toFixed(4)}${budget}${s.estimate ? ` (estimate $${s.estimate.costUsd.toFixed(4)})` : ''}`);
-    if (s.hotSetMigrated !== null) lines.push(`  hot set:      ${(s.hotSetMigrated * 100).toFixed(0)}% of the 100 most-searched documents are in the new index`);
+    lines.push(
+      `  tokens:       ${s.tokens}${s.estimate ? ` of ~${s.estimate.tokens} estimated` : ''}; spent $${s.spentUsd.toFixed(4)}${budget}${s.estimate ? ` (estimate $${s.estimate.costUsd.toFixed(4)})` : ''}`,
+    );
+    if (s.hotSetMigrated !== null)
+      lines.push(`  hot set:      ${(s.hotSetMigrated * 100).toFixed(0)}% of the 100 most-searched documents are in the new index`);
     if (m.catchUp.passes > 0) lines.push(`  catch-up:     ${m.catchUp.passes} pass(es), ${m.catchUp.reembedded} re-embedded, ${m.catchUp.deleted} deleted`);
-    if (m.verification) lines.push(`  verification: ${m.verification.ok ? 'ok' : 'FAILED'} — ${m.verification.sampleHits}/${m.verification.sampleQueries} sample searches found their document${m.verification.problems.length ? `; ${m.verification.problems.join('; ')}` : ''}`);
+    if (m.verification)
+      lines.push(
+        `  verification: ${m.verification.ok ? 'ok' : 'FAILED'} — ${m.verification.sampleHits}/${m.verification.sampleQueries} sample searches found their document${m.verification.problems.length ? `; ${m.verification.problems.join('; ')}` : ''}`,
+      );
     if (m.approval) lines.push(`  approved by:  ${m.approval.approver} at ${m.approval.at}${m.approval.note ? ` — ${m.approval.note}` : ''}`);
     if (m.graceEndsAt && s.phase === 'GRACE_PERIOD') lines.push(`  cutover at:   ${m.graceEndsAt}`);
     if (m.cutoverAt) lines.push(`  cutover:      ${m.cutoverAt}${m.retentionEndsAt ? `; old index kept until ${m.retentionEndsAt}` : ''}`);
