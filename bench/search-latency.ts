@@ -2,13 +2,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ReembedClient } from '../src/client/reembed-client.js';
 import { loadConfig } from '../src/config/env.js';
 import { loadSotuPassages } from '../src/corpus/sotu.js';
-import { ProviderPool } from '../src/embedding/provider-pool.js';
-import { SpecCatalog } from '../src/embedding/spec-catalog.js';
-import { CollectionRegistry } from '../src/registry/collection-registry.js';
-import { createElasticsearchClient } from '../src/store/elasticsearch-client.js';
-import { SearchRouter, type RouterOptions } from '../src/search/search-router.js';
+import type { RouterOptions, SearchRouter } from '../src/search/search-router.js';
+import { Services } from '../src/services.js';
 import { createReembedWorker } from '../src/worker/create-worker.js';
-import { createWriter } from '../src/writer/create-writer.js';
 
 /**
  * Routed search latency on one corpus: against a single index, then mid-migration with
@@ -75,17 +71,15 @@ async function measure(routers: Record<string, SearchRouter>, vectors: Map<strin
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
-  const es = createElasticsearchClient(config);
-  const catalog = SpecCatalog.load();
-  const providers = new ProviderPool(config);
-  const registry = new CollectionRegistry(es);
-  const client = await ReembedClient.connect(config);
+  const services = new Services(config);
+  const { es, catalog, providers, registry } = services;
+  const client = await ReembedClient.connect(config, services);
   await client.init();
 
   const docs = loadSotuPassages({ fromYear: 2001, toYear: 2021 });
   const existing = await registry.find(COLLECTION);
   if (!existing || existing.activeSpecId !== OLD || (await es.count({ index: existing.activeIndex })).count < docs.length) {
-    const writer = createWriter(config);
+    const writer = services.writer();
     await writer.createCollection(COLLECTION, OLD, { storeContent: true });
     console.error(`ingesting ${docs.length} passages into ${COLLECTION} (once)…`);
     for (let i = 0; i < docs.length; i += 64)
@@ -93,7 +87,6 @@ async function main(): Promise<void> {
         COLLECTION,
         docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })),
       );
-    await writer.close();
   }
 
   const vectors = new Map<string, Record<string, Float32Array>>();
@@ -102,7 +95,7 @@ async function main(): Promise<void> {
     for (const specId of [OLD, NEW]) entry[specId] = (await (await providers.get(catalog.get(specId))).embed([q], 'query')).vectors[0]!;
     vectors.set(q, entry);
   }
-  const router = (options: RouterOptions) => new SearchRouter({ es, registry, catalog, providers }, { registryCacheMs: 60_000, ...options });
+  const router = (options: RouterOptions) => services.router({ registryCacheMs: 60_000, ...options });
   // Mid-migration, a router whose merge threshold cannot be reached searches the old index alone:
   // the single-index figure, taken in the same minutes as the merged ones.
   const routers = {
@@ -139,7 +132,6 @@ async function main(): Promise<void> {
   const ratio = figures.e2e.rrf!.p50 / figures.e2e.single!.p50;
   console.log(`\ntarget: merged p50 ≤ 1.3 × single-index p50 (end to end): ${ratio.toFixed(2)}× — ${ratio <= 1.3 ? 'met' : 'NOT met'}`);
   await client.close();
-  await es.close();
 }
 
 main().catch((error: Error) => {

@@ -13,11 +13,24 @@ export interface Command {
   run(ctx: CliContext, argv: string[]): Promise<void>;
 }
 
+/** A command declared by its options and positional arguments; `run` receives them parsed. */
+export function defineCommand<T extends Options>(definition: {
+  readonly usage: string;
+  readonly options: T;
+  readonly positionals: readonly string[];
+  /** Older option names that keep working, e.g. `{ '--model': '--spec' }`. */
+  readonly renamed?: Readonly<Record<string, string>>;
+  run(ctx: CliContext, args: ParsedArgs<T>): Promise<void>;
+}): Command {
+  const { usage, options, positionals, renamed } = definition;
+  return { usage, run: (ctx, argv) => definition.run(ctx, parseCommandArgs(usage, argv, options, positionals, renamed)) };
+}
+
 /**
  * Parses a command's arguments strictly. `renamed` maps older option names to the current
  * ones (`--model` → `--spec`), so scripts written against them keep working.
  */
-export function parseCommandArgs<T extends Options>(
+function parseCommandArgs<T extends Options>(
   usage: string,
   argv: string[],
   options: T,

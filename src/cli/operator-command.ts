@@ -1,7 +1,7 @@
 import type { ReembedClient } from '../client/reembed-client.js';
 import type { OperatorAction } from '../migration/contract.js';
 import { ReembedUsageError } from '../errors.js';
-import { operator, parseCommandArgs, printSent, type Command } from './command.js';
+import { defineCommand, operator, printSent, type Command } from './command.js';
 
 /**
  * A command that sends an operator's signal ({by, reason}) to a collection's migration:
@@ -13,14 +13,15 @@ export function operatorCommand(
   send: (client: ReembedClient, collection: string, action: OperatorAction) => Promise<void>,
   options: { reasonRequired?: boolean } = {},
 ): Command {
-  return {
+  return defineCommand({
     usage,
-    async run(ctx, argv) {
-      const { values, positionals } = parseCommandArgs(usage, argv, { by: { type: 'string' }, reason: { type: 'string' } }, ['collection']);
+    options: { by: { type: 'string' }, reason: { type: 'string' } },
+    positionals: ['collection'],
+    async run(ctx, { values, positionals }) {
       const collection = positionals[0]!;
       if (options.reasonRequired && !values.reason) throw new ReembedUsageError(`--reason is required (it is recorded in the registry history)\n\n${usage}`);
       await send(await ctx.client(), collection, { by: operator(values.by), reason: values.reason ?? '' });
       printSent(signal, collection);
     },
-  };
+  });
 }

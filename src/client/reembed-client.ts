@@ -168,12 +168,13 @@ export class ReembedClient {
   /** The migration's own view when one exists, joined with the registry and the live alias. */
   async status(collection: string): Promise<CollectionStatus> {
     const { registry, aliases, quarantine, store, es } = this.services;
-    const record = await registry.get(collection);
     const workflowId = migrationWorkflowId(collection);
-    const [aliasTargets, run] = await Promise.all([aliases.targets(collection), this.migrationView(workflowId)]);
-    const quarantined = run?.status ? (await quarantine.list(workflowId, 100)).map((q) => ({ id: q.docId, reason: q.reason })) : [];
+    const [record, aliasTargets, run] = await Promise.all([registry.get(collection), aliases.targets(collection), this.migrationView(workflowId)]);
     const targetIndex = run?.status?.targetIndex ?? record.migration?.targetIndex ?? null;
-    const hot = targetIndex ? await AccessStats.hottest(es, collection, HOT_SET_SIZE) : [];
+    const [quarantined, hot] = await Promise.all([
+      run?.status ? quarantine.list(workflowId, 100).then((list) => list.map((q) => ({ id: q.docId, reason: q.reason }))) : [],
+      targetIndex ? AccessStats.hottest(es, collection, HOT_SET_SIZE) : [],
+    ]);
     const inTarget = hot.length > 0 && targetIndex ? (await store.getMany(targetIndex, hot, false).catch(() => new Map())).size : 0;
     return collectionStatus({
       record,

@@ -7,13 +7,12 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { ReembedClient } from '../../src/client/reembed-client.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { loadSotuPassages } from '../../src/corpus/sotu.js';
-import { ProviderPool } from '../../src/embedding/provider-pool.js';
-import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
-import { CollectionRegistry } from '../../src/registry/collection-registry.js';
-import { AliasStore } from '../../src/store/aliases.js';
-import { createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
-import { VectorIndexStore } from '../../src/store/vector-index.js';
-import { CollectionWriter } from '../../src/writer/collection-writer.js';
+import type { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import type { CollectionRegistry } from '../../src/registry/collection-registry.js';
+import { Services } from '../../src/services.js';
+import type { AliasStore } from '../../src/store/aliases.js';
+import type { VectorIndexStore } from '../../src/store/vector-index.js';
+import type { CollectionWriter } from '../../src/writer/collection-writer.js';
 import { createReembedWorker, WORKFLOWS_PATH, type ReembedWorker } from '../../src/worker/create-worker.js';
 import { connectTemporal } from '../../src/client/temporal-client.js';
 import { migrationWorkflowId } from '../../src/migration/contract.js';
@@ -23,7 +22,8 @@ let runtimeInstalled = false;
 
 /** Everything a migration test needs, on its own task queue so tests never share workers. */
 export class MigrationFixture {
-  readonly catalog = SpecCatalog.load();
+  readonly es: EsClient;
+  readonly catalog: SpecCatalog;
   readonly store: VectorIndexStore;
   readonly aliases: AliasStore;
   readonly registry: CollectionRegistry;
@@ -32,21 +32,16 @@ export class MigrationFixture {
   private readonly collections: string[] = [];
 
   private constructor(
-    readonly config: Config,
-    readonly es: EsClient,
+    readonly services: Services,
     readonly client: ReembedClient,
     private readonly env: Record<string, string | undefined>,
   ) {
-    this.store = new VectorIndexStore(es);
-    this.aliases = new AliasStore(es);
-    this.registry = new CollectionRegistry(es);
-    this.writer = new CollectionWriter({
-      registry: this.registry,
-      store: this.store,
-      aliases: this.aliases,
-      catalog: this.catalog,
-      providers: new ProviderPool(config),
-    });
+    ({ es: this.es, catalog: this.catalog, store: this.store, aliases: this.aliases, registry: this.registry } = services);
+    this.writer = services.writer();
+  }
+
+  get config(): Config {
+    return this.services.config;
   }
 
   static async create(env: Record<string, string> = {}): Promise<MigrationFixture> {
@@ -57,7 +52,8 @@ export class MigrationFixture {
     await requireServices();
     const fullEnv = { ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration'), ...env };
     const config = loadConfig(fullEnv);
-    return new MigrationFixture(config, createElasticsearchClient(config), await ReembedClient.connect(config), fullEnv);
+    const services = new Services(config);
+    return new MigrationFixture(services, await ReembedClient.connect(config, services), fullEnv);
   }
 
   /** `env` overrides this fixture's configuration for the worker only (e.g. a fixed API key). */
@@ -140,7 +136,7 @@ export class MigrationFixture {
       if (indexes.length > 0) await this.es.indices.delete({ index: indexes });
       await this.registry.remove(collection);
     }
+    // Closes the shared services (Elasticsearch) too.
     await this.client.close();
-    await this.es.close();
   }
 }

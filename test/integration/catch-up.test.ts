@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sourceHash } from '../../src/corpus/source-hash.js';
-import { ProviderPool } from '../../src/embedding/provider-pool.js';
 import { versionedIndexName } from '../../src/store/vector-index.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
@@ -31,7 +30,7 @@ describe('catch-up after writes that bypassed dual-write', () => {
 
     // Writes a service made to the old index only (its registry cache predated the migration).
     const sourceSpec = fx.catalog.get('minilm-l6-v2');
-    const provider = await new ProviderPool(fx.config).get(sourceSpec);
+    const provider = await fx.services.providers.get(sourceSpec);
     const changedIds = copied.slice(0, 3);
     const changed = changedIds.map((id) => ({ id, text: `Rewritten passage ${id}: the treaty was ratified after a long debate.` }));
     const added = [{ id: '0000-added-early', text: 'A document that sorts before every copied one.' }];

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sourceHash } from '../../src/corpus/source-hash.js';
-import { ProviderPool } from '../../src/embedding/provider-pool.js';
 import { AccessStats } from '../../src/search/access-stats.js';
-import { SearchRouter, type RoutedResult } from '../../src/search/search-router.js';
+import type { RoutedResult, RouterOptions } from '../../src/search/search-router.js';
 import { versionedIndexName } from '../../src/store/vector-index.js';
-import { CollectionWriter } from '../../src/writer/collection-writer.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';
@@ -19,8 +17,8 @@ describe('live traffic during a migration', () => {
   });
   after(async () => fx.close());
 
-  function router(options: ConstructorParameters<typeof SearchRouter>[1] = {}) {
-    return new SearchRouter({ es: fx.es, registry: fx.registry, catalog: fx.catalog, providers: new ProviderPool(fx.config) }, options);
+  function router(options: RouterOptions = {}) {
+    return fx.services.router(options);
   }
 
   it('loses, stales and resurrects nothing under concurrent writes, and searches never fail or come back empty, rollback included', async () => {
@@ -28,13 +26,7 @@ describe('live traffic during a migration', () => {
     const source = (await fx.registry.get(collection)).activeIndex;
     const target = versionedIndexName(collection, fx.catalog.get(TARGET));
     // A separate service's writer, with its own registry cache (2 s staleness).
-    const service = new CollectionWriter({
-      registry: fx.registry,
-      store: fx.store,
-      aliases: fx.aliases,
-      catalog: fx.catalog,
-      providers: new ProviderPool(fx.config),
-    });
+    const service = fx.services.writer();
     const expected = new Map<string, string>([...(await fx.contents(source))]);
     const searcher = router({ strategy: 'rrf', mergeThreshold: 0.3 });
 
@@ -121,7 +113,7 @@ describe('live traffic during a migration', () => {
     // A document present in the new index only (a write whose old-index half failed).
     const spec = fx.catalog.get(TARGET);
     const text = 'Quantum computing laboratories and superconducting qubits.';
-    const { vectors } = await (await new ProviderPool(fx.config).get(spec)).embed([text], 'document');
+    const { vectors } = await (await fx.services.providers.get(spec)).embed([text], 'document');
     await fx.store.bulkUpsert(target, spec, [{ id: 'only-in-new', vector: vectors[0]!, sourceHash: sourceHash(text), content: text }]);
     await fx.store.refresh(target);
 

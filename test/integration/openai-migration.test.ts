@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/env.js';
 import { fingerprint } from '../../src/embedding/model-spec.js';
 import { ProviderPool } from '../../src/embedding/provider-pool.js';
-import { SearchRouter } from '../../src/search/search-router.js';
 import { versionedIndexName } from '../../src/store/vector-index.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
@@ -41,7 +40,7 @@ describe('migration from a local model to an OpenAI model over HTTP', () => {
     assert.equal((mapping[target]!.mappings.properties!.vector as { dims: number }).dims, 256);
     assert.deepEqual([...(await fx.store.fingerprints(target)).keys()], [fingerprint(fx.catalog.get(TARGET))]);
 
-    const router = new SearchRouter({ es: fx.es, registry: fx.registry, catalog: fx.catalog, providers: new ProviderPool(fx.config) });
+    const router = fx.services.router();
     const { hits } = await router.search(collection, 'economic recovery and jobs', { k: 3 });
     assert.equal(hits.length, 3);
     assert.ok(hits.every((h) => h.specId === TARGET && h.index === target));

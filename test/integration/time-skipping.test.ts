@@ -5,8 +5,6 @@ import { after, before, describe, it } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createMigrationActivities } from '../../src/activities/index.js';
-import { ProviderPool } from '../../src/embedding/provider-pool.js';
-import { QuarantineStore } from '../../src/store/quarantine.js';
 import { versionedIndexName } from '../../src/store/vector-index.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { DAY_MS, migrationWorkflowId, STATUS_QUERY, type MigrationStatus } from '../../src/migration/contract.js';
@@ -42,16 +40,7 @@ describe('7-day grace period and retention under time skipping', () => {
       connection: env.nativeConnection,
       taskQueue: 'time-skipping',
       workflowsPath: WORKFLOWS_PATH,
-      activities: createMigrationActivities({
-        es: fx.es,
-        catalog: fx.catalog,
-        providers: new ProviderPool(fx.config),
-        store: fx.store,
-        aliases: fx.aliases,
-        registry: fx.registry,
-        quarantine: new QuarantineStore(fx.es),
-        config: fx.config,
-      }),
+      activities: createMigrationActivities(fx.services.migrationDeps()),
     });
     return worker.runUntil(fn);
   }

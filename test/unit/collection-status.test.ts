@@ -4,19 +4,9 @@ import { backfillRate, collectionStatus, type StatusSources } from '../../src/cl
 import { migrationInputSchema, type MigrationStatus } from '../../src/migration/contract.js';
 import { MigrationState } from '../../src/migration/migration-state.js';
 import type { CollectionRecord } from '../../src/registry/collection-record.js';
+import { idleRecord } from '../helpers/records.js';
 
-const record: CollectionRecord = {
-  collection: 'products',
-  alias: 'products',
-  storeContent: true,
-  activeSpecId: 'old-spec',
-  activeIndex: 'products__old',
-  writeTargets: [{ index: 'products__old', specId: 'old-spec' }],
-  migration: null,
-  history: [],
-  createdAt: '2026-11-27T10:00:00.000Z',
-  updatedAt: '2026-11-27T10:00:00.000Z',
-};
+const record = idleRecord();
 
 function backfilling(migrated: number, total: number, startedAt: string): MigrationStatus {
   const s = new MigrationState(migrationInputSchema.parse({ collection: 'products', targetSpecId: 'new-spec' }), 'reembed:products');

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { abandoned, completed, coverageRecorded, cutOver, migrationStarted, phaseRecorded, rolledBack } from '../../src/migration/registry-transitions.js';
-import type { CollectionRecord } from '../../src/registry/collection-record.js';
+import { idleRecord } from '../helpers/records.js';
 
 const at = '2026-11-27T10:00:00.000Z';
-const idle: CollectionRecord = {
-  collection: 'products',
-  alias: 'products',
-  storeContent: true,
-  activeSpecId: 'old-spec',
-  activeIndex: 'products__old',
-  writeTargets: [{ index: 'products__old', specId: 'old-spec' }],
-  migration: null,
-  history: [],
-  createdAt: at,
-  updatedAt: at,
-};
+const idle = idleRecord();
 const m = { workflowId: 'reembed:products', sourceIndex: 'products__old', targetIndex: 'products__new', targetSpecId: 'new-spec' };
 const started = migrationStarted({ ...m, sourceSpecId: 'old-spec', startedAt: at }).change(idle);
 

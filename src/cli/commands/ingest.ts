@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { WriteDocument } from '../../writer/collection-writer.js';
-import { nameSchema, parseCommandArgs, validate, type Command } from '../command.js';
+import { defineCommand, nameSchema, validate } from '../command.js';
 import type { CliContext } from '../context.js';
 import { readJsonl } from '../jsonl.js';
 import { ProgressBar } from '../progress-bar.js';
@@ -62,16 +62,12 @@ export async function ingestFile(ctx: CliContext, o: IngestOptions, quiet = fals
   return { ...report, written };
 }
 
-export const command: Command = {
+export const command = defineCommand({
   usage,
-  async run(ctx, argv) {
-    const { values, positionals } = parseCommandArgs(
-      usage,
-      argv,
-      { spec: { type: 'string' }, file: { type: 'string' }, 'no-content': { type: 'boolean' }, 'batch-size': { type: 'string', default: '64' } },
-      ['collection'],
-      { '--model': '--spec', '--batch': '--batch-size' },
-    );
+  options: { spec: { type: 'string' }, file: { type: 'string' }, 'no-content': { type: 'boolean' }, 'batch-size': { type: 'string', default: '64' } },
+  positionals: ['collection'],
+  renamed: { '--model': '--spec', '--batch': '--batch-size' },
+  async run(ctx, { values, positionals }) {
     const o = validate(z.object({ spec: nameSchema, file: nameSchema, 'batch-size': z.coerce.number().int().min(1).max(1024) }), values, 'ingest');
     const collection = positionals[0]!;
     const report = await ingestFile(ctx, { collection, specId: o.spec, file: o.file, storeContent: !values['no-content'], batchSize: o['batch-size'] });
@@ -80,4 +76,4 @@ export const command: Command = {
     for (const f of report.failed) console.error(`  document ${f.id}: not written: ${f.reason}`);
     if (report.badLines.length + report.failed.length > 0) process.exitCode = 2;
   },
-};
+});

@@ -1,13 +1,14 @@
-import { parseCommandArgs, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { printJson } from '../context.js';
 
 const usage = `reembed list [--json]
   Every collection with its active spec and index, and its latest migration (from Temporal's visibility).`;
 
-export const command: Command = {
+export const command = defineCommand({
   usage,
-  async run(ctx, argv) {
-    const { values } = parseCommandArgs(usage, argv, { json: { type: 'boolean' } }, []);
+  options: { json: { type: 'boolean' } },
+  positionals: [],
+  async run(ctx, { values }) {
     const client = await ctx.client();
     const [collections, migrations] = await Promise.all([client.collections(), client.list()]);
     if (values.json) return printJson({ collections, migrations });
@@ -19,4 +20,4 @@ export const command: Command = {
     }
     if (collections.length === 0) console.log('No collections yet. Create one with `reembed ingest <collection> --spec <specId> --file <docs.jsonl>`.');
   },
-};
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dollarsSchema, nameSchema, operator, parseCommandArgs, validate, type Command } from '../command.js';
+import { defineCommand, dollarsSchema, nameSchema, operator, validate } from '../command.js';
 import { printJson } from '../context.js';
 import { durationSchema, formatDuration } from '../duration.js';
 import { renderEstimate } from '../render-estimate.js';
@@ -23,26 +23,22 @@ const optionsSchema = z.object({
   budget: dollarsSchema.optional(),
 });
 
-export const command: Command = {
+export const command = defineCommand({
   usage,
-  async run(ctx, argv) {
-    const { values, positionals } = parseCommandArgs(
-      usage,
-      argv,
-      {
-        to: { type: 'string' },
-        grace: { type: 'string', default: '1h' },
-        retention: { type: 'string', default: '7d' },
-        'approval-timeout': { type: 'string' },
-        'batch-size': { type: 'string', default: '64' },
-        by: { type: 'string' },
-        budget: { type: 'string' },
-        force: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-      ['collection'],
-    );
+  options: {
+    to: { type: 'string' },
+    grace: { type: 'string', default: '1h' },
+    retention: { type: 'string', default: '7d' },
+    'approval-timeout': { type: 'string' },
+    'batch-size': { type: 'string', default: '64' },
+    by: { type: 'string' },
+    budget: { type: 'string' },
+    force: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  positionals: ['collection'],
+  async run(ctx, { values, positionals }) {
     const o = validate(optionsSchema, values, 'migrate');
     const collection = positionals[0]!;
     const client = await ctx.client();
@@ -71,4 +67,4 @@ export const command: Command = {
     console.log(`  Web UI: ${started.webUiUrl}`);
     console.log(`  watch:  reembed status ${collection}`);
   },
-};
+});

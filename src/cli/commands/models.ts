@@ -1,14 +1,15 @@
 import { fingerprint } from '../../embedding/model-spec.js';
-import { parseCommandArgs, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { printJson } from '../context.js';
 
 const usage = `reembed models [--json]
   Lists the model specs in models/specs.json with their fingerprints. Loads no model.`;
 
-export const command: Command = {
+export const command = defineCommand({
   usage,
-  async run(ctx, argv) {
-    const { values } = parseCommandArgs(usage, argv, { json: { type: 'boolean' } }, []);
+  options: { json: { type: 'boolean' } },
+  positionals: [],
+  async run(ctx, { values }) {
     const { catalog } = ctx.services;
     const specs = catalog.all().map((s) => ({ ...s, fingerprint: fingerprint(s) }));
     if (values.json) return printJson(specs);
@@ -18,4 +19,4 @@ export const command: Command = {
       if (s.description) console.log(`  ${''.padEnd(20)} ${s.description}`);
     }
   },
-};
+});

@@ -1,6 +1,6 @@
 import type { CollectionStatus } from '../../client/collection-status.js';
 import { WORKING, type MigrationPhase } from '../../migration/phases.js';
-import { parseCommandArgs, type Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { printJson } from '../context.js';
 
 const usage = `reembed status <collection> [--json] [--no-watch]
@@ -64,10 +64,11 @@ export function renderStatus(s: CollectionStatus): string {
   return lines.join('\n');
 }
 
-export const command: Command = {
+export const command = defineCommand({
   usage,
-  async run(ctx, argv) {
-    const { values, positionals } = parseCommandArgs(usage, argv, { json: { type: 'boolean' }, 'no-watch': { type: 'boolean' } }, ['collection']);
+  options: { json: { type: 'boolean' }, 'no-watch': { type: 'boolean' } },
+  positionals: ['collection'],
+  async run(ctx, { values, positionals }) {
     const collection = positionals[0]!;
     const client = await ctx.client();
     if (values.json) return printJson(await client.status(collection));
@@ -83,4 +84,4 @@ export const command: Command = {
       await new Promise((r) => setTimeout(r, 1000));
     }
   },
-};
+});

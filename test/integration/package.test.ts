@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
+
+const exec = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+
+/**
+ * What another service gets from `npm install reembed`: the packed tarball, unpacked into
+ * node_modules as npm does, used from plain Node — no tsx, no TypeScript sources. Its
+ * dependencies are linked from this project's install (the same locked versions), so the
+ * test sends no traffic to a registry.
+ */
+describe('the packed package from plain Node', () => {
+  let fx: MigrationFixture;
+  let consumer: string;
+  let collection: string;
+
+  before(async () => {
+    fx = await MigrationFixture.create();
+    collection = await fx.seedCollection(3);
+    consumer = mkdtempSync(join(tmpdir(), 'reembed-consumer-'));
+    const { stdout } = await exec('npm', ['pack', '--json', '--pack-destination', consumer], { cwd: root });
+    const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
+    const installed = join(consumer, 'node_modules', 'reembed');
+    mkdirSync(installed, { recursive: true });
+    await exec('tar', ['-xzf', join(consumer, filename), '-C', installed, '--strip-components=1']);
+    for (const dependency of readdirSync(join(root, 'node_modules'))) {
+      if (dependency !== '.bin' && !dependency.startsWith('.')) symlinkSync(join(root, 'node_modules', dependency), join(consumer, 'node_modules', dependency));
+    }
+  });
+  after(async () => {
+    rmSync(consumer, { recursive: true, force: true });
+    await fx.close();
+  });
+
+  it('ships compiled JavaScript with declarations, and no TypeScript sources', () => {
+    const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules/reembed/package.json'), 'utf8')) as {
+      exports: { '.': { types: string; default: string } };
+    };
+    const shipped = (dir: string): string[] => readdirSync(join(consumer, 'node_modules/reembed', dir), { recursive: true }).map(String);
+    assert.ok(shipped('dist').includes(manifest.exports['.'].default.replace('./dist/', '')));
+    assert.ok(shipped('dist').includes(manifest.exports['.'].types.replace('./dist/', '')));
+    assert.ok(
+      shipped('dist').some((f) => f.endsWith('workflows/index.js')),
+      'the worker can bundle the compiled workflows',
+    );
+    assert.deepEqual(
+      shipped('dist').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+      [],
+    );
+  });
+
+  it('imports ReembedClient and reads a collection status', async () => {
+    const script = `
+      import { loadConfig, ReembedClient } from 'reembed';
+      const client = await ReembedClient.connect(loadConfig());
+      try { process.stdout.write(JSON.stringify(await client.status(process.argv[1]))); } finally { await client.close(); }`;
+    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script, collection], {
+      cwd: consumer,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    const status = JSON.parse(stdout) as { collection: string; phase: string; activeSpecId: string; aliasTarget: string };
+    assert.equal(status.collection, collection);
+    assert.equal(status.phase, 'NONE');
+    assert.equal(status.activeSpecId, 'minilm-l6-v2');
+    assert.match(status.aliasTarget, new RegExp(`^${collection}__minilm-l6-v2__`));
+  });
+
+  it('runs the installed CLI', async () => {
+    const { stdout } = await exec(join(consumer, 'node_modules/reembed/bin/reembed'), ['models', '--json'], { cwd: consumer });
+    assert.ok((JSON.parse(stdout) as { id: string }[]).some((s) => s.id === 'minilm-l6-v2'));
+  });
+});
