@@ -259,7 +259,8 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       if (BEFORE_CUTOVER.has(state.phase)) await abandon('FAILED', 'the migration workflow was cancelled');
       throw error;
     }
-    const message = (error as Error).message ?? String(error);
+    // An activity's failure says only "Activity task failed"; what happened is its cause.
+    const message = ((error instanceof ActivityFailure && error.cause) || (error as Error)).message ?? String(error);
     if (BEFORE_CUTOVER.has(state.phase)) await abandon('FAILED', message);
     else state.failed(message);
     throw ApplicationFailure.nonRetryable(`Migration of "${input.collection}" failed in ${state.status.phase}: ${message}`, FAILURE_TYPES.migrationFailed);

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { loadConfig } from '../src/config/env.js';
+import { Services } from '../src/services.js';
+
+/**
+ * Wall time of the compiled CLI as a person or a script runs it, process start to exit:
+ * `reembed models --json` (reads the spec file) and `reembed status <c> --json` (registry,
+ * alias, Temporal describe and query). Five runs each; prints min / median / max.
+ */
+
+const exec = promisify(execFile);
+const RUNS = 5;
+const COLLECTION = 'bench-cli';
+
+async function timed(args: string[]): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = process.hrtime.bigint();
+    await exec('bin/reembed', args);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  const services = new Services(loadConfig());
+  const writer = services.writer();
+  await writer.createCollection(COLLECTION, 'minilm-l6-v2', { storeContent: true });
+  await writer.upsert(COLLECTION, [{ id: 'a', text: 'a document to give the collection something to hold' }]);
+  await services.close();
+
+  console.log(`\nCLI wall time, process start to exit (${RUNS} runs each)`);
+  console.log('| command | min ms | median ms | max ms |\n| --- | --- | --- | --- |');
+  for (const args of [
+    ['models', '--json'],
+    ['status', COLLECTION, '--json'],
+  ]) {
+    const t = await timed(args);
+    console.log(`| reembed ${args.join(' ')} | ${t[0]!.toFixed(0)} | ${t[Math.floor(RUNS / 2)]!.toFixed(0)} | ${t[RUNS - 1]!.toFixed(0)} |`);
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`cli latency bench failed: ${error.message}`);
+  process.exit(1);
+});
