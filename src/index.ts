@@ -1,5 +1,7 @@
 // The library other services import: `import { createWriter, createSearchRouter, ReembedClient } from 'reembed'`.
+// Workers come from `reembed/worker`, so importing the client never loads the worker runtime.
 export { loadConfig, ConfigError, type Config } from './config/env.js';
+export { Services } from './services.js';
 export { createWriter } from './writer/create-writer.js';
 export { CollectionWriter, type WriteDocument, type WriteResult } from './writer/collection-writer.js';
 export { createSearchRouter } from './search/create-search-router.js';
@@ -7,5 +9,8 @@ export { SearchRouter, type RoutedResult, type RouterOptions, type SearchOptions
 export { AccessStats } from './search/access-stats.js';
 export type { MergeStrategy, RankedHit } from './search/merge-results.js';
 export type { Route } from './search/route.js';
-export { ReembedClient, ReembedUsageError, type CollectionStatus } from './client/reembed-client.js';
-export type { MigrationRequest, MigrationStatus } from './migration/contract.js';
+export { ReembedClient, type MigrationListEntry, type RoutingState } from './client/reembed-client.js';
+export type { CollectionStatus } from './client/collection-status.js';
+export { CollectionNotFoundError, ProviderConfigError, ReembedUsageError, UnknownSpecError } from './errors.js';
+export { migrationWorkflowId, SIGNALS, type MigrationRequest, type MigrationStatus, type MigrationResult } from './migration/contract.js';
+export type { MigrationPhase } from './migration/phases.js';

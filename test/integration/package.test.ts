@@ -72,6 +72,14 @@ describe('the packed package from plain Node', () => {
     assert.match(status.aliasTarget, new RegExp(`^${collection}__minilm-l6-v2__`));
   });
 
+  it('serves the worker from its own entry point', async () => {
+    const script = `const { createReembedWorker, WORKFLOWS_PATH } = await import('reembed/worker');
+      const { existsSync } = await import('node:fs');
+      process.stdout.write(JSON.stringify({ factory: typeof createReembedWorker, workflows: existsSync(WORKFLOWS_PATH) && WORKFLOWS_PATH.endsWith('.js') }));`;
+    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd: consumer });
+    assert.deepEqual(JSON.parse(stdout), { factory: 'function', workflows: true });
+  });
+
   it('runs the installed CLI', async () => {
     const { stdout } = await exec(join(consumer, 'node_modules/reembed/bin/reembed'), ['models', '--json'], { cwd: consumer });
     assert.ok((JSON.parse(stdout) as { id: string }[]).some((s) => s.id === 'minilm-l6-v2'));

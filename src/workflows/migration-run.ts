@@ -1,0 +1,122 @@
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  FAILURE_TYPES,
+  migrationInputSchema,
+  type MigrationInput,
+  type MigrationRequest,
+  type MigrationResult,
+  type MigrationStatus,
+} from '../migration/contract.js';
+import { MigrationState } from '../migration/migration-state.js';
+import type { MigrationPhase } from '../migration/phases.js';
+import { coverageKey, phaseKey } from '../migration/search-attributes.js';
+import { backfillingActivities, bookkeeping } from './activity-stubs.js';
+import { wireHandlers } from './handlers.js';
+
+export const REJECTED = Symbol('rejected');
+
+/** The input as the workflow may use it; a bad one fails the workflow for good. */
+export function parseInput(request: MigrationRequest): MigrationInput {
+  const parsed = migrationInputSchema.safeParse(request);
+  if (parsed.success) return parsed.data;
+  // A ZodError would retry the workflow task forever; the input will not get better.
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  throw ApplicationFailure.nonRetryable(`Invalid migration input: ${issues}`, FAILURE_TYPES.invalidInput);
+}
+
+/**
+ * One run of a migration workflow: its state (with the signal handlers wired to it) and
+ * the effects every phase shares — publishing the phase, recording it in the registry,
+ * waiting out a pause, ending the migration before cutover. Workflow code: deterministic.
+ */
+export class MigrationRun {
+  readonly state: MigrationState;
+  readonly ref: { readonly collection: string; readonly workflowId: string };
+  readonly backfilling: ReturnType<typeof backfillingActivities>;
+
+  constructor(
+    readonly input: MigrationInput,
+    resumeFrom?: MigrationStatus,
+  ) {
+    this.state = new MigrationState(input, workflowInfo().workflowId, resumeFrom);
+    this.ref = { collection: input.collection, workflowId: this.state.status.workflowId };
+    this.backfilling = backfillingActivities(input.heartbeatTimeoutMs);
+    wireHandlers(this.state);
+  }
+
+  /** Both indexes and the target spec, as every copy and verification activity takes them. */
+  indexes() {
+    const { sourceIndex, targetIndex } = this.state.status;
+    return { ...this.ref, sourceIndex: sourceIndex!, targetIndex: targetIndex!, targetSpecId: this.input.targetSpecId };
+  }
+
+  result(): MigrationResult {
+    return { phase: this.state.phase, status: this.state.status };
+  }
+
+  publishPhase(): void {
+    if (!this.input.searchAttributes) return;
+    // PAUSED is not a phase (the migration resumes where it was) but is what the Web UI and `reembed list` should show.
+    upsertSearchAttributes([
+      { key: phaseKey, value: this.state.paused ? 'PAUSED' : this.state.phase },
+      { key: coverageKey, value: this.state.status.coverage },
+    ]);
+  }
+
+  async enter(phase: MigrationPhase, extra: Partial<MigrationStatus> = {}): Promise<void> {
+    this.state.enter(phase, extra);
+    this.publishPhase();
+    await bookkeeping.recordPhase({ ...this.ref, phase });
+  }
+
+  /** Deletes an index once every writer has stopped writing to it (their registry cache expired). */
+  async deleteWhenUnused(index: string): Promise<void> {
+    await sleep(this.input.writerStalenessMs);
+    await bookkeeping.deleteRetiredIndex({ ...this.ref, index });
+  }
+
+  async waitWhilePaused(): Promise<void> {
+    const { state } = this;
+    if (!state.paused || state.rejected) return;
+    this.publishPhase();
+    log.warn('migration paused', { collection: this.input.collection, by: state.status.pausedBy, reason: state.status.pauseReason });
+    await condition(() => !state.paused || state.rejected);
+    this.publishPhase();
+  }
+
+  /**
+   * Runs an embedding activity once nobody holds the migration paused. A provider
+   * misconfiguration (refused key, unknown model) pauses it instead of failing it: fix the
+   * worker's config, restart it, resume, and the activity runs again from where it stopped.
+   */
+  async fixable<T>(run: () => Promise<T>): Promise<T | typeof REJECTED> {
+    for (;;) {
+      await this.waitWhilePaused();
+      if (this.state.rejected) return REJECTED;
+      try {
+        return await run();
+      } catch (error) {
+        const cause = error instanceof ActivityFailure ? error.cause : undefined;
+        if (!(cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.providerConfig)) throw error;
+        this.state.pauseForProvider(cause.message);
+      }
+    }
+  }
+
+  /** Ends the migration before cutover, leaving the alias where it was. */
+  async abandon(outcome: 'REJECTED' | 'FAILED', reason: string): Promise<MigrationResult> {
+    await CancellationScope.nonCancellable(async () => {
+      await bookkeeping.abandonMigration({ ...this.ref, outcome, reason });
+      if (this.state.status.targetIndex) await this.deleteWhenUnused(this.state.status.targetIndex);
+    });
+    if (outcome === 'REJECTED') this.state.enter('REJECTED');
+    else this.state.failed(reason);
+    this.publishPhase();
+    return this.result();
+  }
+
+  /** Someone rejected the migration (or its approval timed out). */
+  rejected(): Promise<MigrationResult> {
+    return this.abandon('REJECTED', this.state.status.rejection!.reason);
+  }
+}
