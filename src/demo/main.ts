@@ -17,7 +17,8 @@ import { createReembedWorker } from '../worker/create-worker.js';
  * queries answered before and after. Cleanup stays scheduled for the retention window.
  */
 
-const SPECS = ['minilm-l6-v2', 'minilm-l6-v2-cls'] as const;
+// A real model upgrade: MiniLM to BGE (a rerun after a completed migration goes back).
+const SPECS = ['minilm-l6-v2', 'bge-small-en-v1.5'] as const;
 const QUERIES = ['rebuilding the economy after the financial crisis', 'health insurance and the cost of medical care', 'climate change and clean energy'];
 
 const argsSchema = z.object({

@@ -19,7 +19,7 @@ export const indexOptionsSchema = z.object({
 });
 
 const commonSpec = {
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'lowercase letters, digits and dashes (it becomes part of index names)'),
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,40}$/, 'lowercase letters, digits, dots and dashes (it becomes part of index names)'),
   description: z.string().optional(),
   model: z.string().min(1),
   revision: z.string().min(1),

@@ -1,5 +1,6 @@
 import type { Config } from '../config/env.js';
 import type { LocalModel } from './local-model.js';
+import { LruCache } from './lru-cache.js';
 import type { ModelSpec } from './model-spec.js';
 import type { DeploymentChannel } from './openai-provider.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -12,6 +13,13 @@ const transformers = () => import('./transformers-provider.js');
 const openai = () => import('./openai-provider.js');
 
 /**
+ * Query vectors kept per spec. Search traffic repeats itself (the same popular queries, a
+ * user paging through results), and a merged search during a migration embeds each query
+ * twice; a repeat costs a map lookup instead of a forward pass or a paid request.
+ */
+export const QUERY_CACHE_SIZE = 2_000;
+
+/**
  * One loaded provider per spec per process, and one copy of each set of local weights
  * however many specs read it: loading a model takes a few hundred milliseconds and its
  * weights stay in memory, so every activity shares them.
@@ -20,22 +28,45 @@ export class ProviderPool {
   private readonly loaded = new Map<string, Promise<EmbeddingProvider>>();
   private readonly models = new Map<string, Promise<LocalModel>>();
   private channels?: DeploymentChannel[];
+  private readonly queryVectors = new Map<string, LruCache<string, Float32Array>>();
 
-  constructor(private readonly config: Pick<Config, 'modelsDir' | 'openai'>) {}
+  /** `queryCacheSize` 0 turns the query-vector cache off (benchmarks measure the forward pass). */
+  constructor(
+    private readonly config: Pick<Config, 'modelsDir' | 'openai'>,
+    private readonly options: { queryCacheSize?: number } = {},
+  ) {}
 
   get(spec: ModelSpec): Promise<EmbeddingProvider> {
     return this.once(this.loaded, spec.id, () => this.load(spec));
   }
 
-  /** The query's vector in each spec, in order; specs sharing local weights share one forward pass. */
+  /**
+   * The query's vector in each spec, in order. Cached vectors are reused; specs sharing
+   * local weights share one forward pass; different models embed concurrently (each
+   * ONNX session or API request runs off the JavaScript thread).
+   */
   async embedQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
+    const cached = specs.map((spec) => this.queryCache(spec).get(text));
+    const missing = specs.filter((_, i) => !cached[i]);
+    const computed = missing.length === 0 ? [] : await this.computeQuery(missing, text);
+    missing.forEach((spec, i) => this.queryCache(spec).set(text, computed[i]!));
+    return specs.map((spec, i) => cached[i] ?? computed[missing.indexOf(spec)]!);
+  }
+
+  private async computeQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
     const providers = await Promise.all(specs.map((spec) => this.get(spec)));
     const shared = specs.every((s) => s.provider === 'transformers') ? await this.embedSharedQuery(providers, text) : null;
     if (shared) return shared;
-    // One after the other: each run already uses every core.
-    const vectors: Float32Array[] = [];
-    for (const provider of providers) vectors.push((await provider.embed([text], 'query')).vectors[0]!);
-    return vectors;
+    return Promise.all(providers.map(async (provider) => (await provider.embed([text], 'query')).vectors[0]!));
+  }
+
+  private queryCache(spec: ModelSpec): LruCache<string, Float32Array> {
+    let cache = this.queryVectors.get(spec.id);
+    if (!cache) {
+      cache = new LruCache(this.options.queryCacheSize ?? QUERY_CACHE_SIZE);
+      this.queryVectors.set(spec.id, cache);
+    }
+    return cache;
   }
 
   /** Local specs reading the same weights share one forward pass for a query. */

@@ -5,6 +5,9 @@ import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, t
 
 export type TransformersSpec = Extract<ModelSpec, { provider: 'transformers' }>;
 
+/** Texts per forward pass. Larger passes gain little on a CPU and pad more. */
+const FORWARD_BATCH = 16;
+
 /**
  * Runs a local ONNX model through transformers.js. The loading path is the ordinary
  * hub-compatible one; only the files come from a local folder (remote loading is off),
@@ -28,23 +31,32 @@ export class TransformersProvider implements EmbeddingProvider {
     }
   }
 
+  /**
+   * Embeds in forward passes of up to FORWARD_BATCH texts of similar length: a pass pads
+   * every text to its longest one, so sorting by length first wastes little on padding.
+   * Vectors come back in the order of `texts` (a text's vector does not depend on its batch).
+   */
   async embed(texts: readonly string[], purpose: EmbeddingPurpose): Promise<Embeddings> {
     if (texts.length === 0) return { vectors: [], tokens: 0, truncated: 0 };
     texts.forEach((text, i) => {
       if (text.trim() === '') throw new InvalidEmbeddingError(`text #${i} is empty; there is nothing to embed`);
     });
     const prefix = prefixFor(this.spec, purpose);
-    const truncated = this.countTokens(texts, purpose).filter((n) => n > this.spec.maxTokens).length;
-    return {
-      ...this.pool(
-        await this.model.forward(
-          texts.map((t) => prefix + t),
-          this.spec.maxTokens,
-        ),
-        texts.length,
-      ),
-      truncated,
-    };
+    const counts = this.countTokens(texts, purpose);
+    const byLength = texts.map((_, i) => i).sort((a, b) => counts[a]! - counts[b]!);
+    const vectors: Float32Array[] = [];
+    let tokens = 0;
+    for (let start = 0; start < byLength.length; start += FORWARD_BATCH) {
+      const positions = byLength.slice(start, start + FORWARD_BATCH);
+      const pass = await this.model.forward(
+        positions.map((i) => prefix + texts[i]),
+        this.spec.maxTokens,
+      );
+      const pooled = this.pool(pass, positions);
+      positions.forEach((position, j) => (vectors[position] = pooled.vectors[j]!));
+      tokens += pooled.tokens;
+    }
+    return { vectors, tokens, truncated: counts.filter((n) => n > this.spec.maxTokens).length };
   }
 
   countTokens(texts: readonly string[], purpose: EmbeddingPurpose): number[] {
@@ -68,18 +80,19 @@ export class TransformersProvider implements EmbeddingProvider {
     const tokens = pass.mask.dims[1] ?? 0;
     const vectors: Float32Array[] = [];
     for (const p of providers) {
-      vectors.push(tokens <= p.spec.maxTokens ? p.pool(pass, 1).vectors[0]! : (await p.embed([text], 'query')).vectors[0]!);
+      vectors.push(tokens <= p.spec.maxTokens ? p.pool(pass, [0]).vectors[0]! : (await p.embed([text], 'query')).vectors[0]!);
     }
     return vectors;
   }
 
-  private pool({ hidden, mask }: ForwardPass, count: number): Omit<Embeddings, 'truncated'> {
+  /** Pools one forward pass; `positions` are the texts' places in the caller's list, for error messages. */
+  private pool({ hidden, mask }: ForwardPass, positions: readonly number[]): Omit<Embeddings, 'truncated'> {
     let pooled = this.spec.pooling === 'mean' ? mean_pooling(hidden, mask) : hidden.slice(null, 0, null);
     if (this.spec.normalize) pooled = pooled.normalize(2, -1);
     const flat = pooled.data as Float32Array;
     const dims = pooled.dims[1] ?? 0;
-    const vectors = Array.from({ length: count }, (_, i) => flat.slice(i * dims, (i + 1) * dims));
-    vectors.forEach((v, i) => checkVector(this.spec, v, `text #${i}`));
+    const vectors = positions.map((_, i) => flat.slice(i * dims, (i + 1) * dims));
+    vectors.forEach((v, i) => checkVector(this.spec, v, `text #${positions[i]}`));
     const tokens = Number((mask.data as BigInt64Array).reduce((sum, bit) => sum + bit, 0n));
     return { vectors, tokens };
   }

@@ -16,7 +16,7 @@ describe('local models through transformers.js (remote loading off)', () => {
   const catalog = SpecCatalog.load();
   const pool = new ProviderPool(loadConfig());
 
-  for (const specId of ['minilm-l6-v2', 'minilm-l6-v2-cls']) {
+  for (const specId of ['minilm-l6-v2', 'minilm-l6-v2-cls', 'bge-small-en-v1.5', 'e5-small-v2']) {
     describe(specId, () => {
       let provider: EmbeddingProvider;
       before(async () => {
@@ -48,17 +48,66 @@ describe('local models through transformers.js (remote loading off)', () => {
         assert.equal(tokens, catalog.get(specId).maxTokens);
       });
 
+      it('gives each text the same vector alone as in a batch of longer and shorter texts, in the order given', async () => {
+        // Padding to the batch's longest text must not change a vector (the `-q` ONNX files
+        // quantize activations per batch and would fail this; the fp32 and int8-weight ones
+        // pass), and sorting a batch by length must not change which vector is whose.
+        const texts = [
+          'word '.repeat(120),
+          'Jobs.',
+          'Veterans deserve the care they were promised.',
+          ...Array.from({ length: 20 }, (_, i) => `Sentence ${i} ${'about taxes '.repeat(i)}`),
+        ];
+        const batch = await provider.embed(texts, 'document');
+        for (const i of [0, 1, 2, 22]) {
+          const [alone] = (await provider.embed([texts[i]!], 'document')).vectors;
+          const diff = Math.max(...alone!.map((x, d) => Math.abs(x - batch.vectors[i]![d]!)));
+          assert.ok(diff < 1e-5, `text #${i}: largest difference ${diff}`);
+        }
+      });
+
+      it('embeds queries with the spec query prefix and documents with its document prefix', async () => {
+        const spec = catalog.get(specId);
+        const text = 'clean energy and climate change';
+        const [asQuery] = (await provider.embed([text], 'query')).vectors;
+        const [asDocument] = (await provider.embed([text], 'document')).vectors;
+        const [prefixed] = (await provider.embed([spec.queryPrefix + text], 'document')).vectors;
+        if (spec.queryPrefix === spec.documentPrefix) assert.ok(cosine(asQuery!, asDocument!) > 0.99999);
+        else assert.ok(cosine(asQuery!, asDocument!) < 0.999, `query and document vectors differ: cosine ${cosine(asQuery!, asDocument!)}`);
+        if (spec.documentPrefix === '') assert.ok(cosine(asQuery!, prefixed!) > 0.99999, 'the query is the prefix plus the text');
+      });
+
       it('rejects empty text as invalid input', async () => {
         await assert.rejects(provider.embed(['fine', '   '], 'document'), InvalidEmbeddingError);
       });
     });
   }
 
-  it('the two specs are different vector spaces', async () => {
+  it('every two specs are different vector spaces', async () => {
     const text = ['Taxes on small businesses were cut.'];
-    const [a] = (await (await pool.get(catalog.get('minilm-l6-v2'))).embed(text, 'document')).vectors;
-    const [b] = (await (await pool.get(catalog.get('minilm-l6-v2-cls'))).embed(text, 'document')).vectors;
-    assert.ok(cosine(a!, b!) < 0.95, `same text, different specs: cosine ${cosine(a!, b!)}`);
+    const ids = ['minilm-l6-v2', 'minilm-l6-v2-cls', 'bge-small-en-v1.5', 'e5-small-v2'];
+    const vectors = await Promise.all(ids.map(async (id) => (await (await pool.get(catalog.get(id))).embed(text, 'document')).vectors[0]!));
+    for (let i = 0; i < ids.length; i++) {
+      for (let j = i + 1; j < ids.length; j++)
+        assert.ok(cosine(vectors[i]!, vectors[j]!) < 0.95, `${ids[i]} vs ${ids[j]}: cosine ${cosine(vectors[i]!, vectors[j]!)}`);
+    }
+  });
+
+  it('bge-small-en-v1.5 ranks a relevant passage above an unrelated one for a retrieval query', async () => {
+    const bge = await pool.get(catalog.get('bge-small-en-v1.5'));
+    const [query] = (await bge.embed(['how will the government lower the cost of prescription drugs'], 'query')).vectors;
+    const docs = (
+      await bge.embed(
+        [
+          'Medicare will negotiate drug prices so seniors pay less for their medicine.',
+          'Our troops have come home from Iraq with honor.',
+          'We will rebuild roads and bridges across the country.',
+        ],
+        'document',
+      )
+    ).vectors;
+    const scores = docs.map((d) => cosine(query!, d));
+    assert.equal(scores.indexOf(Math.max(...scores)), 0, `scores ${scores.map((x) => x.toFixed(3)).join(', ')}`);
   });
 
   it('specs sharing weights share one loaded model, and one query pass gives each its own vector', async () => {
@@ -71,6 +120,16 @@ describe('local models through transformers.js (remote loading off)', () => {
       shared.forEach((v, i) => assert.ok(cosine(v, separate[i]!) > 0.9999, `${specs[i]!.id}, ${text.length} chars: cosine ${cosine(v, separate[i]!)}`));
       assert.ok(cosine(shared[0]!, shared[1]!) < 0.95, 'the two specs still give different vectors');
     }
+  });
+
+  it('embeds a query for two different models at once, each its own way, and serves a repeat from the cache', async () => {
+    const specs = [catalog.get('minilm-l6-v2'), catalog.get('bge-small-en-v1.5')];
+    const text = 'help for families with the cost of child care';
+    const both = await pool.embedQuery(specs, text);
+    const separate = await Promise.all(specs.map(async (s) => (await (await pool.get(s)).embed([text], 'query')).vectors[0]!));
+    both.forEach((v, i) => assert.ok(cosine(v, separate[i]!) > 0.99999, `${specs[i]!.id}: cosine ${cosine(v, separate[i]!)}`));
+    const again = await pool.embedQuery(specs, text);
+    again.forEach((v, i) => assert.equal(v, both[i], 'the same vector object: no second forward pass'));
   });
 
   it('fails with instructions when the model folder is missing, without reaching the network', async () => {

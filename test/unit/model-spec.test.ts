@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,6 +10,21 @@ import { vectorIndexMappings, versionedIndexName } from '../../src/store/vector-
 const base = SpecCatalog.load().get('minilm-l6-v2');
 
 describe('model spec fingerprint', () => {
+  it('pins each local spec to its weights: the revision names the sha256 of the ONNX file setup installs', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../models/local-models.json', import.meta.url), 'utf8')) as {
+      models: Record<string, { files: Record<string, { sha256: string }> }>;
+    };
+    const local = SpecCatalog.load()
+      .all()
+      .filter((s) => s.provider === 'transformers');
+    assert.ok(local.length >= 4);
+    for (const spec of local) {
+      const onnx = Object.entries(manifest.models[spec.model]!.files).find(([path]) => path.endsWith('.onnx'))![1];
+      assert.ok(spec.revision.endsWith(onnx.sha256.slice(0, 16)), `${spec.id}: revision ${spec.revision} vs ${onnx.sha256}`);
+    }
+    assert.equal(new Set(local.map(fingerprint)).size, local.length, 'every local spec is its own vector space');
+  });
+
   it('is stable under key order and ignores name, price and index options', () => {
     const reordered = Object.fromEntries(Object.entries(base).reverse()) as ModelSpec;
     assert.equal(fingerprint(reordered), fingerprint(base));
@@ -26,6 +41,8 @@ describe('model spec fingerprint', () => {
       { maxTokens: 128 },
       { similarity: 'dot_product' },
       { documentPrefix: 'passage: ' },
+      { queryPrefix: 'query: ' },
+      { dtype: 'fp32' } as Partial<ModelSpec>,
       { model: 'other-model' },
     ];
     const prints = new Set(variants.map((v) => fingerprint({ ...base, ...v } as ModelSpec)));
