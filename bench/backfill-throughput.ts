@@ -24,7 +24,6 @@ async function main(): Promise<void> {
   await client.init();
   const docs = loadSotuPassages({ fromYear: 2001, toYear: 2021 });
   const texts = docs.map((d) => d.text);
-  const worker = await createReembedWorker(config, services.catalog);
 
   console.log(`\nBackfill vs embedding alone, ${docs.length} State of the Union passages, batches of ${BATCH}\n`);
   console.log('| target spec | embedding alone docs/s | backfill docs/s | ratio |');
@@ -47,6 +46,8 @@ async function main(): Promise<void> {
         );
       }
     }
+    // A Temporal worker runs once: one per migration.
+    const worker = await createReembedWorker(config, services.catalog);
     const status = await worker.worker.runUntil(async () => {
       await client.startMigration({ collection, targetSpecId: target, batchSize: BATCH, hotFirstLimit: 0, requestedBy: 'bench' });
       const waiting = await client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 3_600_000 });
@@ -54,11 +55,11 @@ async function main(): Promise<void> {
       await client.result(collection);
       return waiting;
     });
+    await worker.close();
     const backfillS = (Date.parse(status.backfillEndedAt!) - Date.parse(status.backfillStartedAt!)) / 1000;
     const backfill = status.documents.migrated / backfillS;
     console.log(`| ${target} | ${alone.toFixed(1)} | ${backfill.toFixed(1)} | ${(backfill / alone).toFixed(2)}× |`);
   }
-  await worker.close();
   await client.close();
 }
 

@@ -97,16 +97,18 @@ async function main(): Promise<void> {
       );
   }
 
-  const router = (options: RouterOptions) => services.router({ registryCacheMs: 60_000, ...options });
-  // Mid-migration, a router whose merge threshold cannot be reached searches the old index alone:
-  // the single-index figure, taken in the same minutes as the merged ones.
-  const routers = {
-    single: router({ mergeThreshold: 2 }),
-    rrf: router({ strategy: 'rrf' }),
-    weighted: router({ strategy: 'coverage-weighted' }),
-  };
-  const worker = await createReembedWorker(config, catalog);
   for (const { spec: NEW, target } of TARGETS) {
+    // Routers per migration: their registry cache must not outlive the previous one.
+    const router = (options: RouterOptions) => services.router({ registryCacheMs: 60_000, ...options });
+    // Mid-migration, a router whose merge threshold cannot be reached searches the old index alone:
+    // the single-index figure, taken in the same minutes as the merged ones.
+    const routers = {
+      single: router({ mergeThreshold: 2 }),
+      rrf: router({ strategy: 'rrf' }),
+      weighted: router({ strategy: 'coverage-weighted' }),
+    };
+    // A Temporal worker runs once: one per migration.
+    const worker = await createReembedWorker(config, catalog);
     const vectors = new Map<string, Record<string, Float32Array>>();
     for (const q of QUERIES) {
       const entry: Record<string, Float32Array> = {};
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
       await client.result(COLLECTION);
       return result;
     });
+    await worker.close();
 
     const row = (name: string, m: Figures, base?: number) =>
       `| ${name} | ${m.route} | ${m.n} | ${m.p50.toFixed(1)} | ${m.p95.toFixed(1)} | ${base ? `${(m.p50 / base).toFixed(2)}×` : '1.00×'} |`;
@@ -141,7 +144,6 @@ async function main(): Promise<void> {
     const ratio = figures.e2e.rrf!.p50 / figures.e2e.single!.p50;
     console.log(`\ntarget: merged p50 ≤ ${target} × single-index p50 (end to end): ${ratio.toFixed(2)}× — ${ratio <= target ? 'met' : 'NOT met'}`);
   }
-  await worker.close();
   await client.close();
 }
 
