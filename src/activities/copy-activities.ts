@@ -1,4 +1,5 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
+import type { ModelSpec } from '../embedding/model-spec.js';
 import { coverage } from '../migration/coverage.js';
 import type { CatchUpReport, ChunkReport, MigrationIndexes } from '../migration/contract.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
@@ -6,7 +7,7 @@ import { AccessStats } from '../search/access-stats.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
 import { CopyPipeline, EMPTY_REPORT, withBatch } from './copy-pipeline.js';
 import type { MigrationDeps } from './deps.js';
-import { keepingAlive } from './heartbeats.js';
+import { keepingAlive, settled } from './async-work.js';
 import { compareIndexes } from './index-comparison.js';
 
 /** Documents one catch-up step reads and re-embeds at a time. */
@@ -16,6 +17,58 @@ const CATCH_UP_BATCH = 500;
 export function createCopyActivities(deps: MigrationDeps) {
   const { catalog, store, registry, quarantine } = deps;
   const pipeline = new CopyPipeline(deps);
+
+  /** The next page after `after`: its ids read, then what the target lacks (versions before text). */
+  async function readPage(input: MigrationIndexes & { batchSize: number }, after: string | null) {
+    const page = await store.scan(input.sourceIndex, after, input.batchSize, false);
+    if (page.length === 0) return null;
+    const pending = await pipeline.pendingInTarget(
+      input,
+      page.map((d) => d.id),
+    );
+    return { pending, last: page[page.length - 1]!.id, full: page.length === input.batchSize };
+  }
+
+  /**
+   * Up to `batches` batches after the report's cursor, overlapped: while one batch is
+   * embedded (the CPU or the API), the next page is read and the previous batch is written.
+   * The cursor is heartbeated only once its batch is written, so a retry never skips one.
+   */
+  async function backfillPipelined(
+    input: MigrationIndexes & { batchSize: number; batches: number; tokenAllowance: number | null },
+    spec: ModelSpec,
+    start: ChunkReport,
+  ): Promise<ChunkReport> {
+    let report = start;
+    // Documents the hot-first pass (or live dual-writes) already put there are skipped by pendingInTarget.
+    let next = report.done ? Promise.resolve(null) : settled(readPage(input, report.cursor));
+    let writing: Promise<void> = Promise.resolve();
+    let tokensSent = report.tokens;
+    for (let b = 0; b < input.batches; b++) {
+      const page = await next;
+      if (!page) {
+        await writing;
+        return { ...report, done: true };
+      }
+      if (await pipeline.overAllowance(spec, page.pending.docs, tokensSent, input.tokenAllowance)) {
+        await writing;
+        return { ...report, budgetReached: true };
+      }
+      next = page.full && b + 1 < input.batches ? settled(readPage(input, page.last)) : Promise.resolve(null);
+      const embedded = await pipeline.embed(spec, page.pending);
+      tokensSent += embedded.tokens;
+      await writing;
+      writing = settled(
+        pipeline.write(input, spec, embedded).then((batch) => {
+          report = { ...withBatch(report, batch), cursor: page.last, done: !page.full };
+          heartbeat(report);
+        }),
+      );
+      if (!page.full) break;
+    }
+    await writing;
+    return report;
+  }
 
   return {
     /**
@@ -32,27 +85,7 @@ export function createCopyActivities(deps: MigrationDeps) {
       await keepingAlive(
         () => report,
         async () => {
-          for (let b = 0; b < input.batches && !report.done; b++) {
-            const docs = await store.scan(input.sourceIndex, report.cursor, input.batchSize, false);
-            if (docs.length === 0) {
-              report = { ...report, done: true };
-              break;
-            }
-            // Documents the hot-first pass (or live dual-writes) already put there are skipped.
-            const batch = await pipeline.copyPending(
-              input,
-              spec,
-              docs.map((d) => d.id),
-              report.tokens,
-              input.tokenAllowance,
-            );
-            if (!batch) {
-              report = { ...report, budgetReached: true };
-              break;
-            }
-            report = { ...withBatch(report, batch), cursor: docs[docs.length - 1]!.id, done: docs.length < input.batchSize };
-            heartbeat(report);
-          }
+          report = await backfillPipelined(input, spec, report);
         },
       );
       const covered = report.done ? 1 : coverage({ total: input.total, migrated: input.doneBefore + report.migrated, quarantined: report.quarantined });

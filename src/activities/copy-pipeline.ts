@@ -1,8 +1,8 @@
 import { embedIsolatingFailures } from '../embedding/embed-isolating-failures.js';
 import type { ModelSpec } from '../embedding/model-spec.js';
-import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes, type MigrationRef } from '../migration/contract.js';
+import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes } from '../migration/contract.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
-import type { StoredDocument, WriteGuard } from '../store/vector-index.js';
+import type { StoredDocument, VectorDocument, WriteGuard } from '../store/vector-index.js';
 import type { MigrationDeps } from './deps.js';
 
 export const EMPTY_REPORT: ChunkReport = { cursor: null, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, truncated: 0, done: false };
@@ -26,10 +26,26 @@ export function withBatch<R extends ChunkReport>(report: R, batch: CopiedBatch):
   };
 }
 
+/** Source documents the target lacks, with the target versions read before their text. */
+export interface PendingBatch {
+  readonly docs: StoredDocument[];
+  readonly guard: WriteGuard;
+}
+
+/** A batch embedded for the target, not yet written. */
+export interface EmbeddedBatch {
+  readonly documents: VectorDocument[];
+  readonly quarantined: QuarantineEntry[];
+  readonly guard: WriteGuard;
+  readonly tokens: number;
+  readonly truncated: number;
+}
+
 /**
- * Copies source documents into the target: reads what the target lacks, embeds it with
- * the target spec, writes it under a version guard, quarantines what cannot be embedded.
- * The backfill, the hot-first pass and catch-up all copy through here.
+ * Copies source documents into the target in three steps — read what the target lacks,
+ * embed it with the target spec, write it under a version guard (quarantining what cannot
+ * be embedded) — that the backfill runs overlapped and the hot-first pass and catch-up run
+ * one after the other (`copyPending`).
  */
 export class CopyPipeline {
   constructor(private readonly deps: Pick<MigrationDeps, 'providers' | 'store' | 'quarantine'>) {}
@@ -41,7 +57,7 @@ export class CopyPipeline {
   async copyPending(input: MigrationIndexes, spec: ModelSpec, ids: readonly string[], used: number, allowance: number | null): Promise<CopiedBatch | null> {
     const pending = await this.pendingInTarget(input, ids);
     if (await this.overAllowance(spec, pending.docs, used, allowance)) return null;
-    return this.embedInto(input, { index: input.targetIndex, spec }, pending.docs, pending.guard);
+    return this.write(input, spec, await this.embed(spec, pending));
   }
 
   /**
@@ -50,7 +66,7 @@ export class CopyPipeline {
    * migration's own writes; writing under that guard, an older text can never overwrite a
    * newer one that a writer put in the target meanwhile (its write wins, ours is skipped).
    */
-  private async pendingInTarget(input: MigrationIndexes, ids: readonly string[]): Promise<{ docs: StoredDocument[]; guard: WriteGuard }> {
+  async pendingInTarget(input: MigrationIndexes, ids: readonly string[]): Promise<PendingBatch> {
     const { store } = this.deps;
     const present = await store.getMany(input.targetIndex, ids, false);
     const current = await store.getMany(input.sourceIndex, ids);
@@ -65,23 +81,15 @@ export class CopyPipeline {
    * Whether embedding `docs` would take more tokens than `allowance` leaves after `used`;
    * counted with the target model's own tokenizer, as the provider will bill them.
    */
-  private async overAllowance(spec: ModelSpec, docs: readonly StoredDocument[], used: number, allowance: number | null): Promise<boolean> {
+  async overAllowance(spec: ModelSpec, docs: readonly StoredDocument[], used: number, allowance: number | null): Promise<boolean> {
     if (allowance === null) return false;
     const texts = docs.flatMap((d) => (d.content && d.content.trim() !== '' ? [d.content] : []));
     const needed = (await this.deps.providers.get(spec)).countTokens(texts, 'document').reduce((sum, n) => sum + Math.min(n, spec.maxTokens), 0);
     return used + needed > allowance;
   }
 
-  /**
-   * Embeds documents for the target and writes them; what could not be embedded is
-   * quarantined under the migration and returned.
-   */
-  private async embedInto(
-    ref: MigrationRef,
-    target: { index: string; spec: ModelSpec },
-    docs: readonly StoredDocument[],
-    guard: WriteGuard,
-  ): Promise<CopiedBatch> {
+  /** Embeds a pending batch with the target spec; what cannot be embedded is set aside for quarantine. */
+  async embed(spec: ModelSpec, { docs, guard }: PendingBatch): Promise<EmbeddedBatch> {
     const quarantined: QuarantineEntry[] = [];
     const embeddable = docs.filter((d) => {
       if (d.content === undefined || d.content.trim() === '') {
@@ -95,12 +103,12 @@ export class CopyPipeline {
       return true;
     });
     const embedded = await embedIsolatingFailures(
-      await this.deps.providers.get(target.spec),
+      await this.deps.providers.get(spec),
       embeddable.map((d) => d.content!),
     );
     const failedAt = new Set(embedded.failures.map((f) => f.index));
     embedded.failures.forEach((f) => quarantined.push({ docId: embeddable[f.index]!.id, sourceHash: embeddable[f.index]!.sourceHash, reason: f.reason }));
-    const written = embeddable.flatMap((d, i) =>
+    const documents = embeddable.flatMap((d, i) =>
       failedAt.has(i)
         ? []
         : [
@@ -114,8 +122,13 @@ export class CopyPipeline {
             },
           ],
     );
-    await this.deps.store.bulkUpsert(target.index, target.spec, written, guard);
-    await this.deps.quarantine.add(ref.collection, ref.workflowId, quarantined);
-    return { written: written.length, quarantined, tokens: embedded.tokens, truncated: embedded.truncated };
+    return { documents, quarantined, guard, tokens: embedded.tokens, truncated: embedded.truncated };
+  }
+
+  /** Writes an embedded batch to the target and quarantines, under the migration, what could not be embedded. */
+  async write(ref: MigrationIndexes, spec: ModelSpec, batch: EmbeddedBatch): Promise<CopiedBatch> {
+    await this.deps.store.bulkUpsert(ref.targetIndex, spec, batch.documents, batch.guard);
+    await this.deps.quarantine.add(ref.collection, ref.workflowId, batch.quarantined);
+    return { written: batch.documents.length, quarantined: batch.quarantined, tokens: batch.tokens, truncated: batch.truncated };
   }
 }

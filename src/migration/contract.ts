@@ -33,7 +33,7 @@ export const migrationInputSchema = z.object({
   approvalTimeoutMs: z.int().positive().nullable().default(null),
   batchSize: z.int().min(1).max(1024).default(64),
   /** Batches one activity embeds before reporting back; it heartbeats after each. */
-  batchesPerActivity: z.int().min(1).max(1000).default(2),
+  batchesPerActivity: z.int().min(1).max(1000).default(4),
   /** How fast a dead worker is noticed; a batch must finish within it. */
   heartbeatTimeoutMs: z.int().min(1000).default(60_000),
   /** Backfill activities per workflow run before continue-as-new keeps history bounded. */

@@ -9,6 +9,12 @@ import type { MigrationPhase } from './phases.js';
 export interface RecordTransition {
   readonly change: (record: CollectionRecord) => CollectionRecord;
   readonly event?: Omit<HistoryEvent, 'at'>;
+  /**
+   * False when no reader needs the change in search results within the refresh interval:
+   * writers and routers read records by id, which is real-time. Waiting for the refresh
+   * costs up to a second per update.
+   */
+  readonly waitForRefresh?: false;
 }
 
 type Migration = NonNullable<CollectionRecord['migration']>;
@@ -40,7 +46,7 @@ export function phaseRecorded(workflowId: string, phase: MigrationPhase): Record
 
 /** Coverage routes searches (old index only, or both merged). */
 export function coverageRecorded(workflowId: string, coverage: number): RecordTransition {
-  return { change: (r) => (ownedBy(r, workflowId) ? { ...r, migration: { ...r.migration!, coverage } } : r) };
+  return { change: (r) => (ownedBy(r, workflowId) ? { ...r, migration: { ...r.migration!, coverage } } : r), waitForRefresh: false };
 }
 
 interface Indexes {

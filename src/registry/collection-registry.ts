@@ -58,7 +58,12 @@ export class CollectionRegistry {
    * in between; on a conflict it re-reads and re-applies. `change` must be a pure function
    * of the record it is given.
    */
-  async update(collection: string, change: (record: CollectionRecord) => CollectionRecord, event?: Omit<HistoryEvent, 'at'>): Promise<CollectionRecord> {
+  async update(
+    collection: string,
+    change: (record: CollectionRecord) => CollectionRecord,
+    event?: Omit<HistoryEvent, 'at'>,
+    options: { waitForRefresh?: boolean } = {},
+  ): Promise<CollectionRecord> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const current = await this.read(collection);
       if (!current) throw new CollectionNotFoundError(collection);
@@ -75,7 +80,7 @@ export class CollectionRegistry {
           document: next,
           if_seq_no: current.seqNo,
           if_primary_term: current.primaryTerm,
-          refresh: 'wait_for',
+          refresh: options.waitForRefresh === false ? false : 'wait_for',
         });
         return next;
       } catch (error) {
@@ -88,7 +93,7 @@ export class CollectionRegistry {
 
   /** Applies one of the migration's registry transitions. */
   async apply(collection: string, transition: RecordTransition): Promise<CollectionRecord> {
-    return this.update(collection, transition.change, transition.event);
+    return this.update(collection, transition.change, transition.event, { waitForRefresh: transition.waitForRefresh !== false });
   }
 
   async list(): Promise<CollectionRecord[]> {

@@ -12,3 +12,13 @@ export async function keepingAlive<T>(details: () => unknown, work: () => Promis
     clearInterval(timer);
   }
 }
+
+/**
+ * The same promise, marked as handled: work started ahead (a prefetch, a write-behind) may
+ * fail while the activity awaits something else; the failure surfaces where it is awaited,
+ * not as an unhandled rejection that would take the worker down.
+ */
+export function settled<T>(work: Promise<T>): Promise<T> {
+  work.catch(() => undefined);
+  return work;
+}
