@@ -46,6 +46,8 @@ export async function estimateMigration(
   let truncated = 0;
   let withoutText = 0;
   const sample: string[] = [];
+  // The scan is a search: without a refresh, documents written in the last second are not counted.
+  await deps.store.refresh(input.sourceIndex);
   for (let after: string | null = null; ;) {
     const page = await deps.store.scan(input.sourceIndex, after, PAGE);
     if (page.length === 0) break;
