@@ -7,6 +7,7 @@ import { CollectionRegistry } from './registry/collection-registry.js';
 import { SearchRouter, type RouterOptions } from './search/search-router.js';
 import { AliasStore } from './store/aliases.js';
 import { assertElasticsearchReachable, createElasticsearchClient } from './store/elasticsearch-client.js';
+import { GoldenQueryStore } from './store/golden-queries.js';
 import { QuarantineStore } from './store/quarantine.js';
 import { VectorIndexStore } from './store/vector-index.js';
 import { CollectionWriter } from './writer/collection-writer.js';
@@ -61,6 +62,10 @@ export class Services {
 
   get quarantine(): QuarantineStore {
     return new QuarantineStore(this.es);
+  }
+
+  get golden(): GoldenQueryStore {
+    return new GoldenQueryStore(this.es);
   }
 
   /** Fails with what to do when Elasticsearch cannot be reached or refuses our credentials. */

@@ -130,6 +130,45 @@ describe('reembed CLI against the real services', () => {
     assert.match(badOption.stderr, /Unknown option '--colour'[\s\S]*reembed status <collection> \[--json\]/);
   });
 
+  it('imports golden queries all or nothing, lists and clears them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reembed-golden-'));
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(
+      bad,
+      [
+        '{"query": "jobs and the economy", "relevant": {"a": 2}}',
+        '{"query": "x", "relevant": {"a": 0}}',
+        'not json',
+        '{"query": "y", "relevant": []}',
+        '{"query": ""}',
+      ].join('\n'),
+    );
+    const refused = await reembed('golden', 'import', collection, '--file', bad);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /4 bad line\(s\); nothing was imported/);
+    assert.match(refused.stderr, /line 2: relevant\.a: grades are at least 1/);
+    assert.match(refused.stderr, /line 3: not JSON/);
+    assert.match(refused.stderr, /line 4: relevant: relevant lists no document/);
+    assert.match(refused.stderr, /line 5: query: query is empty/);
+    assert.deepEqual(JSON.parse((await reembed('golden', 'list', collection, '--json')).stdout), [], 'nothing half-imported');
+
+    const good = join(dir, 'good.jsonl');
+    writeFileSync(
+      good,
+      ['{"query": "jobs and the economy", "relevant": {"a": 2, "b": 1}}', '{"query": "vaccines", "relevant": ["c", "d"]}', '{"query": "taxes"}', ''].join('\n'),
+    );
+    const imported = await reembed('golden', 'import', collection, '--file', good);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /Imported 3 golden queries for .* \(2 labelled, 1 unlabelled\)/);
+    await reembed('golden', 'import', collection, '--file', good);
+    const listed = JSON.parse((await reembed('golden', 'list', collection, '--json')).stdout) as { query: string; relevant: Record<string, number> | null }[];
+    assert.equal(listed.length, 3, 'a query imported again replaces itself');
+    assert.deepEqual(listed.find((q) => q.query === 'vaccines')?.relevant, { c: 1, d: 1 });
+    assert.equal(listed.find((q) => q.query === 'taxes')?.relevant, null);
+    assert.match((await reembed('golden', 'clear', collection)).stdout, /Removed 3 golden queries/);
+    assert.equal((await reembed('golden', 'list', collection)).stdout.trim().split('\n').at(-1), `0 golden queries for ${collection}.`);
+  });
+
   it('prints a configuration error as one message and exits 2, without a stack trace', async () => {
     const result = await reembedWith({ ES_URL: 'elasticsearch:9200' }, 'status', collection);
     assert.equal(result.code, 2);
@@ -140,7 +179,22 @@ describe('reembed CLI against the real services', () => {
   it('lists every command with one line each, and each command its own usage', async () => {
     const help = await reembed('--help');
     assert.equal(help.code, 0);
-    const commands = ['init', 'models', 'ingest', 'migrate', 'status', 'approve', 'reject', 'pause', 'resume', 'rollback', 'end-retention', 'list', 'search'];
+    const commands = [
+      'init',
+      'models',
+      'ingest',
+      'migrate',
+      'status',
+      'approve',
+      'reject',
+      'pause',
+      'resume',
+      'rollback',
+      'end-retention',
+      'list',
+      'search',
+      'golden',
+    ];
     for (const name of commands) assert.equal(help.stdout.split('\n').filter((l) => l.startsWith(`  ${name} `)).length, 1, `${name} has one line`);
     for (const name of commands) {
       const usage = await reembed(name, '--help');
