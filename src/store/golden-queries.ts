@@ -6,6 +6,11 @@ import { BookkeepingIndex } from './create-index.js';
 
 export const GOLDEN_INDEX = 'reembed-golden';
 const PAGE = 1_000;
+/** Labels are kept, not searched: only what lists and sorts a collection's queries is indexed. */
+const MAPPINGS = {
+  dynamic: false,
+  properties: { key: { type: 'keyword' }, collection: { type: 'keyword' }, source: { type: 'keyword' }, addedAt: { type: 'date' } },
+} as const;
 
 const storedSchema = z.object({
   key: z.string(),
@@ -25,13 +30,7 @@ export class GoldenQueryStore {
   private readonly index: BookkeepingIndex;
 
   constructor(private readonly es: Client) {
-    this.index = new BookkeepingIndex(es, {
-      index: GOLDEN_INDEX,
-      mappings: {
-        dynamic: false,
-        properties: { key: { type: 'keyword' }, collection: { type: 'keyword' }, source: { type: 'keyword' }, addedAt: { type: 'date' } },
-      },
-    });
+    this.index = new BookkeepingIndex(es, { index: GOLDEN_INDEX, mappings: MAPPINGS });
   }
 
   /** Stores every query in one bulk request; refuses (and stores nothing more) if any is refused. */
