@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { writeDocumentSchema, type WriteDocument } from '../writer/collection-writer.js';
+import { documentIdSchema, writeDocumentSchema, type WriteDocument } from '../writer/collection-writer.js';
 
 /** One line of an ingest file: `{"id": ..., "text": ..., ...metadata}`. */
 const lineSchema = z
-  .object({ id: z.union([z.string().min(1), z.number()]), text: z.string().trim().min(1, 'text is empty') })
+  .object({ id: documentIdSchema, text: z.string().trim().min(1, 'text is empty') })
   .catchall(z.unknown())
   .transform(({ id, text, updatedAt, ...metadata }) =>
     writeDocumentSchema.parse({ id, text, ...(Object.keys(metadata).length > 0 ? { metadata } : {}), ...(typeof updatedAt === 'string' ? { updatedAt } : {}) }),

@@ -10,8 +10,18 @@ import type { AliasStore } from '../store/aliases.js';
 import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index.js';
 
 /** A document as other services hand it to reembed. */
+/** Elasticsearch refuses a longer `_id`, and with it the whole bulk request it is in. */
+const MAX_ID_BYTES = 512;
+
+export const documentIdSchema = z
+  .union([z.string().min(1), z.number()])
+  .transform(String)
+  .refine((id) => Buffer.byteLength(id, 'utf8') <= MAX_ID_BYTES, {
+    error: (issue) => `id is ${Buffer.byteLength(String(issue.input), 'utf8')} bytes; Elasticsearch allows at most ${MAX_ID_BYTES}`,
+  });
+
 export const writeDocumentSchema = z.object({
-  id: z.union([z.string().min(1), z.number()]).transform(String),
+  id: documentIdSchema,
   text: z.string(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   updatedAt: z.iso.datetime({ offset: true }).optional(),

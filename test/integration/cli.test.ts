@@ -43,14 +43,21 @@ describe('reembed CLI against the real services', () => {
     const lines = docs.map((d) => JSON.stringify({ id: d.id, text: d.text, year: d.metadata.year }));
     lines.splice(3, 0, '{"id": "broken"');
     lines.splice(10, 0, '{"id": "blank", "text": ""}');
+    // An id Elasticsearch would refuse (and with it the whole bulk request), and an id repeated later.
+    lines.push(JSON.stringify({ id: 'x'.repeat(600), text: 'a valid text under an invalid id' }));
+    lines.push(JSON.stringify({ id: docs[0]!.id, text: `${docs[0]!.text} (corrected)`, year: docs[0]!.metadata.year }));
     const file = join(mkdtempSync(join(tmpdir(), 'reembed-cli-')), 'docs.jsonl');
     writeFileSync(file, lines.join('\n'));
 
     const result = await reembed('ingest', collection, '--spec', 'minilm-l6-v2', '--file', file, '--batch-size', '10');
     assert.equal(result.code, 2, 'a non-zero exit tells scripts that some lines were skipped');
-    assert.match(result.stdout, /Ingested 25 document\(s\)/);
+    assert.match(result.stdout, /Ingested 25 document\(s\) into .*; 1 line\(s\) repeated an earlier id and replaced it/);
     assert.match(result.stderr, /line 4: skipped: not JSON/);
     assert.match(result.stderr, /line 11: skipped: text: text is empty/);
+    assert.match(result.stderr, /line 28: skipped: id: id is 600 bytes; Elasticsearch allows at most 512/);
+    assert.match(result.stderr, new RegExp(`line 29: id ${docs[0]!.id} repeats line 1; this line replaced it`));
+    const index = (await fx.registry.get(collection)).activeIndex;
+    assert.match((await fx.store.getMany(index, [docs[0]!.id])).get(docs[0]!.id)!.content!, /\(corrected\)$/, 'the last line won');
     const older = await reembed('ingest', collection, '--model', 'minilm-l6-v2', '--file', file, '--batch', '50');
     assert.match(older.stdout, /Ingested 25 document\(s\)/, '--model and --batch still work (older names of --spec and --batch-size)');
   });

@@ -35,6 +35,8 @@ describe('ingest files (JSONL)', () => {
         '{"id": "b", "text": "   "}',
         '{"text": "no id"}',
         '{"id": "c", "text": "last"}',
+        JSON.stringify({ id: 'é'.repeat(256), text: 'an id of 512 bytes is the most Elasticsearch takes' }),
+        JSON.stringify({ id: 'é'.repeat(257), text: 'an id of 514 bytes' }),
       ].join('\n'),
     );
     const entries = [];
@@ -47,14 +49,16 @@ describe('ingest files (JSONL)', () => {
         [1, 'a'],
         [3, '7'],
         [7, 'c'],
+        [8, 'é'.repeat(256)],
       ],
     );
     assert.deepEqual(good[0]!.doc.metadata, { lang: 'en' });
     assert.equal(good[1]!.doc.updatedAt, '2026-01-02T03:04:05Z');
     assert.deepEqual(
       bad.map((e) => e.line),
-      [2, 5, 6],
+      [2, 5, 6, 9],
     );
+    assert.equal(bad[3]!.error, 'id: id is 514 bytes; Elasticsearch allows at most 512');
     assert.match(bad[0]!.error, /not JSON/);
     assert.match(bad[1]!.error, /text is empty/);
     assert.match(bad[2]!.error, /^id: /);

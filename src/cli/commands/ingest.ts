@@ -21,9 +21,12 @@ export interface IngestOptions {
 }
 
 export interface IngestReport {
+  /** Distinct documents stored. */
   readonly written: number;
   readonly badLines: { line: number; error: string }[];
   readonly failed: { id: string; reason: string }[];
+  /** Lines whose id an earlier line had: the later line replaced it (the last one wins). */
+  readonly duplicates: { line: number; id: string; firstLine: number }[];
 }
 
 /** Creates the collection on first use and upserts every valid line of a JSONL file. */
@@ -35,18 +38,21 @@ export async function ingestFile(ctx: CliContext, o: IngestOptions, quiet = fals
       `Collection "${o.collection}" is served by ${record.activeSpecId}, not ${o.specId}; writes always use the collection's own specs. Drop --spec or migrate the collection.`,
     );
   }
-  let written = 0;
-  const report: IngestReport = { written: 0, badLines: [], failed: [] };
+  const stored = new Set<string>();
+  const firstLine = new Map<string, number>();
+  const report: IngestReport = { written: 0, badLines: [], failed: [], duplicates: [] };
   const bar = quiet ? null : new ProgressBar(`ingesting into ${o.collection}`);
-  let batch: WriteDocument[] = [];
+  // By id: a repeated id still waiting in the batch is replaced there, so one request never carries both.
+  let batch = new Map<string, WriteDocument>();
   let seen = 0;
   const flush = async () => {
-    if (batch.length === 0) return;
-    const result = await writer.upsert(o.collection, batch);
-    written += result.written;
+    if (batch.size === 0) return;
+    const result = await writer.upsert(o.collection, [...batch.values()]);
+    const failed = new Set(result.failed.map((f) => f.id));
+    for (const id of batch.keys()) if (!failed.has(id)) stored.add(id);
     report.failed.push(...result.failed);
-    batch = [];
-    bar?.update(written, seen);
+    batch = new Map();
+    bar?.update(stored.size, seen);
   };
   for await (const entry of readJsonl(o.file)) {
     seen++;
@@ -54,12 +60,17 @@ export async function ingestFile(ctx: CliContext, o: IngestOptions, quiet = fals
       report.badLines.push(entry);
       continue;
     }
-    batch.push(entry.doc);
-    if (batch.length >= o.batchSize) await flush();
+    const id = String(entry.doc.id);
+    const earlier = firstLine.get(id);
+    if (earlier === undefined) firstLine.set(id, entry.line);
+    else report.duplicates.push({ line: entry.line, id, firstLine: earlier });
+    batch.delete(id);
+    batch.set(id, entry.doc);
+    if (batch.size >= o.batchSize) await flush();
   }
   await flush();
   bar?.finish();
-  return { ...report, written };
+  return { ...report, written: stored.size };
 }
 
 export const command = defineCommand({
@@ -71,7 +82,11 @@ export const command = defineCommand({
     const o = validate(z.object({ spec: nameSchema, file: nameSchema, 'batch-size': z.coerce.number().int().min(1).max(1024) }), values, 'ingest');
     const collection = positionals[0]!;
     const report = await ingestFile(ctx, { collection, specId: o.spec, file: o.file, storeContent: !values['no-content'], batchSize: o['batch-size'] });
-    console.log(`Ingested ${report.written} document(s) into ${collection}.`);
+    const replaced = report.duplicates.length;
+    console.log(
+      `Ingested ${report.written} document(s) into ${collection}${replaced ? `; ${replaced} line(s) repeated an earlier id and replaced it (the last one wins)` : ''}.`,
+    );
+    for (const d of report.duplicates) console.error(`  line ${d.line}: id ${d.id} repeats line ${d.firstLine}; this line replaced it`);
     for (const b of report.badLines) console.error(`  line ${b.line}: skipped: ${b.error}`);
     for (const f of report.failed) console.error(`  document ${f.id}: not written: ${f.reason}`);
     if (report.badLines.length + report.failed.length > 0) process.exitCode = 2;
