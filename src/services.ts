@@ -74,8 +74,8 @@ export class Services {
   }
 
   migrationDeps(): MigrationDeps {
-    const { es, catalog, providers, store, aliases, registry, quarantine, config } = this;
-    return { es, catalog, providers, store, aliases, registry, quarantine, config };
+    const { es, catalog, providers, store, aliases, registry, quarantine, golden, config } = this;
+    return { es, catalog, providers, store, aliases, registry, quarantine, golden, config };
   }
 
   /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */

@@ -2,6 +2,7 @@ import { createBookkeepingActivities } from './bookkeeping-activities.js';
 import { createCopyActivities } from './copy-activities.js';
 import type { MigrationDeps } from './deps.js';
 import { createPrepareActivities } from './prepare-activities.js';
+import { createQualityActivities } from './quality-activities.js';
 import { createVerificationActivities } from './verification-activities.js';
 
 export type { MigrationDeps } from './deps.js';
@@ -12,6 +13,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
     ...createPrepareActivities(deps),
     ...createCopyActivities(deps),
     ...createVerificationActivities(deps),
+    ...createQualityActivities(deps),
     ...createBookkeepingActivities(deps),
   };
 }

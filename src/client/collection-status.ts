@@ -1,5 +1,5 @@
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
-import type { MigrationStatus, QuarantineSample } from '../migration/contract.js';
+import type { MigrationStatus, QualityReport, QuarantineSample } from '../migration/contract.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import type { CollectionRecord, WriteTarget } from '../registry/collection-record.js';
 
@@ -31,6 +31,8 @@ export interface CollectionStatus {
   readonly budgetUsd: number | null;
   readonly estimate: MigrationEstimate | null;
   readonly quarantinedDocuments: readonly QuarantineSample[];
+  /** The quality gate's report (old vs new on the golden queries); null until verification has run. */
+  readonly quality: QualityReport | null;
   /** Share of the 100 most-searched documents already in the new index; null without access statistics. */
   readonly hotSetMigrated: number | null;
   readonly migration: MigrationStatus | null;
@@ -98,6 +100,7 @@ export function collectionStatus(sources: StatusSources): CollectionStatus {
     budgetUsd: m?.budgetUsd ?? null,
     estimate: m?.estimate ?? null,
     quarantinedDocuments: m ? sources.quarantined : [],
+    quality: m?.quality ?? null,
     hotSetMigrated: sources.hotSet && sources.hotSet.size > 0 ? sources.hotSet.inTarget / sources.hotSet.size : null,
     migration: m,
   };

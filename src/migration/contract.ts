@@ -57,13 +57,22 @@ export const migrationInputSchema = z.object({
   budgetUsd: z.number().positive().nullable().default(null),
   /** Start even when Elasticsearch reports too little free disk for the new index. */
   force: z.boolean().default(false),
+  /** The quality gate passes when the new nDCG@10 on labelled golden queries is at least this share of the old one. */
+  minQuality: z.number().positive().max(1).default(0.98),
+  /** With only unlabelled golden queries: the gate passes when overlap@10 of old and new is at least this. Null: not gated. */
+  minOverlap: z.number().min(0).max(1).nullable().default(null),
 });
 export type MigrationInput = z.output<typeof migrationInputSchema>;
 export type MigrationRequest = z.input<typeof migrationInputSchema>;
 
 // --- signals and the query (names are the wire protocol: running workflows depend on them) ---
 
-export const approveCutoverSchema = z.object({ approver: z.string().trim().min(1, 'approver is required'), note: z.string().optional() });
+export const approveCutoverSchema = z.object({
+  approver: z.string().trim().min(1, 'approver is required'),
+  note: z.string().optional(),
+  /** Required to approve a migration whose quality gate found a regression. */
+  acknowledgeRegression: z.boolean().optional(),
+});
 export const rejectCutoverSchema = z.object({ by: z.string().trim().min(1, 'by is required'), reason: z.string().trim().min(1, 'reason is required') });
 export const operatorActionSchema = z.object({ by: z.string().trim().min(1).default('unknown'), reason: z.string().default('') });
 export const resumeSchema = operatorActionSchema.extend({
@@ -79,7 +88,8 @@ export type ResumeAction = z.input<typeof resumeSchema>;
 export const SIGNALS = {
   approveCutover: {
     schema: approveCutoverSchema,
-    description: 'Approve moving the read alias to the new index. Payload: {"approver": "name", "note": "optional"}. Only in AWAITING_APPROVAL.',
+    description:
+      'Approve moving the read alias to the new index. Payload: {"approver": "name", "note": "optional"}; after a quality REGRESSION also "acknowledgeRegression": true. Only in AWAITING_APPROVAL.',
   },
   rejectCutover: {
     schema: rejectCutoverSchema,
@@ -161,6 +171,8 @@ export interface MigrationStatus {
   readonly quarantineSample: readonly QuarantineSample[];
   readonly catchUp: { readonly passes: number; readonly reembedded: number; readonly deleted: number };
   readonly verification?: VerificationReport;
+  /** Search quality of the new index against the old on the collection's golden queries. */
+  readonly quality?: QualityReport;
   readonly approval?: ApproveCutover & { readonly at: string };
   readonly rejection?: RejectCutover & { readonly at: string };
   readonly rollback?: SignalRecord;
@@ -238,6 +250,39 @@ export interface VerificationReport {
   readonly problems: readonly string[];
   /** Spent embedding the sample queries with the target spec. */
   readonly tokens: number;
+}
+
+export type QualityVerdict = 'PASS' | 'REGRESSION' | 'NOT_EVALUATED';
+
+export interface RetrievalScores {
+  readonly ndcg10: number | null;
+  readonly recall10: number | null;
+  readonly mrr10: number | null;
+}
+
+/** The quality gate's evidence, as `status --json` prints it under `quality`. */
+export interface QualityReport {
+  readonly verdict: QualityVerdict;
+  /** Why the verdict is what it is, in one sentence. */
+  readonly reason: string;
+  readonly queries: { readonly labelled: number; readonly unlabelled: number };
+  readonly old: RetrievalScores | null;
+  readonly new: RetrievalScores | null;
+  readonly overlap10: number | null;
+  /** Recall@10 of the new index's kNN against an exact search; not measured yet. */
+  readonly annRecall10: number | null;
+  /** The labelled queries that lost the most nDCG@10 (at most 10). */
+  readonly worstQueries: readonly {
+    readonly query: string;
+    readonly oldNdcg10: number;
+    readonly newNdcg10: number;
+    readonly oldIds: readonly string[];
+    readonly newIds: readonly string[];
+  }[];
+  /** Cold and warm search latency; not measured yet. */
+  readonly warmup: null;
+  readonly minQuality: number;
+  readonly minOverlap: number | null;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type MigrationInput,
   type MigrationStatus,
   type Prepared,
+  type QualityReport,
   type SignalRecord,
   type VerificationReport,
 } from './contract.js';
@@ -161,6 +162,11 @@ export class MigrationState {
     return quiet || this.catchUpPassesCounted >= MAX_CATCH_UP_PASSES ? 'done' : 'again';
   }
 
+  /** The quality gate's report; a REGRESSION makes approval need an explicit acknowledgement. */
+  evaluated(quality: QualityReport): void {
+    this.s = { ...this.s, quality };
+  }
+
   verified(report: VerificationReport): void {
     const documents = { total: report.sourceCount, migrated: report.targetCount, quarantined: report.quarantined, truncated: this.s.documents.truncated };
     this.s = { ...this.s, ...this.spend(report.tokens), verification: report, documents, coverage: report.coverage };
@@ -208,6 +214,13 @@ export class MigrationState {
     if (this.s.phase !== 'AWAITING_APPROVAL')
       return this.refuse('approveCutover', payload, `approval is only possible in AWAITING_APPROVAL; the migration is in ${this.s.phase}`);
     if (this.rejected || this.approved) return this.refuse('approveCutover', payload, 'a decision was already made');
+    if (this.s.quality?.verdict === 'REGRESSION' && !p.acknowledgeRegression) {
+      return this.refuse(
+        'approveCutover',
+        payload,
+        `the quality gate found a regression (${this.s.quality.reason}); to cut over anyway, approve with "acknowledgeRegression": true (reembed approve --acknowledge-regression)`,
+      );
+    }
     this.s = { ...this.s, approval: { ...p, at: now() } };
   }
 

@@ -1,6 +1,19 @@
-import { ActivityFailure, ApplicationFailure, condition, ContinueAsNew, continueAsNew, isCancellation, log, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  isCancellation,
+  log,
+  patched,
+  setCurrentDetails,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { FAILURE_TYPES, type MigrationRequest, type MigrationResult, type MigrationStatus } from '../migration/contract.js';
 import { BEFORE_CUTOVER } from '../migration/phases.js';
+import { qualityMarkdown } from '../migration/quality-gate.js';
 import { bookkeeping, scanning } from './activity-stubs.js';
 import { MigrationRun, parseInput, REJECTED } from './migration-run.js';
 
@@ -78,6 +91,13 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       const report = await scanning.verifyMigration(run.indexes());
       state.verified(report);
       if (!report.ok) return await run.abandon('FAILED', `verification failed: ${report.problems.join('; ')}`);
+      // Migrations started before the quality gate existed replay without it.
+      if (patched('quality-gate')) {
+        const { minQuality, minOverlap } = input;
+        const quality = await scanning.evaluateQuality({ ...run.indexes(), sourceSpecId: state.status.sourceSpecId!, minQuality, minOverlap });
+        state.evaluated(quality);
+        setCurrentDetails(qualityMarkdown(quality, input.collection));
+      }
       await run.enter('AWAITING_APPROVAL');
     }
 

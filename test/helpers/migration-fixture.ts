@@ -135,6 +135,7 @@ export class MigrationFixture {
       const indexes = Object.keys(await this.es.indices.get({ index: `${collection}__*`, allow_no_indices: true, ignore_unavailable: true }));
       if (indexes.length > 0) await this.es.indices.delete({ index: indexes });
       await this.registry.remove(collection);
+      await this.services.golden.clear(collection);
     }
     // Closes the shared services (Elasticsearch) too.
     await this.client.close();

@@ -37,6 +37,7 @@ describe('collection status read model', () => {
     assert.equal(s.etaSeconds, null);
     assert.equal(s.aliasTarget, 'products__old');
     assert.equal(s.hotSetMigrated, null);
+    assert.equal(s.quality, null);
   });
 
   it('derives backfill rate and ETA from workflow time since the backfill started', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mean, mrrAt, ndcgAt, overlapAt, recallAt } from '../../src/quality/metrics.js';
+import { mean, mrrAt, ndcgAt, overlapAt, recallAt } from '../../src/migration/retrieval-metrics.js';
 
 const close = (actual: number | null, expected: number) => assert.ok(actual !== null && Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);
 

@@ -5,12 +5,15 @@ import { durationSchema, formatDuration } from '../duration.js';
 import { renderEstimate } from '../render-estimate.js';
 
 const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
-                [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--dry-run [--json]]
+                [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--min-quality 0.98] [--min-overlap <0-1>]
+                [--dry-run [--json]]
   Starts the migration workflow of <collection> to the model spec <specId>. It backfills, catches up,
   verifies, then waits for approval (reembed approve); after the grace period it moves the alias and
   keeps the old index for the retention window (reembed rollback / reembed end-retention).
   --approval-timeout rejects when nobody decides in time; --budget pauses the migration at that spend;
-  --force starts even when Elasticsearch reports too little disk. --dry-run prints the estimate of
+  --force starts even when Elasticsearch reports too little disk. The quality gate compares old and new on the
+  collection's golden queries (reembed golden): --min-quality is the share of the old nDCG@10 the new one must
+  reach; --min-overlap gates collections with only unlabelled queries on overlap@10. --dry-run prints the estimate of
   tokens, cost, duration and disk, and starts nothing.`;
 
 const optionsSchema = z.object({
@@ -21,6 +24,8 @@ const optionsSchema = z.object({
   'batch-size': z.coerce.number().int().min(1).max(1024),
   by: z.string().optional(),
   budget: dollarsSchema.optional(),
+  'min-quality': z.coerce.number().positive().max(1).optional(),
+  'min-overlap': z.coerce.number().min(0).max(1).optional(),
 });
 
 export const command = defineCommand({
@@ -60,6 +65,8 @@ export const command = defineCommand({
       requestedBy: operator(o.by),
       budgetUsd: o.budget ?? null,
       force: Boolean(values.force),
+      ...(o['min-quality'] === undefined ? {} : { minQuality: o['min-quality'] }),
+      minOverlap: o['min-overlap'] ?? null,
     });
     console.log(
       `Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}).`,

@@ -50,6 +50,16 @@ export function renderStatus(s: CollectionStatus): string {
       lines.push(
         `  verification: ${m.verification.ok ? 'ok' : 'FAILED'} — ${m.verification.sampleHits}/${m.verification.sampleQueries} sample searches found their document${m.verification.problems.length ? `; ${m.verification.problems.join('; ')}` : ''}`,
       );
+    if (m.quality) {
+      const q = m.quality;
+      const pair = (o: number | null | undefined, n: number | null | undefined) => `${o?.toFixed(3) ?? '–'} → ${n?.toFixed(3) ?? '–'}`;
+      lines.push(`  quality:      ${q.verdict} — ${q.reason}`);
+      if (q.old)
+        lines.push(
+          `                nDCG@10 ${pair(q.old.ndcg10, q.new?.ndcg10)}, recall@10 ${pair(q.old.recall10, q.new?.recall10)}, MRR@10 ${pair(q.old.mrr10, q.new?.mrr10)}`,
+        );
+      if (q.overlap10 !== null) lines.push(`                overlap@10 of old and new ${q.overlap10.toFixed(3)}`);
+    }
     if (m.approval) lines.push(`  approved by:  ${m.approval.approver} at ${m.approval.at}${m.approval.note ? ` — ${m.approval.note}` : ''}`);
     if (m.graceEndsAt && s.phase === 'GRACE_PERIOD') lines.push(`  cutover at:   ${m.graceEndsAt}`);
     if (m.cutoverAt) lines.push(`  cutover:      ${m.cutoverAt}${m.retentionEndsAt ? `; old index kept until ${m.retentionEndsAt}` : ''}`);

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MigrationStatus } from '../../src/migration/contract.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
+
+const SOURCE = 'minilm-l6-v2';
+const TARGET = 'minilm-l6-v2-cls';
+const TOPICS = ['jobs and the economy', 'health care costs', 'the war in Iraq', 'taxes on families', 'schools and teachers', 'energy and climate'];
+
+/** The quality gate on real migrations: golden queries run against the old and the new index. */
+describe('quality gate before approval', () => {
+  let fx: MigrationFixture;
+  before(async () => {
+    fx = await MigrationFixture.create();
+    await fx.startWorker();
+  });
+  after(async () => fx.close());
+
+  async function migrate(collection: string, minQuality?: number): Promise<MigrationStatus> {
+    await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, ...(minQuality ? { minQuality } : {}) });
+    return fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 180_000 });
+  }
+
+  it('finds a regression, refuses an approval that does not acknowledge it, then accepts one that does', async () => {
+    const collection = await fx.seedCollection(40);
+    const source = (await fx.registry.get(collection)).activeIndex;
+    // Labels from the old model's own top 3: the old index scores nDCG@10 = 1 by construction,
+    // and a different vector space cannot reproduce every ranking.
+    const provider = await fx.services.providers.get(fx.catalog.get(SOURCE));
+    const queries = [];
+    for (const query of TOPICS) {
+      const hits = await fx.store.knnSearch(source, (await provider.embed([query], 'query')).vectors[0]!, 3);
+      queries.push({ query, relevant: Object.fromEntries(hits.map((h, i) => [h.id, 3 - i])) });
+    }
+    await fx.services.golden.add(collection, [...queries, { query: 'an unlabelled question about trade' }], 'file');
+
+    const waiting = await migrate(collection, 0.99);
+    const quality = waiting.quality!;
+    assert.equal(quality.verdict, 'REGRESSION', quality.reason);
+    assert.deepEqual(quality.queries, { labelled: TOPICS.length, unlabelled: 1 });
+    assert.ok(Math.abs(quality.old!.ndcg10! - 1) < 1e-9);
+    assert.ok(quality.new!.ndcg10! < 0.99);
+    assert.ok(quality.overlap10! >= 0 && quality.overlap10! < 1);
+    assert.ok(quality.worstQueries.length > 0 && quality.worstQueries.every((q) => q.newNdcg10 < q.oldNdcg10));
+    const status = await fx.client.status(collection);
+    assert.equal(status.quality?.verdict, 'REGRESSION', 'status --json carries the report');
+
+    await fx.client.approve(collection, { approver: 'alice' });
+    await new Promise((r) => setTimeout(r, 1000));
+    const refused = (await fx.client.status(collection)).migration!;
+    assert.equal(refused.phase, 'AWAITING_APPROVAL');
+    assert.match(refused.refusedSignals.at(-1)!.reason, /quality gate found a regression/);
+
+    await fx.client.approve(collection, { approver: 'alice', acknowledgeRegression: true, note: 'the CLS space is what we want' });
+    const retained = await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
+    assert.equal(retained.approval?.acknowledgeRegression, true);
+    await fx.client.endRetention(collection, { by: 'test' });
+    await fx.client.result(collection);
+    // Today's code replays it (and REEMBED_RECORD_HISTORIES keeps it as a fixture).
+    await fx.replay(collection, 'quality-gate-acknowledged');
+  });
+
+  it('passes when both indexes find what the labels say, and without golden queries it is not evaluated', async () => {
+    const passing = await fx.seedCollection(20);
+    const docs = await fx.store.scan((await fx.registry.get(passing)).activeIndex, null, 4);
+    await fx.services.golden.add(
+      passing,
+      docs.map((d) => ({ query: d.content!, relevant: { [d.id]: 1 } })),
+      'file',
+    );
+    const pass = (await migrate(passing)).quality!;
+    assert.equal(pass.verdict, 'PASS', pass.reason);
+    assert.equal(pass.queries.labelled, 4);
+    await fx.client.approve(passing, { approver: 'bob' });
+    await fx.client.waitForPhase(passing, ['RETENTION'], { timeoutMs: 60_000 });
+    await fx.client.endRetention(passing, { by: 'test' });
+
+    const unjudged = await fx.seedCollection(10);
+    const none = (await migrate(unjudged)).quality!;
+    assert.equal(none.verdict, 'NOT_EVALUATED');
+    assert.match(none.reason, /no golden queries/);
+    await fx.client.reject(unjudged, { by: 'test', reason: 'done' });
+  });
+});
