@@ -32,12 +32,14 @@ export function createCopyActivities(deps: MigrationDeps) {
   /**
    * Up to `batches` batches after the report's cursor, overlapped: while one batch is
    * embedded (the CPU or the API), the next page is read and the previous batch is written.
-   * The cursor is heartbeated only once its batch is written, so a retry never skips one.
+   * `written` receives the report once each batch is written (the caller heartbeats it), so
+   * a retry resumes after the last written batch and never skips one.
    */
   async function backfillPipelined(
     input: MigrationIndexes & { batchSize: number; batches: number; tokenAllowance: number | null },
     spec: ModelSpec,
     start: ChunkReport,
+    written: (report: ChunkReport) => void,
   ): Promise<ChunkReport> {
     let report = start;
     // Documents the hot-first pass (or live dual-writes) already put there are skipped by pendingInTarget.
@@ -61,7 +63,7 @@ export function createCopyActivities(deps: MigrationDeps) {
       writing = settled(
         pipeline.write(input, spec, embedded).then((batch) => {
           report = { ...withBatch(report, batch), cursor: page.last, done: !page.full };
-          heartbeat(report);
+          written(report);
         }),
       );
       if (!page.full) break;
@@ -85,7 +87,12 @@ export function createCopyActivities(deps: MigrationDeps) {
       await keepingAlive(
         () => report,
         async () => {
-          report = await backfillPipelined(input, spec, report);
+          // The keep-alive heartbeats `report` too: it must see every written batch, or it
+          // would send an older cursor over the newer one.
+          report = await backfillPipelined(input, spec, report, (written) => {
+            report = written;
+            heartbeat(written);
+          });
         },
       );
       const covered = report.done ? 1 : coverage({ total: input.total, migrated: input.doneBefore + report.migrated, quarantined: report.quarantined });
