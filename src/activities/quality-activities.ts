@@ -17,14 +17,11 @@ export function createQualityActivities(deps: MigrationDeps) {
      */
     async evaluateQuality(input: MigrationIndexes & { sourceSpecId: string; minQuality: number; minOverlap: number | null }): Promise<QualityReport> {
       const queries = await golden.list(input.collection);
-      const [oldProvider, newProvider] = await Promise.all([providers.get(catalog.get(input.sourceSpecId)), providers.get(catalog.get(input.targetSpecId))]);
+      const specs = [catalog.get(input.sourceSpecId), catalog.get(input.targetSpecId)];
       const outcomes: QueryOutcome[] = [];
       for (const q of queries) {
-        const [oldVector, newVector] = await Promise.all([oldProvider.embed([q.query], 'query'), newProvider.embed([q.query], 'query')]);
-        const [oldHits, newHits] = await Promise.all([
-          store.knnSearch(input.sourceIndex, oldVector.vectors[0]!, K),
-          store.knnSearch(input.targetIndex, newVector.vectors[0]!, K),
-        ]);
+        const [oldVector, newVector] = await providers.embedQuery(specs, q.query);
+        const [oldHits, newHits] = await Promise.all([store.knnSearch(input.sourceIndex, oldVector!, K), store.knnSearch(input.targetIndex, newVector!, K)]);
         outcomes.push({ query: q.query, relevant: q.relevant, oldIds: oldHits.map((h) => h.id), newIds: newHits.map((h) => h.id) });
         heartbeat({ evaluated: outcomes.length });
       }
