@@ -19,53 +19,51 @@ import { CollectionWriter } from './writer/collection-writer.js';
  * loads a model; `close()` releases what was opened.
  */
 export class Services {
-  private esClient?: Client;
-  private specCatalog?: SpecCatalog;
-  private providerPool?: ProviderPool;
-  private registryStore?: CollectionRegistry;
+  /** Each piece built once: the stores remember that their index exists, the pool its loaded models. */
+  private readonly built = new Map<string, unknown>();
 
   constructor(
     readonly config: Config,
     private readonly options: { catalog?: SpecCatalog; queryCacheSize?: number } = {},
-  ) {
-    this.specCatalog = options.catalog;
+  ) {}
+
+  private once<T>(name: string, build: () => T): T {
+    if (!this.built.has(name)) this.built.set(name, build());
+    return this.built.get(name) as T;
   }
 
   get es(): Client {
-    this.esClient ??= createElasticsearchClient(this.config);
-    return this.esClient;
+    return this.once('es', () => createElasticsearchClient(this.config));
   }
 
   get catalog(): SpecCatalog {
-    this.specCatalog ??= SpecCatalog.load();
-    return this.specCatalog;
+    return this.once('catalog', () => this.options.catalog ?? SpecCatalog.load());
   }
 
   /** One pool per process: loaded models and rate limiters are shared by everything in it. */
   get providers(): ProviderPool {
-    this.providerPool ??= new ProviderPool(this.config, this.options.queryCacheSize === undefined ? {} : { queryCacheSize: this.options.queryCacheSize });
-    return this.providerPool;
+    const { queryCacheSize } = this.options;
+    return this.once('providers', () => new ProviderPool(this.config, queryCacheSize === undefined ? {} : { queryCacheSize }));
   }
 
   get registry(): CollectionRegistry {
-    this.registryStore ??= new CollectionRegistry(this.es);
-    return this.registryStore;
+    return this.once('registry', () => new CollectionRegistry(this.es));
   }
 
   get store(): VectorIndexStore {
-    return new VectorIndexStore(this.es);
+    return this.once('store', () => new VectorIndexStore(this.es));
   }
 
   get aliases(): AliasStore {
-    return new AliasStore(this.es);
+    return this.once('aliases', () => new AliasStore(this.es));
   }
 
   get quarantine(): QuarantineStore {
-    return new QuarantineStore(this.es);
+    return this.once('quarantine', () => new QuarantineStore(this.es));
   }
 
   get golden(): GoldenQueryStore {
-    return new GoldenQueryStore(this.es);
+    return this.once('golden', () => new GoldenQueryStore(this.es));
   }
 
   /** Fails with what to do when Elasticsearch cannot be reached or refuses our credentials. */
@@ -89,7 +87,8 @@ export class Services {
     return new SearchRouter({ es, registry, catalog, providers }, options);
   }
 
+  /** Closes the Elasticsearch client if anything opened it. */
   async close(): Promise<void> {
-    await this.esClient?.close();
+    if (this.built.has('es')) await this.es.close();
   }
 }
