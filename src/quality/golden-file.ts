@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { readJsonlRecords } from '../corpus/jsonl-file.js';
 
 /**
  * One golden query: labelled (`relevant`: document id → grade ≥ 1; a list means grade 1
@@ -28,18 +28,9 @@ export interface GoldenFile {
 export async function readGoldenFile(file: string): Promise<GoldenFile> {
   const queries: GoldenQuery[] = [];
   const badLines: { line: number; error: string }[] = [];
-  (await readFile(file, 'utf8')).split(/\r?\n/).forEach((text, i) => {
-    if (text.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      badLines.push({ line: i + 1, error: `not JSON (${(error as Error).message})` });
-      return;
-    }
-    const parsed = goldenQuerySchema.safeParse(json);
-    if (parsed.success) queries.push(parsed.data);
-    else badLines.push({ line: i + 1, error: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'line'}: ${issue.message}`).join('; ') });
-  });
+  for await (const record of readJsonlRecords(file, goldenQuerySchema)) {
+    if ('value' in record) queries.push(record.value);
+    else badLines.push(record);
+  }
   return { queries, badLines };
 }
