@@ -5,6 +5,7 @@ import { loadSotuPassages } from '../src/corpus/sotu.js';
 import type { RouterOptions, SearchRouter } from '../src/search/search-router.js';
 import { Services } from '../src/services.js';
 import { createReembedWorker } from '../src/worker/create-worker.js';
+import { percentile } from '../src/migration/latency.js';
 
 /**
  * Routed search latency on one corpus: against a single index, then mid-migration with
@@ -41,10 +42,6 @@ const QUERIES = [
   'the covid pandemic and vaccines',
 ];
 const ROUNDS = 8;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 type Figures = { p50: number; p95: number; n: number; route: string };
 

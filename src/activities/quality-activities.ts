@@ -1,31 +1,101 @@
 import { heartbeat } from '@temporalio/activity';
-import type { MigrationIndexes, QualityReport } from '../migration/contract.js';
+import type { Similarity } from '../embedding/model-spec.js';
+import type { MigrationIndexes, QualityReport, WarmupReport } from '../migration/contract.js';
+import { latencySummary } from '../migration/latency.js';
 import { qualityReport, type QueryOutcome } from '../migration/quality-gate.js';
+import { mean, recallAt } from '../migration/retrieval-metrics.js';
+import { ExactTopK } from '../quality/exact-top-k.js';
+import { QuerySample } from '../search/query-sample.js';
 import type { MigrationDeps } from './deps.js';
 
 const K = 10;
+/** Queries whose kNN results are checked against an exact search of the whole new index. */
+const ANN_SAMPLE = 50;
+const SCAN_PAGE = 500;
+/** Most frequent sampled traffic queries that join the golden queries in the warm-up. */
+const WARMUP_TRAFFIC = 100;
+const WARMUP_MAX_QUERIES = 500;
+const WARMUP_PASSES = 3;
 
 /** The quality gate: the collection's golden queries against the old and the new index. */
 export function createQualityActivities(deps: MigrationDeps) {
   const { catalog, providers, store, golden } = deps;
 
+  /** Recall@10 of the index's kNN results against the exact top 10, one scan of its vectors. */
+  async function annRecall(index: string, similarity: Similarity, sample: { vector: number[]; annIds: string[] }[]) {
+    if (sample.length === 0) return null;
+    const exact = new ExactTopK(
+      sample.map((s) => s.vector),
+      K,
+      similarity,
+    );
+    let scanned = 0;
+    for (let after: string | null = null; ;) {
+      const page = await store.scanVectors(index, after, SCAN_PAGE);
+      for (const doc of page) exact.add(doc.id, doc.vector);
+      scanned += page.length;
+      heartbeat({ exactScan: scanned });
+      if (page.length < SCAN_PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    return mean(sample.map((s, i) => recallAt(K, s.annIds, Object.fromEntries(exact.topIds(i).map((id) => [id, 1])))));
+  }
+
   return {
     /**
      * Runs every golden query against the old index with the old spec and against the new
-     * index with the new spec, and scores both. Vectors stay in this activity; the report
-     * carries ids and figures only.
+     * index with the new spec, and scores both; for a sample, checks the new index's kNN
+     * against an exact search. Vectors stay in this activity; the report carries ids and figures.
      */
     async evaluateQuality(input: MigrationIndexes & { sourceSpecId: string; minQuality: number; minOverlap: number | null }): Promise<QualityReport> {
       const queries = await golden.list(input.collection);
-      const specs = [catalog.get(input.sourceSpecId), catalog.get(input.targetSpecId)];
+      const specs = [catalog.get(input.sourceSpecId), catalog.get(input.targetSpecId)] as const;
       const outcomes: QueryOutcome[] = [];
+      const annSample: { vector: number[]; annIds: string[] }[] = [];
       for (const q of queries) {
         const [oldVector, newVector] = await providers.embedQuery(specs, q.query);
         const [oldHits, newHits] = await Promise.all([store.knnSearch(input.sourceIndex, oldVector!, K), store.knnSearch(input.targetIndex, newVector!, K)]);
         outcomes.push({ query: q.query, relevant: q.relevant, oldIds: oldHits.map((h) => h.id), newIds: newHits.map((h) => h.id) });
+        if (annSample.length < ANN_SAMPLE) annSample.push({ vector: Array.from(newVector!), annIds: newHits.map((h) => h.id) });
         heartbeat({ evaluated: outcomes.length });
       }
-      return qualityReport(outcomes, { minQuality: input.minQuality, minOverlap: input.minOverlap });
+      const annRecall10 = await annRecall(input.targetIndex, specs[1].similarity, annSample);
+      return qualityReport(outcomes, { minQuality: input.minQuality, minOverlap: input.minOverlap }, { annRecall10 });
+    },
+
+    /**
+     * Before the switch, searches the new index with the golden queries and the most frequent
+     * sampled traffic queries, pass after pass, so the first real searches after the cutover
+     * find its graph and postings in memory; reports the first (cold) and last (warm) pass.
+     * Null when there is nothing to search with.
+     */
+    async warmUpIndex(input: MigrationIndexes): Promise<WarmupReport | null> {
+      const goldenTexts = (await golden.list(input.collection)).map((q) => q.query);
+      const known = new Set(goldenTexts);
+      const trafficTexts = (await QuerySample.mostFrequent(deps.es, input.collection, WARMUP_TRAFFIC)).map((t) => t.query).filter((t) => !known.has(t));
+      const texts = [...goldenTexts, ...trafficTexts].slice(0, WARMUP_MAX_QUERIES);
+      if (texts.length === 0) return null;
+      const spec = catalog.get(input.targetSpecId);
+      const vectors: Float32Array[] = [];
+      for (const text of texts) vectors.push((await providers.embedQuery([spec], text))[0]!);
+      const passes: number[][] = [];
+      for (let pass = 0; pass < WARMUP_PASSES; pass++) {
+        const ms: number[] = [];
+        for (const vector of vectors) {
+          const started = performance.now();
+          await store.knnSearch(input.targetIndex, vector, K);
+          ms.push(performance.now() - started);
+        }
+        passes.push(ms);
+        heartbeat({ warmupPass: pass + 1 });
+      }
+      return {
+        queries: texts.length,
+        trafficQueries: texts.length - Math.min(goldenTexts.length, texts.length),
+        passes: passes.length,
+        cold: latencySummary(passes[0]!),
+        warm: latencySummary(passes[passes.length - 1]!),
+      };
     },
   };
 }

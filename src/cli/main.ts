@@ -22,7 +22,8 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
   'end-retention': { summary: 'during retention: finish now and delete the old index', load: () => import('./commands/end-retention.js') },
   list: { summary: 'collections and their latest migrations', load: () => import('./commands/list.js') },
   search: { summary: 'search a collection as the search router does', load: () => import('./commands/search.js') },
-  golden: { summary: "import, list or clear a collection's golden queries", load: () => import('./commands/golden.js') },
+  golden: { summary: "import, list, sample (from traffic) or clear a collection's golden queries", load: () => import('./commands/golden.js') },
+  quality: { summary: "the quality gate's report: nDCG/recall/MRR old vs new, overlap, ANN recall, warm-up", load: () => import('./commands/quality.js') },
 };
 
 /** Older command names that keep working. */

@@ -51,6 +51,7 @@ export const modelSpecSchema = z.discriminatedUnion('provider', [
 
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 export type IndexOptions = z.infer<typeof indexOptionsSchema>;
+export type Similarity = z.infer<typeof similaritySchema>;
 
 /** Fields that do not change a vector: naming, prose, price and how the index stores it. */
 const NON_VECTOR_FIELDS = new Set(['id', 'description', 'pricePerMillionTokens', 'indexOptions']);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LatencySummary } from './latency.js';
 import { CollectionNotFoundError, InvalidRegistryRecordError, ProviderConfigError, UnknownSpecError } from '../errors.js';
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
 import { collectionNameSchema } from '../registry/collection-record.js';
@@ -260,6 +261,20 @@ export interface RetrievalScores {
   readonly mrr10: number | null;
 }
 
+/**
+ * The grace period's warm-up: the golden queries and the most frequent sampled traffic
+ * queries, searched against the new index pass after pass. `cold` is the first pass, `warm`
+ * the last.
+ */
+export interface WarmupReport {
+  readonly queries: number;
+  /** Of `queries`, how many came from the router's traffic sample. */
+  readonly trafficQueries: number;
+  readonly passes: number;
+  readonly cold: LatencySummary;
+  readonly warm: LatencySummary;
+}
+
 /** The quality gate's evidence, as `status --json` prints it under `quality`. */
 export interface QualityReport {
   readonly verdict: QualityVerdict;
@@ -269,7 +284,7 @@ export interface QualityReport {
   readonly old: RetrievalScores | null;
   readonly new: RetrievalScores | null;
   readonly overlap10: number | null;
-  /** Recall@10 of the new index's kNN against an exact search; not measured yet. */
+  /** Recall@10 of the new index's kNN against an exact search over its vectors, on a sample of up to 50 golden queries. */
   readonly annRecall10: number | null;
   /** The labelled queries that lost the most nDCG@10 (at most 10). */
   readonly worstQueries: readonly {
@@ -279,8 +294,8 @@ export interface QualityReport {
     readonly oldIds: readonly string[];
     readonly newIds: readonly string[];
   }[];
-  /** Cold and warm search latency; not measured yet. */
-  readonly warmup: null;
+  /** Cold and warm search latency of the new index, measured in the grace period. */
+  readonly warmup: WarmupReport | null;
   readonly minQuality: number;
   readonly minOverlap: number | null;
 }

@@ -11,6 +11,7 @@ import {
   type MigrationStatus,
   type Prepared,
   type QualityReport,
+  type WarmupReport,
   type SignalRecord,
   type VerificationReport,
 } from './contract.js';
@@ -165,6 +166,11 @@ export class MigrationState {
   /** The quality gate's report; a REGRESSION makes approval need an explicit acknowledgement. */
   evaluated(quality: QualityReport): void {
     this.s = { ...this.s, quality };
+  }
+
+  /** The grace period's warm-up latencies join the quality report. */
+  warmedUp(warmup: WarmupReport): void {
+    if (this.s.quality) this.s = { ...this.s, quality: { ...this.s.quality, warmup } };
   }
 
   verified(report: VerificationReport): void {

@@ -25,13 +25,17 @@ const fixed = (x: number | null) => (x === null ? '–' : x.toFixed(3));
  * `minQuality` × the old one; with only unlabelled ones, PASS when overlap@10 reaches
  * `minOverlap` (not gated without it); NOT_EVALUATED without golden queries.
  */
-export function qualityReport(outcomes: readonly QueryOutcome[], gate: { minQuality: number; minOverlap: number | null }): QualityReport {
+export function qualityReport(
+  outcomes: readonly QueryOutcome[],
+  gate: { minQuality: number; minOverlap: number | null },
+  measured: { annRecall10: number | null } = { annRecall10: null },
+): QualityReport {
   const labelled = outcomes.filter((o) => o.relevant && ndcgAt(K, [], o.relevant) !== null);
   const overlap10 = mean(outcomes.map((o) => overlapAt(K, o.oldIds, o.newIds)));
   const base = {
     queries: { labelled: labelled.length, unlabelled: outcomes.length - labelled.length },
     overlap10,
-    annRecall10: null,
+    annRecall10: measured.annRecall10,
     warmup: null,
     minQuality: gate.minQuality,
     minOverlap: gate.minOverlap,
@@ -83,8 +87,21 @@ export function qualityMarkdown(report: QualityReport, collection: string): stri
     row('recall@10', report.old?.recall10 ?? null, report.new?.recall10 ?? null),
     row('MRR@10', report.old?.mrr10 ?? null, report.new?.mrr10 ?? null),
     `| overlap@10 (old vs new) | ${fixed(report.overlap10)} | |`,
+    `| ANN recall@10 (kNN vs exact) | | ${fixed(report.annRecall10)} |`,
+    ...(report.warmup
+      ? [
+          `| search latency p50 / p95, cold → warm (ms) | | ${report.warmup.cold.p50Ms} / ${report.warmup.cold.p95Ms} → ${report.warmup.warm.p50Ms} / ${report.warmup.warm.p95Ms} |`,
+        ]
+      : []),
     '',
     `Golden queries: ${report.queries.labelled} labelled, ${report.queries.unlabelled} unlabelled.`,
+    ...(report.worstQueries.length > 0
+      ? [
+          '',
+          'Biggest losers (nDCG@10 old → new):',
+          ...report.worstQueries.slice(0, 5).map((q) => `- ${q.query.slice(0, 80)}: ${fixed(q.oldNdcg10)} → ${fixed(q.newNdcg10)}`),
+        ]
+      : []),
     '',
     `Approve: signal \`approveCutover\` with \`${JSON.stringify(report.verdict === 'REGRESSION' ? { approver: 'your name', acknowledgeRegression: true } : { approver: 'your name' })}\` — or \`reembed approve ${collection} --approver <name>${report.verdict === 'REGRESSION' ? ' --acknowledge-regression' : ''}\`.`,
   ];

@@ -4,6 +4,7 @@ import type { SpecCatalog } from '../embedding/spec-catalog.js';
 import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.js';
 import type { CollectionRegistry } from '../registry/collection-registry.js';
 import { type AccessStats } from './access-stats.js';
+import { type QuerySample } from './query-sample.js';
 import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, type MergeStrategy, type RankedHit } from './merge-results.js';
 import { chooseRoute, type Route } from './route.js';
 
@@ -31,6 +32,8 @@ export interface RouterOptions {
   readonly shadow?: boolean;
   readonly registryCacheMs?: number;
   readonly accessStats?: AccessStats;
+  /** Opt-in: records a bounded sample of query texts (golden queries from traffic, warm-up). */
+  readonly querySample?: QuerySample;
 }
 
 interface SearchSource {
@@ -66,6 +69,7 @@ export class SearchRouter {
       collection,
       result.hits.map((h) => h.id),
     );
+    this.options.querySample?.record(collection, text);
     return result;
   }
 

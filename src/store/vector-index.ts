@@ -176,6 +176,20 @@ export class VectorIndexStore {
     return response.hits.hits.map((hit) => toStoredDocument(String(hit._id), hit._source!));
   }
 
+  /** The next `size` (id, vector) pairs after `afterId` in doc_id order. */
+  async scanVectors(index: string, afterId: string | null, size: number): Promise<{ id: string; vector: number[] }[]> {
+    const response = await this.es.search<{ vector: number[] }>({
+      index,
+      size,
+      sort: [{ doc_id: 'asc' }],
+      ...(afterId !== null ? { search_after: [afterId] } : {}),
+      // Elasticsearch 9.1+ leaves vectors out of _source unless asked for them.
+      _source: { includes: ['vector'], exclude_vectors: false } as never,
+      track_total_hits: false,
+    });
+    return response.hits.hits.map((hit) => ({ id: String(hit._id), vector: hit._source!.vector }));
+  }
+
   /** Deletes documents; with a guard, only those still at the version it names (see bulkUpsert). */
   async deleteDocuments(index: string, ids: readonly string[], guard?: WriteGuard): Promise<{ superseded: string[] }> {
     if (ids.length === 0) return { superseded: [] };

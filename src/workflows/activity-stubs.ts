@@ -20,6 +20,13 @@ export const scanning = proxyActivities<MigrationActivities>({
   retry: retry(20, '2 seconds', '2 minutes'),
 });
 
+/** The grace period's warm-up helps the cutover but must not stop it: few attempts. */
+export const warming = proxyActivities<MigrationActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: retry(3, '2 seconds', '30 seconds'),
+});
+
 /**
  * Backfill activities embed batch after batch. A dead worker is noticed after one heartbeat
  * timeout; a retry resumes from the last heartbeated cursor.

@@ -1,4 +1,14 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  log,
+  setCurrentDetails,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   FAILURE_TYPES,
   migrationInputSchema,
@@ -9,8 +19,9 @@ import {
 } from '../migration/contract.js';
 import { MigrationState } from '../migration/migration-state.js';
 import type { MigrationPhase } from '../migration/phases.js';
+import { qualityMarkdown } from '../migration/quality-gate.js';
 import { coverageKey, phaseKey } from '../migration/search-attributes.js';
-import { backfillingActivities, bookkeeping } from './activity-stubs.js';
+import { backfillingActivities, bookkeeping, warming } from './activity-stubs.js';
 import { wireHandlers } from './handlers.js';
 
 export const REJECTED = Symbol('rejected');
@@ -100,6 +111,23 @@ export class MigrationRun {
         if (!(cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.providerConfig)) throw error;
         this.state.pauseForProvider(cause.message);
       }
+    }
+  }
+
+  /**
+   * Warms the new index up with the golden and frequent traffic queries and adds the
+   * latencies to the quality report and the Web UI's details. A failed warm-up is logged,
+   * never a reason to fail an approved migration.
+   */
+  async warmUp(): Promise<void> {
+    try {
+      const warmup = await warming.warmUpIndex(this.indexes());
+      if (!warmup) return;
+      this.state.warmedUp(warmup);
+      setCurrentDetails(qualityMarkdown(this.state.status.quality!, this.input.collection));
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.warn('warm-up failed; the cutover goes ahead cold', { collection: this.input.collection, error: error.cause?.message ?? error.message });
     }
   }
 

@@ -111,7 +111,10 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     }
 
     if (state.phase === 'GRACE_PERIOD') {
-      await condition(() => state.rejected, input.graceMs);
+      const graceOver = condition(() => state.rejected, input.graceMs);
+      // Migrations started before the warm-up existed replay without it.
+      if (state.status.quality && patched('quality-warmup')) await run.warmUp();
+      await graceOver;
       if (state.rejected) return await run.rejected();
       await run.enter('CUTOVER');
     }

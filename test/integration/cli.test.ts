@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { loadSotuPassages } from '../../src/corpus/sotu.js';
+import { QUERY_SAMPLE_INDEX, QuerySample } from '../../src/search/query-sample.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { uniqueName } from '../helpers/services.js';
 
@@ -176,6 +177,44 @@ describe('reembed CLI against the real services', () => {
     assert.equal((await reembed('golden', 'list', collection)).stdout.trim().split('\n').at(-1), `0 golden queries for ${collection}.`);
   });
 
+  it('records a bounded, opt-in sample of searched queries and turns the most frequent into golden queries', async () => {
+    const sample = new QuerySample(fx.es, { rate: 1, flushIntervalMs: 0 });
+    const router = fx.services.router({ querySample: sample });
+    for (const [query, times] of [
+      ['taxes on families', 3],
+      ['jobs and the economy', 2],
+      ['energy and climate', 1],
+    ] as const) {
+      for (let i = 0; i < times; i++) await router.search(collection, query, { k: 3 });
+    }
+    await fx.services.router().search(collection, 'not recorded: this router did not opt in');
+    await sample.close();
+    assert.deepEqual(await QuerySample.mostFrequent(fx.es, collection, 5), [
+      { query: 'taxes on families', count: 3 },
+      { query: 'jobs and the economy', count: 2 },
+      { query: 'energy and climate', count: 1 },
+    ]);
+
+    await fx.services.golden.add(collection, [{ query: 'jobs and the economy', relevant: { a: 2 } }], 'file');
+    const sampled = await reembed('golden', 'sample', collection, '--from-traffic', '2');
+    assert.equal(sampled.code, 0, sampled.stderr);
+    assert.match(sampled.stdout, /Added 1 unlabelled golden query to .* from its 2 most frequent sampled queries \(1 already in the set\)/);
+    const listed = await fx.services.golden.list(collection);
+    assert.deepEqual(listed.find((q) => q.query === 'jobs and the economy')?.relevant, { a: 2 }, 'labels are kept');
+    assert.equal(listed.find((q) => q.query === 'taxes on families')?.source, 'traffic');
+    assert.equal(listed.length, 2);
+    await fx.services.golden.clear(collection);
+    assert.equal((await reembed('golden', 'sample', uniqueName('never-searched'), '--from-traffic', '2')).code, 2);
+
+    // However many distinct queries arrive, a collection keeps at most `capacity` records.
+    const bounded = uniqueName('sampled');
+    const small = new QuerySample(fx.es, { rate: 1, capacity: 4, flushIntervalMs: 0 });
+    for (let i = 0; i < 40; i++) small.record(bounded, `query number ${i}`);
+    await small.close();
+    const kept = (await fx.es.count({ index: QUERY_SAMPLE_INDEX, query: { term: { collection: bounded } } })).count;
+    assert.ok(kept >= 1 && kept <= 4, `${kept} records`);
+  });
+
   it('prints a configuration error as one message and exits 2, without a stack trace', async () => {
     const result = await reembedWith({ ES_URL: 'elasticsearch:9200' }, 'status', collection);
     assert.equal(result.code, 2);
@@ -201,6 +240,7 @@ describe('reembed CLI against the real services', () => {
       'list',
       'search',
       'golden',
+      'quality',
     ];
     for (const name of commands) assert.equal(help.stdout.split('\n').filter((l) => l.startsWith(`  ${name} `)).length, 1, `${name} has one line`);
     for (const name of commands) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MigrationStatus } from '../../src/migration/contract.js';
+import { QuerySample } from '../../src/search/query-sample.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const SOURCE = 'minilm-l6-v2';
@@ -42,6 +43,9 @@ describe('quality gate before approval', () => {
     assert.ok(quality.new!.ndcg10! < 0.99);
     assert.ok(quality.overlap10! >= 0 && quality.overlap10! < 1);
     assert.ok(quality.worstQueries.length > 0 && quality.worstQueries.every((q) => q.newNdcg10 < q.oldNdcg10));
+    // 40 documents: the kNN search visits them all, so it should match the exact top 10.
+    assert.ok(quality.annRecall10 !== null && quality.annRecall10 >= 0.9 && quality.annRecall10 <= 1, `ANN recall ${quality.annRecall10}`);
+    assert.equal(quality.warmup, null, 'the warm-up runs after approval');
     const status = await fx.client.status(collection);
     assert.equal(status.quality?.verdict, 'REGRESSION', 'status --json carries the report');
 
@@ -54,10 +58,13 @@ describe('quality gate before approval', () => {
     await fx.client.approve(collection, { approver: 'alice', acknowledgeRegression: true, note: 'the CLS space is what we want' });
     const retained = await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
     assert.equal(retained.approval?.acknowledgeRegression, true);
+    const warmup = retained.quality!.warmup!;
+    assert.deepEqual({ queries: warmup.queries, trafficQueries: warmup.trafficQueries, passes: warmup.passes }, { queries: 7, trafficQueries: 0, passes: 3 });
+    assert.ok(warmup.cold.p50Ms > 0 && warmup.cold.p95Ms >= warmup.cold.p50Ms && warmup.warm.p95Ms >= warmup.warm.p50Ms);
     await fx.client.endRetention(collection, { by: 'test' });
     await fx.client.result(collection);
     // Today's code replays it (and REEMBED_RECORD_HISTORIES keeps it as a fixture).
-    await fx.replay(collection, 'quality-gate-acknowledged');
+    await fx.replay(collection, 'quality-gate-warmup');
   });
 
   it('passes when both indexes find what the labels say, and without golden queries it is not evaluated', async () => {
@@ -68,11 +75,17 @@ describe('quality gate before approval', () => {
       docs.map((d) => ({ query: d.content!, relevant: { [d.id]: 1 } })),
       'file',
     );
+    // Queries searched through an opting-in router join the warm-up.
+    const sample = new QuerySample(fx.es, { rate: 1, flushIntervalMs: 0 });
+    const router = fx.services.router({ querySample: sample });
+    for (const query of ['schools and teachers', 'schools and teachers', 'the war in Iraq']) await router.search(passing, query);
+    await sample.close();
     const pass = (await migrate(passing)).quality!;
     assert.equal(pass.verdict, 'PASS', pass.reason);
     assert.equal(pass.queries.labelled, 4);
     await fx.client.approve(passing, { approver: 'bob' });
-    await fx.client.waitForPhase(passing, ['RETENTION'], { timeoutMs: 60_000 });
+    const warmed = (await fx.client.waitForPhase(passing, ['RETENTION'], { timeoutMs: 60_000 })).quality!.warmup!;
+    assert.deepEqual({ queries: warmed.queries, trafficQueries: warmed.trafficQueries }, { queries: 6, trafficQueries: 2 });
     await fx.client.endRetention(passing, { by: 'test' });
 
     const unjudged = await fx.seedCollection(10);

@@ -46,6 +46,16 @@ describe('quality gate', () => {
     assert.match(md, /\| nDCG@10 \| 1\.000 \| 0\.000 \|/);
     assert.match(md, /"acknowledgeRegression":true/);
     assert.match(md, /reembed approve products --approver <name> --acknowledge-regression/);
+    assert.match(md, /- lost: 1\.000 → 0\.000/, 'the biggest losers are listed');
+  });
+
+  it('carries the measured ANN recall and shows it and the warm-up latencies in the table', () => {
+    const report = qualityReport([labelled('q', ['a', 'b'], ['a', 'b'])], gate, { annRecall10: 0.96 });
+    assert.equal(report.annRecall10, 0.96);
+    const warm = { ...report, warmup: { queries: 7, trafficQueries: 2, passes: 3, cold: { p50Ms: 9.5, p95Ms: 20 }, warm: { p50Ms: 3.1, p95Ms: 4.2 } } };
+    const md = qualityMarkdown(warm, 'products');
+    assert.match(md, /\| ANN recall@10 \(kNN vs exact\) \| \| 0\.960 \|/);
+    assert.match(md, /cold → warm \(ms\) \| \| 9\.5 \/ 20 → 3\.1 \/ 4\.2 \|/);
   });
 
   it('refuses approval after a regression unless it is acknowledged', () => {

@@ -1,22 +1,27 @@
 import { z } from 'zod';
 import { ReembedUsageError } from '../../errors.js';
 import { readGoldenFile } from '../../quality/golden-file.js';
+import { QuerySample } from '../../search/query-sample.js';
 import { defineCommand, nameSchema, validate } from '../command.js';
 import { printJson } from '../context.js';
 
 const usage = `reembed golden import <collection> --file <golden.jsonl>
 reembed golden list <collection> [--json]
+reembed golden sample <collection> --from-traffic <n>
 reembed golden clear <collection>
   A collection's golden queries, against which a migration's search quality is measured.
   One JSON object per line: {"query": "...", "relevant": {"<docId>": <grade>, ...}} (grades ≥ 1,
   higher is more relevant; a list of ids means grade 1 each), or {"query": "..."} (unlabelled).
   A file with any bad line is refused whole, every bad line named; nothing is half-imported.
-  Importing a query again replaces its labels.`;
+  Importing a query again replaces its labels.
+  sample adds the n most frequent query texts the search router recorded (an opt-in sample:
+  createSearchRouter(config, { sampleQueries: { rate: 0.05 } })) as unlabelled golden queries;
+  queries already in the set keep their labels.`;
 
 export const command = defineCommand({
   usage,
-  options: { file: { type: 'string' }, json: { type: 'boolean' } },
-  positionals: ['import|list|clear', 'collection'],
+  options: { file: { type: 'string' }, json: { type: 'boolean' }, 'from-traffic': { type: 'string' } },
+  positionals: ['import|list|sample|clear', 'collection'],
   async run(ctx, { values, positionals }) {
     const [action, collection] = positionals as [string, string];
     const services = await ctx.connected();
@@ -45,13 +50,33 @@ export const command = defineCommand({
         console.log(`${stored.length} golden quer${stored.length === 1 ? 'y' : 'ies'} for ${collection}.`);
         return;
       }
+      case 'sample': {
+        const n = validate(z.object({ 'from-traffic': z.coerce.number().int().positive() }), values, 'golden sample')['from-traffic'];
+        const known = new Set((await services.golden.list(collection)).map((q) => q.query));
+        const frequent = await QuerySample.mostFrequent(services.es, collection, n);
+        if (frequent.length === 0) {
+          throw new ReembedUsageError(
+            `no query of ${collection} was sampled: the search router records queries only when asked to (createSearchRouter(config, { sampleQueries: { rate: 0.05 } })).`,
+          );
+        }
+        const fresh = frequent.filter((f) => !known.has(f.query));
+        await services.golden.add(
+          collection,
+          fresh.map((f) => ({ query: f.query })),
+          'traffic',
+        );
+        console.log(
+          `Added ${fresh.length} unlabelled golden quer${fresh.length === 1 ? 'y' : 'ies'} to ${collection} from its ${frequent.length} most frequent sampled queries (${frequent.length - fresh.length} already in the set).`,
+        );
+        return;
+      }
       case 'clear': {
         const removed = await services.golden.clear(collection);
         console.log(`Removed ${removed} golden quer${removed === 1 ? 'y' : 'ies'} of ${collection}.`);
         return;
       }
       default:
-        throw new ReembedUsageError(`unknown action "${action}": import, list or clear\n\n${usage}`);
+        throw new ReembedUsageError(`unknown action "${action}": import, list, sample or clear\n\n${usage}`);
     }
   },
 });

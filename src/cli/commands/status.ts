@@ -1,6 +1,7 @@
 import type { CollectionStatus } from '../../client/collection-status.js';
 import { WORKING, type MigrationPhase } from '../../migration/phases.js';
 import { defineCommand } from '../command.js';
+import { renderQuality } from '../render-quality.js';
 import { printJson } from '../context.js';
 
 const usage = `reembed status <collection> [--json] [--no-watch]
@@ -51,14 +52,12 @@ export function renderStatus(s: CollectionStatus): string {
         `  verification: ${m.verification.ok ? 'ok' : 'FAILED'} — ${m.verification.sampleHits}/${m.verification.sampleQueries} sample searches found their document${m.verification.problems.length ? `; ${m.verification.problems.join('; ')}` : ''}`,
       );
     if (m.quality) {
-      const q = m.quality;
-      const pair = (o: number | null | undefined, n: number | null | undefined) => `${o?.toFixed(3) ?? '–'} → ${n?.toFixed(3) ?? '–'}`;
-      lines.push(`  quality:      ${q.verdict} — ${q.reason}`);
-      if (q.old)
-        lines.push(
-          `                nDCG@10 ${pair(q.old.ndcg10, q.new?.ndcg10)}, recall@10 ${pair(q.old.recall10, q.new?.recall10)}, MRR@10 ${pair(q.old.mrr10, q.new?.mrr10)}`,
-        );
-      if (q.overlap10 !== null) lines.push(`                overlap@10 of old and new ${q.overlap10.toFixed(3)}`);
+      const [verdict, ...table] = renderQuality(m.quality, { losers: false });
+      lines.push(
+        `  quality:      ${verdict}`,
+        ...table.map((l) => `                ${l}`),
+        `                (per-query losers: reembed quality ${s.collection})`,
+      );
     }
     if (m.approval) lines.push(`  approved by:  ${m.approval.approver} at ${m.approval.at}${m.approval.note ? ` — ${m.approval.note}` : ''}`);
     if (m.graceEndsAt && s.phase === 'GRACE_PERIOD') lines.push(`  cutover at:   ${m.graceEndsAt}`);
