@@ -8,3 +8,4 @@ node --import tsx bench/search-latency.ts
 node --import tsx bench/rate-limited-throughput.ts
 node --import tsx bench/cli-latency.ts
 node --import tsx bench/backfill-throughput.ts
+node --import tsx bench/quality.ts

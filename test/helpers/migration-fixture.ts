@@ -6,6 +6,7 @@ import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { ReembedClient } from '../../src/client/reembed-client.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
+import type { SourceDocument } from '../../src/corpus/source-document.js';
 import { loadSotuPassages } from '../../src/corpus/sotu.js';
 import type { SpecCatalog } from '../../src/embedding/spec-catalog.js';
 import type { CollectionRegistry } from '../../src/registry/collection-registry.js';
@@ -79,14 +80,15 @@ export class MigrationFixture {
 
   /** A new collection on the first spec holding `count` State of the Union passages. */
   async seedCollection(count: number, specId = 'minilm-l6-v2'): Promise<string> {
+    return this.seedDocuments(loadSotuPassages({ fromYear: 2009, toYear: 2021 }).slice(0, count), specId);
+  }
+
+  /** A new collection on `specId` holding the documents, refreshed for search. */
+  async seedDocuments(docs: readonly SourceDocument[], specId = 'minilm-l6-v2'): Promise<string> {
     const collection = this.track(uniqueName('mig'));
     await this.writer.createCollection(collection, specId, { storeContent: true });
-    const docs = loadSotuPassages({ fromYear: 2009, toYear: 2021 }).slice(0, count);
     for (let i = 0; i < docs.length; i += 64) {
-      const result = await this.writer.upsert(
-        collection,
-        docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })),
-      );
+      const result = await this.writer.upsert(collection, docs.slice(i, i + 64));
       if (result.failed.length > 0) throw new Error(`seeding failed: ${JSON.stringify(result.failed)}`);
     }
     await this.store.refresh((await this.registry.get(collection)).activeIndex);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { loadLeeCorpus } from '../../src/corpus/lee.js';
 import type { MigrationStatus } from '../../src/migration/contract.js';
+import { mean, ndcgAt } from '../../src/migration/retrieval-metrics.js';
 import { QuerySample } from '../../src/search/query-sample.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
@@ -17,8 +19,8 @@ describe('quality gate before approval', () => {
   });
   after(async () => fx.close());
 
-  async function migrate(collection: string, minQuality?: number): Promise<MigrationStatus> {
-    await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, ...(minQuality ? { minQuality } : {}) });
+  async function migrate(collection: string, minQuality?: number, targetSpecId = TARGET): Promise<MigrationStatus> {
+    await fx.client.startMigration({ collection, targetSpecId, graceMs: 0, ...(minQuality ? { minQuality } : {}) });
     return fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 180_000 });
   }
 
@@ -93,5 +95,37 @@ describe('quality gate before approval', () => {
     assert.equal(none.verdict, 'NOT_EVALUATED');
     assert.match(none.reason, /no golden queries/);
     await fx.client.reject(unjudged, { by: 'test', reason: 'done' });
+  });
+
+  it('scores a real upgrade on human labels: the Lee corpus, MiniLM → bge-small', async () => {
+    const lee = loadLeeCorpus(fx.config.datasetsDir);
+    const collection = await fx.seedDocuments(lee.documents);
+    await fx.services.golden.add(collection, lee.queries, 'file');
+    const waiting = await migrate(collection, undefined, 'bge-small-en-v1.5');
+    const quality = waiting.quality!;
+    assert.deepEqual(quality.queries, { labelled: 48, unlabelled: 2 }, 'two Lee documents have no pair rated related');
+
+    // Each side, searched here directly, scores what the report says: the right index with the right spec.
+    const labelled = lee.queries.filter((q) => q.relevant);
+    const side = async (index: string, specId: string) => {
+      const provider = await fx.services.providers.get(fx.catalog.get(specId));
+      const scores = [];
+      for (const q of labelled) {
+        const hits = await fx.store.knnSearch(index, (await provider.embed([q.query], 'query')).vectors[0]!, 10);
+        scores.push(
+          ndcgAt(
+            10,
+            hits.map((h) => h.id),
+            q.relevant!,
+          ),
+        );
+      }
+      return mean(scores)!;
+    };
+    assert.ok(Math.abs((await side(waiting.sourceIndex!, SOURCE)) - quality.old!.ndcg10!) < 1e-9);
+    assert.ok(Math.abs((await side(waiting.targetIndex!, 'bge-small-en-v1.5')) - quality.new!.ndcg10!) < 1e-9);
+    assert.equal(quality.verdict, quality.new!.ndcg10! >= 0.98 * quality.old!.ndcg10! ? 'PASS' : 'REGRESSION');
+    assert.ok(quality.annRecall10! >= 0.9, `ANN recall ${quality.annRecall10}`);
+    await fx.client.reject(collection, { by: 'test', reason: 'measured' });
   });
 });
