@@ -1,10 +1,5 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ReembedClient } from '../src/client/reembed-client.js';
-import { loadConfig } from '../src/config/env.js';
 import { loadLeeCorpus, type LabelledCorpus } from '../src/corpus/lee.js';
-import type { QualityReport } from '../src/migration/contract.js';
-import { Services } from '../src/services.js';
-import { createReembedWorker } from '../src/worker/create-worker.js';
+import { openBench, ensureCollection, whileAwaitingApproval } from './harness.js';
 
 /**
  * The quality gate's figures for real upgrades from MiniLM: per labelled corpus and target
@@ -17,35 +12,22 @@ const TARGETS = (process.env.REEMBED_BENCH_TARGETS ?? 'minilm-l6-v2-cls,bge-smal
 const BATCH = 64;
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig();
-  const services = new Services(config);
-  const client = await ReembedClient.connect(config, services);
-  await client.init();
-  const corpora: [string, LabelledCorpus][] = [['lee', loadLeeCorpus(config.datasetsDir)]];
+  const bench = await openBench();
+  const corpora: [string, LabelledCorpus][] = [['lee', loadLeeCorpus(bench.config.datasetsDir)]];
 
   const f = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
   const rows: string[] = [];
   for (const [name, corpus] of corpora) {
     for (const target of TARGETS) {
       const collection = `bench-quality-${name}-${target.replace(/\./g, '-')}`;
-      if (!(await services.registry.find(collection))) {
-        const writer = services.writer();
-        await writer.createCollection(collection, SOURCE, { storeContent: true });
-        for (let i = 0; i < corpus.documents.length; i += BATCH) await writer.upsert(collection, corpus.documents.slice(i, i + BATCH));
-      }
-      await services.golden.clear(collection);
-      await services.golden.add(collection, corpus.queries, 'file');
-      // A Temporal worker runs once: one per migration.
-      const worker = await createReembedWorker(config, services.catalog);
-      const q: QualityReport = await worker.worker.runUntil(async () => {
-        await client.startMigration({ collection, targetSpecId: target, batchSize: BATCH, hotFirstLimit: 0, requestedBy: 'bench' });
-        const waiting = await client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 3_600_000 });
-        await client.reject(collection, { by: 'bench', reason: 'benchmark finished' });
-        await client.result(collection);
-        return waiting.quality!;
-      });
-      await worker.close();
+      await ensureCollection(bench, collection, SOURCE, corpus.documents);
+      await bench.services.golden.clear(collection);
+      await bench.services.golden.add(collection, corpus.queries, 'file');
+      const q = await whileAwaitingApproval(
+        bench,
+        { collection, targetSpecId: target, batchSize: BATCH, hotFirstLimit: 0 },
+        async (waiting) => waiting.quality!,
+      );
       rows.push(
         `| ${name} (${corpus.documents.length} docs, ${q.queries.labelled}+${q.queries.unlabelled} queries) | ${target} | ${q.verdict} | ${f(q.old?.ndcg10)} → ${f(q.new?.ndcg10)} | ${f(q.old?.recall10)} → ${f(q.new?.recall10)} | ${f(q.old?.mrr10)} → ${f(q.new?.mrr10)} | ${f(q.overlap10)} | ${f(q.annRecall10)} |`,
       );
@@ -56,7 +38,7 @@ async function main(): Promise<void> {
   console.log('| corpus | target spec | verdict | nDCG@10 old → new | recall@10 old → new | MRR@10 old → new | overlap@10 | ANN recall@10 |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
-  await client.close();
+  await bench.client.close();
 }
 
 main().catch((error: Error) => {

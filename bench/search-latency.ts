@@ -1,11 +1,7 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ReembedClient } from '../src/client/reembed-client.js';
-import { loadConfig } from '../src/config/env.js';
 import { loadSotuPassages } from '../src/corpus/sotu.js';
-import type { RouterOptions, SearchRouter } from '../src/search/search-router.js';
-import { Services } from '../src/services.js';
-import { createReembedWorker } from '../src/worker/create-worker.js';
 import { percentile } from '../src/migration/latency.js';
+import type { RouterOptions, SearchRouter } from '../src/search/search-router.js';
+import { ensureCollection, openBench, whileAwaitingApproval } from './harness.js';
 
 /**
  * Routed search latency on one corpus: against a single index, then mid-migration with
@@ -73,30 +69,15 @@ async function measure(routers: Record<string, SearchRouter>, vectors: Map<strin
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig();
   // No query-vector cache: every search pays for its embedding, as a new query does.
-  const services = new Services(config, { queryCacheSize: 0 });
-  const { es, catalog, providers, registry } = services;
-  const client = await ReembedClient.connect(config, services);
-  await client.init();
-
+  const bench = await openBench({ queryCacheSize: 0 });
+  const { catalog, providers } = bench.services;
   const docs = loadSotuPassages({ fromYear: 2001, toYear: 2021 });
-  const existing = await registry.find(COLLECTION);
-  if (!existing || existing.activeSpecId !== OLD || (await es.count({ index: existing.activeIndex })).count < docs.length) {
-    const writer = services.writer();
-    await writer.createCollection(COLLECTION, OLD, { storeContent: true });
-    console.error(`ingesting ${docs.length} passages into ${COLLECTION} (once)…`);
-    for (let i = 0; i < docs.length; i += 64)
-      await writer.upsert(
-        COLLECTION,
-        docs.slice(i, i + 64).map((d) => ({ id: d.id, text: d.text, metadata: d.metadata })),
-      );
-  }
+  await ensureCollection(bench, COLLECTION, OLD, docs);
 
   for (const { spec: NEW, target } of TARGETS) {
     // Routers per migration: their registry cache must not outlive the previous one.
-    const router = (options: RouterOptions) => services.router({ registryCacheMs: 60_000, ...options });
+    const router = (options: RouterOptions) => bench.services.router({ registryCacheMs: 60_000, ...options });
     // Mid-migration, a router whose merge threshold cannot be reached searches the old index alone:
     // the single-index figure, taken in the same minutes as the merged ones.
     const routers = {
@@ -104,23 +85,16 @@ async function main(): Promise<void> {
       rrf: router({ strategy: 'rrf' }),
       weighted: router({ strategy: 'coverage-weighted' }),
     };
-    // A Temporal worker runs once: one per migration.
-    const worker = await createReembedWorker(config, catalog);
     const vectors = new Map<string, Record<string, Float32Array>>();
     for (const q of QUERIES) {
       const entry: Record<string, Float32Array> = {};
       for (const specId of [OLD, NEW]) entry[specId] = (await (await providers.get(catalog.get(specId))).embed([q], 'query')).vectors[0]!;
       vectors.set(q, entry);
     }
-    const figures = await worker.worker.runUntil(async () => {
-      await client.startMigration({ collection: COLLECTION, targetSpecId: NEW, graceMs: 3_600_000, requestedBy: 'bench' });
-      await client.waitForPhase(COLLECTION, ['AWAITING_APPROVAL'], { timeoutMs: 1_800_000 });
-      const result = { e2e: await measure(routers, null), es: await measure(routers, vectors) };
-      await client.reject(COLLECTION, { by: 'bench', reason: 'benchmark finished' });
-      await client.result(COLLECTION);
-      return result;
-    });
-    await worker.close();
+    const figures = await whileAwaitingApproval(bench, { collection: COLLECTION, targetSpecId: NEW, graceMs: 3_600_000 }, async () => ({
+      e2e: await measure(routers, null),
+      es: await measure(routers, vectors),
+    }));
 
     const row = (name: string, m: Figures, base?: number) =>
       `| ${name} | ${m.route} | ${m.n} | ${m.p50.toFixed(1)} | ${m.p95.toFixed(1)} | ${base ? `${(m.p50 / base).toFixed(2)}×` : '1.00×'} |`;
@@ -141,7 +115,7 @@ async function main(): Promise<void> {
     const ratio = figures.e2e.rrf!.p50 / figures.e2e.single!.p50;
     console.log(`\ntarget: merged p50 ≤ ${target} × single-index p50 (end to end): ${ratio.toFixed(2)}× — ${ratio <= target ? 'met' : 'NOT met'}`);
   }
-  await client.close();
+  await bench.client.close();
 }
 
 main().catch((error: Error) => {

@@ -18,13 +18,19 @@ import { CollectionWriter } from './writer/collection-writer.js';
  * here. Each piece is built on first use, so a command that only reads the registry never
  * loads a model; `close()` releases what was opened.
  */
+export interface ServicesOptions {
+  readonly catalog?: SpecCatalog;
+  /** Query vectors kept per spec (0: every query is embedded again). */
+  readonly queryCacheSize?: number;
+}
+
 export class Services {
   /** Each piece built once: the stores remember that their index exists, the pool its loaded models. */
   private readonly built = new Map<string, unknown>();
 
   constructor(
     readonly config: Config,
-    private readonly options: { catalog?: SpecCatalog; queryCacheSize?: number } = {},
+    private readonly options: ServicesOptions = {},
   ) {}
 
   private once<T>(name: string, build: () => T): T {

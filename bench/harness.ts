@@ -1,0 +1,54 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { ReembedClient } from '../src/client/reembed-client.js';
+import { loadConfig, type Config } from '../src/config/env.js';
+import type { SourceDocument } from '../src/corpus/source-document.js';
+import type { MigrationRequest, MigrationStatus } from '../src/migration/contract.js';
+import { Services, type ServicesOptions } from '../src/services.js';
+import { createReembedWorker } from '../src/worker/create-worker.js';
+
+export interface Bench {
+  readonly config: Config;
+  readonly services: Services;
+  readonly client: ReembedClient;
+}
+
+/** Connects to the local services the bench script started; the client's search attributes registered. */
+export async function openBench(options?: ServicesOptions): Promise<Bench> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const config = loadConfig();
+  const services = new Services(config, options);
+  const client = await ReembedClient.connect(config, services);
+  await client.init();
+  return { config, services, client };
+}
+
+/** Creates the collection on `specId` and ingests the documents, unless it already holds them all. */
+export async function ensureCollection(bench: Bench, collection: string, specId: string, docs: readonly SourceDocument[]): Promise<void> {
+  const existing = await bench.services.registry.find(collection);
+  if (existing && existing.activeSpecId === specId && (await bench.services.store.count(existing.activeIndex)) >= docs.length) return;
+  const writer = bench.services.writer();
+  await writer.createCollection(collection, specId, { storeContent: true });
+  console.error(`ingesting ${docs.length} documents into ${collection} (once)…`);
+  for (let i = 0; i < docs.length; i += 64) await writer.upsert(collection, docs.slice(i, i + 64));
+}
+
+/**
+ * Runs one migration on a worker of its own (a Temporal worker runs once) up to
+ * AWAITING_APPROVAL, measures while it waits there, then rejects it.
+ */
+export async function whileAwaitingApproval<T>(bench: Bench, request: MigrationRequest, measure: (waiting: MigrationStatus) => Promise<T>): Promise<T> {
+  const { client, config, services } = bench;
+  const worker = await createReembedWorker(config, services.catalog);
+  try {
+    return await worker.worker.runUntil(async () => {
+      await client.startMigration({ requestedBy: 'bench', ...request });
+      const waiting = await client.waitForPhase(request.collection, ['AWAITING_APPROVAL'], { timeoutMs: 3_600_000 });
+      const result = await measure(waiting);
+      await client.reject(request.collection, { by: 'bench', reason: 'benchmark finished' });
+      await client.result(request.collection);
+      return result;
+    });
+  } finally {
+    await worker.close();
+  }
+}
