@@ -1,4 +1,5 @@
 import { loadLeeCorpus, type LabelledCorpus } from '../src/corpus/lee.js';
+import { loadSotuGoldenCorpus } from '../src/corpus/sotu.js';
 import { openBench, ensureCollection, whileAwaitingApproval } from './harness.js';
 
 /**
@@ -13,7 +14,10 @@ const BATCH = 64;
 
 async function main(): Promise<void> {
   const bench = await openBench();
-  const corpora: [string, LabelledCorpus][] = [['lee', loadLeeCorpus(bench.config.datasetsDir)]];
+  const corpora: [string, LabelledCorpus][] = [
+    ['lee', loadLeeCorpus(bench.config.datasetsDir)],
+    ['demo', await loadSotuGoldenCorpus()],
+  ];
 
   const f = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
   const rows: string[] = [];

@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { readGoldenFile } from '../quality/golden-file.js';
+import type { LabelledCorpus } from './lee.js';
 import type { SourceDocument } from './source-document.js';
 
 /**
@@ -69,4 +72,18 @@ export function loadSotuPassages(selection: SotuSelection): SourceDocument[] {
     });
   cache.set(key, docs);
   return docs;
+}
+
+/**
+ * The demo's golden queries over the 2001–2021 passages: 12 queries written by a developer,
+ * each judged against the pooled top 6 of MiniLM, bge-small and a keyword search (grade 2:
+ * about the query's subject; 1: touches it; unlisted: not relevant). See the README.
+ */
+export const SOTU_GOLDEN_FILE = fileURLToPath(new URL('../../data/demo-golden.jsonl', import.meta.url));
+
+/** The demo corpus with its golden queries. */
+export async function loadSotuGoldenCorpus(): Promise<LabelledCorpus> {
+  const { queries, badLines } = await readGoldenFile(SOTU_GOLDEN_FILE);
+  if (badLines.length > 0) throw new Error(`${SOTU_GOLDEN_FILE} line ${badLines[0]!.line}: ${badLines[0]!.error}`);
+  return { documents: loadSotuPassages({ fromYear: 2001, toYear: 2021 }), queries };
 }

@@ -6,13 +6,15 @@ import { CliContext } from '../cli/context.js';
 import { durationSchema, formatDuration } from '../cli/duration.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { renderEstimate } from '../cli/render-estimate.js';
-import { loadSotuPassages } from '../corpus/sotu.js';
+import { renderQuality } from '../cli/render-quality.js';
+import { loadSotuGoldenCorpus, loadSotuPassages, SOTU_GOLDEN_FILE } from '../corpus/sotu.js';
 import type { MigrationStatus } from '../migration/contract.js';
 import { createReembedWorker } from '../worker/create-worker.js';
 
 /**
  * The main job: a full zero-downtime migration of the bundled State of the Union corpus
- * from one local model spec to another — ingest, backfill, verify, human approval (Web UI
+ * from one local model spec to another — ingest, backfill, verify, measure search quality on
+ * hand-judged golden queries, human approval (Web UI
  * or CLI; `--yes` approves for you), grace period, atomic cutover — with the same
  * queries answered before and after. Cleanup stays scheduled for the retention window.
  */
@@ -125,6 +127,9 @@ async function main(): Promise<void> {
 
   await reembedWorker.worker.runUntil(async () => {
     const active = await ensureCollection(ctx, collection, args.from, args.to);
+    const golden = await loadSotuGoldenCorpus();
+    await (await ctx.connected()).golden.add(collection, golden.queries, 'file');
+    console.log(`Golden queries: ${golden.queries.length} hand-judged queries from ${SOTU_GOLDEN_FILE} (reembed golden list ${collection}).`);
     await finishPreviousMigration(client, collection);
     const target = SPECS.find((s) => s !== active) ?? SPECS[1];
     await showSearches(ctx, collection, `Before: searching alias "${collection}" served by ${active}`);
@@ -145,14 +150,20 @@ async function main(): Promise<void> {
       `  ${v.targetCount}/${v.sourceCount} documents in ${waiting.targetIndex}, ${v.quarantined} quarantined, ${v.sampleHits}/${v.sampleQueries} sample searches found their document.`,
     );
     console.log(`  The alias still points to ${waiting.sourceIndex}: nothing changes without approval.`);
+    const quality = waiting.quality!;
+    console.log(`\nQuality gate (reembed quality ${collection}; the Web UI's workflow page shows the same table):`);
+    for (const line of renderQuality(quality, { losers: true })) console.log(`  ${line}`);
+    const regression = quality.verdict === 'REGRESSION';
 
     if (args.yes) {
-      console.log('  --yes given: approving as "demo".');
-      await client.approve(collection, { approver: 'demo', note: 'approved by npm run demo -- --yes' });
+      console.log(`  --yes given: approving as "demo"${regression ? ', acknowledging the regression' : ''}.`);
+      await client.approve(collection, { approver: 'demo', note: 'approved by npm run demo -- --yes', ...(regression ? { acknowledgeRegression: true } : {}) });
     } else {
+      const payload = JSON.stringify({ approver: 'your name', ...(regression ? { acknowledgeRegression: true } : {}) });
+      if (regression) console.log('\nThe gate found a regression: an approval must acknowledge it, or reject the migration.');
       console.log('\nApprove the cutover in the Temporal Web UI — open the workflow, choose "Send a Signal", signal');
-      console.log(`  approveCutover with input {"approver": "your name"} — at ${started.webUiUrl}`);
-      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --approver "your name"`);
+      console.log(`  approveCutover with input ${payload} — at ${started.webUiUrl}`);
+      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --approver "your name"${regression ? ' --acknowledge-regression' : ''}`);
       console.log(`(reject instead:           ./bin/reembed reject ${collection} --by "your name" --reason "why")`);
     }
     const retained = await waitWithProgress(client, collection, ['RETENTION', 'REJECTED']);
@@ -163,6 +174,12 @@ async function main(): Promise<void> {
     console.log(
       `\nApproved by ${retained.approval?.approver}; after a ${formatDuration(args.grace)} grace period the alias moved atomically at ${retained.cutoverAt}.`,
     );
+    const warmup = retained.quality?.warmup;
+    if (warmup) {
+      console.log(
+        `  Warm-up in the grace period: ${warmup.queries} queries × ${warmup.passes} passes against ${retained.targetIndex}; p50/p95 cold ${warmup.cold.p50Ms}/${warmup.cold.p95Ms} ms → warm ${warmup.warm.p50Ms}/${warmup.warm.p95Ms} ms.`,
+      );
+    }
     await showSearches(ctx, collection, `After: searching alias "${collection}" served by ${target}`);
     console.log(`\nCleanup is scheduled: ${retained.sourceIndex} stays (and is still written) until ${retained.retentionEndsAt}.`);
     console.log(`  roll back:   ./bin/reembed rollback ${collection} --by <name> --reason <why>`);
