@@ -1,6 +1,9 @@
 import type { QualityReport } from '../migration/contract.js';
+import type { LatencySummary } from '../migration/latency.js';
 
 const fixed = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
+/** p50/p95 of a latency summary, as the tables print it. */
+export const latencyText = (l: LatencySummary) => `${l.p50Ms.toFixed(1)}/${l.p95Ms.toFixed(1)} ms`;
 
 /**
  * The quality gate's report as a table: `reembed quality` prints it whole, `reembed status`
@@ -21,7 +24,7 @@ export function renderQuality(q: QualityReport, options: { losers: boolean }): s
   const w = q.warmup;
   if (w) {
     lines.push(
-      `warm-up: ${w.queries} queries (${w.trafficQueries} from traffic) × ${w.passes} passes; latency p50/p95 cold ${w.cold.p50Ms}/${w.cold.p95Ms} ms → warm ${w.warm.p50Ms}/${w.warm.p95Ms} ms`,
+      `warm-up: ${w.queries} queries (${w.trafficQueries} from traffic) × ${w.passes} passes; latency p50/p95 cold ${latencyText(w.cold)} → warm ${latencyText(w.warm)}`,
     );
   } else lines.push('warm-up: not yet (runs in the grace period, after approval)');
   if (options.losers && q.worstQueries.length > 0) {

@@ -6,7 +6,7 @@ import { CliContext } from '../cli/context.js';
 import { durationSchema, formatDuration } from '../cli/duration.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { renderEstimate } from '../cli/render-estimate.js';
-import { renderQuality } from '../cli/render-quality.js';
+import { latencyText, renderQuality } from '../cli/render-quality.js';
 import { loadSotuGoldenCorpus, loadSotuPassages, SOTU_GOLDEN_FILE } from '../corpus/sotu.js';
 import type { MigrationStatus } from '../migration/contract.js';
 import { createReembedWorker } from '../worker/create-worker.js';
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     const warmup = retained.quality?.warmup;
     if (warmup) {
       console.log(
-        `  Warm-up in the grace period: ${warmup.queries} queries × ${warmup.passes} passes against ${retained.targetIndex}; p50/p95 cold ${warmup.cold.p50Ms}/${warmup.cold.p95Ms} ms → warm ${warmup.warm.p50Ms}/${warmup.warm.p95Ms} ms.`,
+        `  Warm-up in the grace period: ${warmup.queries} queries × ${warmup.passes} passes against ${retained.targetIndex}; p50/p95 cold ${latencyText(warmup.cold)} → warm ${latencyText(warmup.warm)}.`,
       );
     }
     await showSearches(ctx, collection, `After: searching alias "${collection}" served by ${target}`);

@@ -264,7 +264,7 @@ export interface RetrievalScores {
 /**
  * The grace period's warm-up: the golden queries and the most frequent sampled traffic
  * queries, searched against the new index pass after pass. `cold` is the first pass, `warm`
- * the last.
+ * the passes after it.
  */
 export interface WarmupReport {
   readonly queries: number;

@@ -19,6 +19,7 @@ const scores = (outcomes: readonly QueryOutcome[], side: 'oldIds' | 'newIds'): R
 });
 
 const fixed = (x: number | null) => (x === null ? '–' : x.toFixed(3));
+const ms = (x: number) => x.toFixed(1);
 
 /**
  * The quality gate: with labelled queries, PASS when the new nDCG@10 is at least
@@ -90,7 +91,7 @@ export function qualityMarkdown(report: QualityReport, collection: string): stri
     `| ANN recall@10 (kNN vs exact) | | ${fixed(report.annRecall10)} |`,
     ...(report.warmup
       ? [
-          `| search latency p50 / p95, cold → warm (ms) | | ${report.warmup.cold.p50Ms} / ${report.warmup.cold.p95Ms} → ${report.warmup.warm.p50Ms} / ${report.warmup.warm.p95Ms} |`,
+          `| search latency p50 / p95, cold → warm (ms) | | ${ms(report.warmup.cold.p50Ms)} / ${ms(report.warmup.cold.p95Ms)} → ${ms(report.warmup.warm.p50Ms)} / ${ms(report.warmup.warm.p95Ms)} |`,
         ]
       : []),
     '',
@@ -99,11 +100,12 @@ export function qualityMarkdown(report: QualityReport, collection: string): stri
       ? [
           '',
           'Biggest losers (nDCG@10 old → new):',
+          '',
           ...report.worstQueries.slice(0, 5).map((q) => `- ${q.query.slice(0, 80)}: ${fixed(q.oldNdcg10)} → ${fixed(q.newNdcg10)}`),
         ]
       : []),
     '',
-    `Approve: signal \`approveCutover\` with \`${JSON.stringify(report.verdict === 'REGRESSION' ? { approver: 'your name', acknowledgeRegression: true } : { approver: 'your name' })}\` — or \`reembed approve ${collection} --approver <name>${report.verdict === 'REGRESSION' ? ' --acknowledge-regression' : ''}\`.`,
+    `Approve: signal \`approveCutover\` with \`${JSON.stringify(report.verdict === 'REGRESSION' ? { approver: 'your name', acknowledgeRegression: true } : { approver: 'your name' })}\`.\n\nOr from a terminal: \`reembed approve ${collection} --approver <name>${report.verdict === 'REGRESSION' ? ' --acknowledge-regression' : ''}\`.`,
   ];
   return lines.join('\n');
 }

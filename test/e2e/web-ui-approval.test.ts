@@ -22,13 +22,30 @@ describe('approval from the Temporal Web UI (headless Chromium)', () => {
     await fx?.close();
   });
 
-  it('sends approveCutover with a JSON payload from the workflow page and the workflow enters the grace period', async () => {
+  it('shows the quality report, sends approveCutover with a JSON payload from the workflow page, and the workflow enters the grace period', async () => {
     const collection = await fx.seedCollection(30);
+    // Each golden query is a passage's own text, judged to find that passage: both models do.
+    const passages = await fx.store.scan((await fx.registry.get(collection)).activeIndex, null, 3);
+    await fx.services.golden.add(
+      collection,
+      passages.map((p) => ({ query: p.content!, relevant: { [p.id]: 1 } })),
+      'file',
+    );
     await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 3_600_000 });
-    await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
+    const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
+    assert.equal(waiting.quality?.verdict, 'PASS', waiting.quality?.reason);
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(workflowUiUrl(fx.config, migrationWorkflowId(collection)));
+
+    // The quality report is the workflow's current details: the UI renders its markdown in a frame.
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    const details = page.frameLocator('iframe[src*="/render"]').locator('body');
+    await details.getByText('Quality gate: PASS').waitFor({ timeout: 30_000 });
+    const table = await details.innerText();
+    assert.match(table, new RegExp(`nDCG@10\\s+${waiting.quality!.old!.ndcg10!.toFixed(3)}\\s+${waiting.quality!.new!.ndcg10!.toFixed(3)}`));
+    assert.match(table, /approveCutover/);
+    await page.screenshot({ path: '/tmp/reembed-web-ui-quality.png' });
     await page.getByRole('button', { name: 'More Actions' }).click();
     await page.getByRole('menuitem', { name: /Send a Signal/ }).click();
     const dialog = page.locator('#modal-content-signal-confirmation-modal');
