@@ -52,5 +52,8 @@ ES_SECURE_PORT="${REEMBED_ES_SECURE_PORT:-9201}"
 # The secure node is a local test fixture; its password is not a secret.
 ES_SECURE_USER="reembed"
 ES_SECURE_PASSWORD="reembed-local-password"
+# A user of the secure node holding only what reembed needs (role reembed_app, file realm).
+ES_APP_USER="reembed-app"
+ES_APP_PASSWORD="reembed-app-local-password"
 # Search attributes the migration workflow sets, registered when the dev server starts.
 TEMPORAL_SEARCH_ATTRIBUTES=(ReembedCollection=Keyword MigrationPhase=Keyword TargetModel=Keyword MigrationCoverage=Double)

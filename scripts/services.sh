@@ -89,11 +89,26 @@ YML
   [ "$secure" = "true" ] && heap=512m
   printf -- '-Xms%s\n-Xmx%s\n' "$heap" "$heap" >"$conf/jvm.options.d/heap.options"
   if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
-  if [ "$secure" = "true" ] && ! grep -q "^$ES_SECURE_USER:" "$conf/users" 2>/dev/null; then
-    as_es_user env ES_PATH_CONF="$conf" ES_JAVA_HOME="$(find_java21)" \
-      "$ES_HOME/bin/elasticsearch-users" useradd "$ES_SECURE_USER" -p "$ES_SECURE_PASSWORD" -r superuser
+  if [ "$secure" = "true" ]; then
+    # The least privileges reembed needs (README, Security): test collections are named mig-*.
+    # Roles and users live in the file realm: this distribution has no analysis-common module,
+    # without which the .security index (native users, roles, API keys) cannot be created.
+    cat >"$conf/roles.yml" <<YML
+reembed_app:
+  cluster: [monitor]
+  indices:
+    - names: ['mig-*', 'reembed-*']
+      privileges: [read, write, manage]
+YML
+    add_es_user "$conf" "$ES_SECURE_USER" "$ES_SECURE_PASSWORD" superuser
+    add_es_user "$conf" "$ES_APP_USER" "$ES_APP_PASSWORD" reembed_app
   fi
   if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
+}
+
+add_es_user() { # conf user password role
+  grep -q "^$2:" "$1/users" 2>/dev/null && return 0
+  as_es_user env ES_PATH_CONF="$1" ES_JAVA_HOME="$(find_java21)" "$ES_HOME/bin/elasticsearch-users" useradd "$2" -p "$3" -r "$4"
 }
 
 as_es_user() {

@@ -31,6 +31,26 @@ export class ProviderConfigError extends Error {
   override readonly name = ProviderConfigError.type;
 }
 
+/**
+ * Elasticsearch refuses writes to an index because of a block — the flood-stage disk
+ * watermark's `read_only_allow_delete`, or a write/read-only block someone set: free disk or
+ * lift the block, then resume. No retry helps until then.
+ */
+export class IndexBlockedError extends Error {
+  static readonly type = 'IndexBlockedError';
+  override readonly name = IndexBlockedError.type;
+  constructor(
+    readonly index: string,
+    reason: string,
+  ) {
+    super(
+      `Elasticsearch refuses writes to ${index}: ${reason}. If the disk passed the flood-stage watermark, free disk space ` +
+        `(Elasticsearch lifts its read_only_allow_delete block itself once usage falls below the high watermark); a block set by hand ` +
+        `is lifted with PUT ${index}/_settings {"index.blocks.write": null, "index.blocks.read_only": null, "index.blocks.read_only_allow_delete": null}.`,
+    );
+  }
+}
+
 /** A registry record that does not parse: written by an incompatible version or by hand. */
 export class InvalidRegistryRecordError extends Error {
   static readonly type = 'InvalidRegistryRecordError';

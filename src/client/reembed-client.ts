@@ -106,7 +106,8 @@ export class ReembedClient {
 
   /** Starts a migration; refuses a second one for the same collection. */
   async startMigration(request: MigrationRequest): Promise<{ workflowId: string; runId: string; webUiUrl: string }> {
-    const input = parseOrExplain(migrationInputSchema, request, 'migration request');
+    const approvers = request.approvers ?? this.config.approvers;
+    const input = parseOrExplain(migrationInputSchema, { ...request, approvers: approvers ? [...approvers] : null }, 'migration request');
     this.services.catalog.get(input.targetSpecId);
     const record = await this.services.registry.get(input.collection);
     if (record.activeSpecId === input.targetSpecId) {

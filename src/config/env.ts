@@ -15,6 +15,16 @@ const flag = z.enum(['true', 'false', '1', '0'], { error: 'expected true or fals
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+/** Names separated by commas, e.g. `alice,bob`. */
+export const approverListSchema = z
+  .string()
+  .transform((list) =>
+    list
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n.length > 0),
+  )
+  .pipe(z.array(z.string().max(200)).min(1, 'expected names separated by commas, e.g. alice,bob'));
 const perMinute = z.coerce.number().int('expected a whole number').positive('must be positive');
 
 const prices = z
@@ -43,6 +53,7 @@ const FIXES: Record<string, string> = {
   ES_API_KEY: 'use an encoded API key from POST /_security/api_key, or unset it',
   REEMBED_MODELS_DIR: 'the folder `npm run setup` fills with local models',
   REEMBED_DATASETS_DIR: 'the folder `npm run setup` fills with labelled data sets (the Lee corpus)',
+  REEMBED_APPROVERS: 'names separated by commas, e.g. alice,bob — who may approve cutovers (unset: anyone who can signal the workflow)',
   OPENAI_BASE_URL: 'any OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or an Azure/proxy URL ending in /v1',
   OPENAI_API_KEY: 'the API key for OPENAI_BASE_URL',
   OPENAI_RPM: "the deployment's requests-per-minute limit as a whole number, or unset it for no request limit",
@@ -71,6 +82,7 @@ const envSchema = z
     ES_API_KEY: nonEmpty.optional(),
     REEMBED_MODELS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'models')),
     REEMBED_DATASETS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'datasets')),
+    REEMBED_APPROVERS: approverListSchema.optional(),
     OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
     OPENAI_API_KEY: nonEmpty.optional(),
     OPENAI_RPM: perMinute.optional(),
@@ -120,6 +132,8 @@ export interface Config {
   readonly elasticsearch: { readonly url: string; readonly auth: ElasticsearchAuth };
   readonly modelsDir: string;
   readonly datasetsDir: string;
+  /** Who may approve cutovers by default (a migration's `approvers` overrides it); null: anyone. */
+  readonly approvers: readonly string[] | null;
   readonly openai: {
     /** The primary deployment first; later ones take over while it keeps failing. */
     readonly deployments: readonly OpenAIDeployment[];
@@ -169,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     elasticsearch: Object.freeze({ url: e.ES_URL, auth }),
     modelsDir: e.REEMBED_MODELS_DIR,
     datasetsDir: e.REEMBED_DATASETS_DIR,
+    approvers: e.REEMBED_APPROVERS ?? null,
     openai: Object.freeze({
       deployments: [
         deployment('primary', e.OPENAI_BASE_URL, e.OPENAI_API_KEY, e.OPENAI_RPM, e.OPENAI_TPM),

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { LatencySummary } from './latency.js';
-import { CollectionNotFoundError, InvalidRegistryRecordError, ProviderConfigError, UnknownSpecError } from '../errors.js';
+
+const MAX_NAME = 200;
+const MAX_NOTE = 2_000;
+import { CollectionNotFoundError, IndexBlockedError, InvalidRegistryRecordError, ProviderConfigError, UnknownSpecError } from '../errors.js';
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
 import { collectionNameSchema } from '../registry/collection-record.js';
 import type { MigrationPhase } from './phases.js';
@@ -62,20 +65,28 @@ export const migrationInputSchema = z.object({
   minQuality: z.number().positive().max(1).default(0.98),
   /** With only unlabelled golden queries: the gate passes when overlap@10 of old and new is at least this. Null: not gated. */
   minOverlap: z.number().min(0).max(1).nullable().default(null),
+  /** Distinct approvers the cutover needs (four eyes: 2). */
+  approvals: z.int().min(1).max(10).default(1),
+  /** Who may approve; null: anyone who can signal the workflow (Temporal's namespace permissions decide that). */
+  approvers: z.array(z.string().trim().min(1).max(MAX_NAME)).min(1).nullable().default(null),
 });
 export type MigrationInput = z.output<typeof migrationInputSchema>;
 export type MigrationRequest = z.input<typeof migrationInputSchema>;
 
 // --- signals and the query (names are the wire protocol: running workflows depend on them) ---
 
+/** Signal payloads are small: a longer name or note is refused, never stored in the status. */
+const name = (field: string) => z.string().trim().min(1, `${field} is required`).max(MAX_NAME, `${field} is longer than ${MAX_NAME} characters`);
+const text = (field: string) => z.string().max(MAX_NOTE, `${field} is longer than ${MAX_NOTE} characters`);
+
 export const approveCutoverSchema = z.object({
-  approver: z.string().trim().min(1, 'approver is required'),
-  note: z.string().optional(),
+  approver: name('approver'),
+  note: text('note').optional(),
   /** Required to approve a migration whose quality gate found a regression. */
   acknowledgeRegression: z.boolean().optional(),
 });
-export const rejectCutoverSchema = z.object({ by: z.string().trim().min(1, 'by is required'), reason: z.string().trim().min(1, 'reason is required') });
-export const operatorActionSchema = z.object({ by: z.string().trim().min(1).default('unknown'), reason: z.string().default('') });
+export const rejectCutoverSchema = z.object({ by: name('by'), reason: text('reason').trim().min(1, 'reason is required') });
+export const operatorActionSchema = z.object({ by: name('by').default('unknown'), reason: text('reason').default('') });
 export const resumeSchema = operatorActionSchema.extend({
   /** Dollars added to the budget (a migration paused at its budget needs more to go on). */
   addBudgetUsd: z.number().positive().optional(),
@@ -128,7 +139,7 @@ export interface SignalRecord {
   readonly reason?: string;
 }
 
-export type PausedBy = 'operator' | 'budget' | 'provider';
+export type PausedBy = 'operator' | 'budget' | 'provider' | 'elasticsearch';
 
 export interface QuarantineSample {
   readonly id: string;
@@ -174,7 +185,12 @@ export interface MigrationStatus {
   readonly verification?: VerificationReport;
   /** Search quality of the new index against the old on the collection's golden queries. */
   readonly quality?: QualityReport;
+  /** The approval that completed the decision (with four eyes, the last one needed). */
   readonly approval?: ApproveCutover & { readonly at: string };
+  /** Every accepted approval so far, in order; absent in migrations started before four-eyes approval. */
+  readonly approvals?: readonly (ApproveCutover & { readonly at: string })[];
+  /** Distinct approvers the cutover needs. */
+  readonly approvalsRequired?: number;
   readonly rejection?: RejectCutover & { readonly at: string };
   readonly rollback?: SignalRecord;
   readonly graceEndsAt?: string;
@@ -315,9 +331,14 @@ export const FAILURE_TYPES = {
   invalidInput: 'InvalidInput',
   migrationFailed: 'MigrationFailed',
   providerConfig: ProviderConfigError.type,
+  indexBlocked: IndexBlockedError.type,
 } as const;
 
 /** Listed in every activity's retry policy. ApplicationFailure.nonRetryable ones need no listing. */
-export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [UnknownSpecError, CollectionNotFoundError, ProviderConfigError, InvalidRegistryRecordError].map(
-  (e) => e.type,
-);
+export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [
+  UnknownSpecError,
+  CollectionNotFoundError,
+  ProviderConfigError,
+  InvalidRegistryRecordError,
+  IndexBlockedError,
+].map((e) => e.type);

@@ -10,6 +10,7 @@ import {
   type MigrationInput,
   type MigrationStatus,
   type Prepared,
+  type PausedBy,
   type QualityReport,
   type WarmupReport,
   type SignalRecord,
@@ -44,8 +45,13 @@ export class MigrationState {
   /** Catch-up passes counted towards MAX_CATCH_UP_PASSES (a pass stopped at the budget is not). */
   private catchUpPassesCounted = 0;
 
+  private readonly approvalsRequired: number;
+  private readonly allowedApprovers: readonly string[] | null;
+
   constructor(input: MigrationInput, workflowId: string, resumeFrom?: MigrationStatus) {
     const at = now();
+    this.approvalsRequired = input.approvals;
+    this.allowedApprovers = input.approvers;
     this.s = resumeFrom ?? {
       collection: input.collection,
       workflowId,
@@ -64,6 +70,8 @@ export class MigrationState {
       quarantineSample: [],
       catchUp: { passes: 0, reembedded: 0, deleted: 0 },
       refusedSignals: [],
+      approvals: [],
+      approvalsRequired: input.approvals,
     };
   }
 
@@ -203,6 +211,11 @@ export class MigrationState {
     this.pauseFor('provider', `${message} Then: reembed resume ${this.s.collection}`);
   }
 
+  /** Elasticsearch blocks writes to the new index (disk flood stage, or a block set by hand). */
+  pauseForElasticsearch(message: string): void {
+    this.pauseFor('elasticsearch', `${message} Then: reembed resume ${this.s.collection}`);
+  }
+
   /** Nobody decided within the approval timeout: the migration is rejected, as if by a person. */
   approvalTimedOut(timeoutMs: number): void {
     this.reject({ by: 'reembed', reason: `no decision within the approval timeout of ${timeoutMs} ms` });
@@ -227,7 +240,20 @@ export class MigrationState {
         `the quality gate found a regression (${this.s.quality.reason}); to cut over anyway, approve with "acknowledgeRegression": true (reembed approve --acknowledge-regression)`,
       );
     }
-    this.s = { ...this.s, approval: { ...p, at: now() } };
+    if (this.allowedApprovers && !this.allowedApprovers.includes(p.approver)) {
+      return this.refuse('approveCutover', payload, `${p.approver} is not among the approvers of this migration (${this.allowedApprovers.join(', ')})`);
+    }
+    const approvals = this.s.approvals ?? [];
+    if (approvals.some((a) => a.approver === p.approver)) {
+      return this.refuse(
+        'approveCutover',
+        payload,
+        `${p.approver} has approved already; the cutover needs ${this.approvalsRequired} distinct approvers (${approvals.length} so far)`,
+      );
+    }
+    const approval = { ...p, at: now() };
+    const all = [...approvals, approval];
+    this.s = { ...this.s, approvals: all, ...(all.length >= this.approvalsRequired ? { approval } : {}) };
   }
 
   reject(payload: unknown): void {
@@ -280,7 +306,7 @@ export class MigrationState {
     this.endRetentionRequested = true;
   }
 
-  private pauseFor(by: 'budget' | 'provider', reason: string): void {
+  private pauseFor(by: Exclude<PausedBy, 'operator'>, reason: string): void {
     this.s = { ...this.s, paused: true, pausedBy: by, pauseReason: reason };
   }
 
@@ -299,7 +325,8 @@ export class MigrationState {
 
   private refuse(signal: string, payload: unknown, reason: string): void {
     const by = (payload as { by?: unknown; approver?: unknown } | null)?.by ?? (payload as { approver?: unknown } | null)?.approver;
-    const record: SignalRecord & { reason: string } = { signal, at: now(), reason, ...(typeof by === 'string' ? { by } : {}) };
+    // A refused payload may be huge or hostile: the record keeps at most a short name of it.
+    const record: SignalRecord & { reason: string } = { signal, at: now(), reason, ...(typeof by === 'string' ? { by: by.slice(0, 200) } : {}) };
     this.s = { ...this.s, refusedSignals: [...this.s.refusedSignals, record].slice(-MAX_REFUSED) };
   }
 }

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { fingerprint, type ModelSpec } from '../embedding/model-spec.js';
+import { IndexBlockedError } from '../errors.js';
 import { createIndexIfMissing } from './create-index.js';
 
 /** One stored document of a versioned vector index. */
@@ -208,6 +209,7 @@ export class VectorIndexStore {
       if (!result) continue;
       const id = String(result._id);
       if (result.status === 409 && guard?.has(id)) superseded.push(id);
+      else if (result.error?.type === 'cluster_block_exception') throw new IndexBlockedError(result._index, result.error.reason ?? 'blocked');
       else if (result.error) failures.push({ id, reason: `${result.error.type}: ${result.error.reason}` });
     }
     if (failures.length > 0) throw new BulkWriteError(failures);

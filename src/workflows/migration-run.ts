@@ -97,8 +97,9 @@ export class MigrationRun {
 
   /**
    * Runs an embedding activity once nobody holds the migration paused. A provider
-   * misconfiguration (refused key, unknown model) pauses it instead of failing it: fix the
-   * worker's config, restart it, resume, and the activity runs again from where it stopped.
+   * misconfiguration (refused key, unknown model) or an Elasticsearch write block (disk
+   * flood stage) pauses it instead of failing it: fix the cause, resume, and the activity
+   * runs again from where it stopped.
    */
   async fixable<T>(run: () => Promise<T>): Promise<T | typeof REJECTED> {
     for (;;) {
@@ -108,8 +109,10 @@ export class MigrationRun {
         return await run();
       } catch (error) {
         const cause = error instanceof ActivityFailure ? error.cause : undefined;
-        if (!(cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.providerConfig)) throw error;
-        this.state.pauseForProvider(cause.message);
+        if (!(cause instanceof ApplicationFailure)) throw error;
+        if (cause.type === FAILURE_TYPES.providerConfig) this.state.pauseForProvider(cause.message);
+        else if (cause.type === FAILURE_TYPES.indexBlocked) this.state.pauseForElasticsearch(cause.message);
+        else throw error;
       }
     }
   }

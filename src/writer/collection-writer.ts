@@ -14,7 +14,9 @@ import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../
 const MAX_ID_BYTES = 512;
 
 export const documentIdSchema = z
-  .union([z.string().min(1), z.number()])
+  .union([z.string().min(1, 'id is empty'), z.number()], {
+    error: (issue) => `id must be a string or a number, not ${Array.isArray(issue.input) ? 'an array' : typeof issue.input}`,
+  })
   .transform(String)
   .refine((id) => Buffer.byteLength(id, 'utf8') <= MAX_ID_BYTES, {
     error: (issue) => `id is ${Buffer.byteLength(String(issue.input), 'utf8')} bytes; Elasticsearch allows at most ${MAX_ID_BYTES}`,

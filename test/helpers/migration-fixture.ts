@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client as EsClient } from '@elastic/elasticsearch';
@@ -142,4 +143,18 @@ export class MigrationFixture {
     // Closes the shared services (Elasticsearch) too.
     await this.client.close();
   }
+}
+
+/**
+ * The usual suite set-up: a fixture with a worker running before the first test, closed
+ * after the last. Returns the fixture once `before` has made it.
+ */
+export function withWorkerFixture(): () => MigrationFixture {
+  let fx: MigrationFixture | undefined;
+  before(async () => {
+    fx = await MigrationFixture.create();
+    await fx.startWorker();
+  });
+  after(async () => fx?.close());
+  return () => fx!;
 }

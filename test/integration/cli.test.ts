@@ -47,12 +47,35 @@ describe('reembed CLI against the real services', () => {
     // An id Elasticsearch would refuse (and with it the whole bulk request), and an id repeated later.
     lines.push(JSON.stringify({ id: 'x'.repeat(600), text: 'a valid text under an invalid id' }));
     lines.push(JSON.stringify({ id: docs[0]!.id, text: `${docs[0]!.text} (corrected)`, year: docs[0]!.metadata.year }));
+    // Lines 30–36: every other way a line can be bad; line 37 is valid and must still be stored.
+    lines.push(
+      'INVALID-UTF8',
+      JSON.stringify({ id: 'nul', text: 'binary\u0000data' }),
+      JSON.stringify({ id: 'huge', text: 'x'.repeat(1_000_001) }),
+      JSON.stringify({ id: true, text: 'an id of the wrong type' }),
+      JSON.stringify({ id: 'typed', text: 42 }),
+      JSON.stringify({ id: 'dated', text: 'a text', updatedAt: 'yesterday' }),
+      '["an", "array"]',
+      JSON.stringify({ id: 'after-the-bad-lines', text: 'valid lines after bad ones are stored' }),
+    );
     const file = join(mkdtempSync(join(tmpdir(), 'reembed-cli-')), 'docs.jsonl');
-    writeFileSync(file, lines.join('\n'));
+    const invalidUtf8 = Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+    writeFileSync(
+      file,
+      Buffer.concat(lines.flatMap((l, i) => [i > 0 ? Buffer.from('\n') : Buffer.alloc(0), l === 'INVALID-UTF8' ? invalidUtf8 : Buffer.from(l)])),
+    );
 
     const result = await reembed('ingest', collection, '--spec', 'minilm-l6-v2', '--file', file, '--batch-size', '10');
     assert.equal(result.code, 2, 'a non-zero exit tells scripts that some lines were skipped');
-    assert.match(result.stdout, /Ingested 25 document\(s\) into .*; 1 line\(s\) repeated an earlier id and replaced it/);
+    assert.match(result.stdout, /Ingested 26 document\(s\) into .*; 1 line\(s\) repeated an earlier id and replaced it/);
+    assert.match(result.stderr, /line 30: skipped: not valid UTF-8/);
+    assert.match(result.stderr, /line 31: skipped: text: text holds the control character U\+0000 at position 6/);
+    assert.match(result.stderr, /line 32: skipped: text: text is 1,000,001 characters; at most 1,000,000/);
+    assert.match(result.stderr, /line 33: skipped: id: id must be a string or a number, not boolean/);
+    assert.match(result.stderr, /line 34: skipped: text: text must be a string, not number/);
+    assert.match(result.stderr, /line 35: skipped: updatedAt: updatedAt must be an ISO date-time/);
+    assert.match(result.stderr, /line 36: skipped: line: /);
+    assert.ok((await fx.store.getMany((await fx.registry.get(collection)).activeIndex, ['after-the-bad-lines'])).has('after-the-bad-lines'));
     assert.match(result.stderr, /line 4: skipped: not JSON/);
     assert.match(result.stderr, /line 11: skipped: text: text is empty/);
     assert.match(result.stderr, /line 28: skipped: id: id is 600 bytes; Elasticsearch allows at most 512/);
@@ -60,7 +83,7 @@ describe('reembed CLI against the real services', () => {
     const index = (await fx.registry.get(collection)).activeIndex;
     assert.match((await fx.store.getMany(index, [docs[0]!.id])).get(docs[0]!.id)!.content!, /\(corrected\)$/, 'the last line won');
     const older = await reembed('ingest', collection, '--model', 'minilm-l6-v2', '--file', file, '--batch', '50');
-    assert.match(older.stdout, /Ingested 25 document\(s\)/, '--model and --batch still work (older names of --spec and --batch-size)');
+    assert.match(older.stdout, /Ingested 26 document\(s\)/, '--model and --batch still work (older names of --spec and --batch-size)');
   });
 
   it('prints machine-readable status and answers searches', async () => {
@@ -81,13 +104,13 @@ describe('reembed CLI against the real services', () => {
     const dry = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--dry-run', '--budget', '5');
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /Dry run: migrating .* to minilm-l6-v2-cls would take/);
-    assert.match(dry.stdout, /documents: +25\b/);
+    assert.match(dry.stdout, /documents: +26\b/);
     assert.match(dry.stdout, /tokens: +\d+ with the minilm-l6-v2-cls tokenizer/);
     assert.match(dry.stdout, /duration: +~.*local throughput measured/);
     assert.match(dry.stdout, /disk: .*HNSW graph/);
     assert.match(dry.stdout, /fits/);
     const json = JSON.parse((await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--dry-run', '--json')).stdout);
-    assert.equal(json.documents, 25);
+    assert.equal(json.documents, 26);
     assert.equal((await fx.client.status(collection)).phase, 'NONE', 'a dry run starts no migration');
     const badBudget = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--budget', '0');
     assert.equal(badBudget.code, 2);
@@ -96,8 +119,22 @@ describe('reembed CLI against the real services', () => {
   });
 
   it('starts a migration, refuses a second, and reports it in status --json', async () => {
-    const started = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls', '--grace', '1h');
+    const started = await reembed(
+      'migrate',
+      collection,
+      '--to',
+      'minilm-l6-v2-cls',
+      '--grace',
+      '1h',
+      '--min-quality',
+      '0.9',
+      '--approvals',
+      '2',
+      '--approvers',
+      'alice, bob',
+    );
     assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /2 approvers/);
     assert.match(started.stdout, /Web UI: http:\/\/.*\/workflows\/reembed%3A/);
     const again = await reembed('migrate', collection, '--to', 'minilm-l6-v2-cls');
     assert.equal(again.code, 2);
@@ -107,7 +144,7 @@ describe('reembed CLI against the real services', () => {
     const status = JSON.parse((await reembed('status', collection, '--json')).stdout);
     assert.equal(status.phase, 'AWAITING_APPROVAL');
     // Passages over the CLS spec's 128-token limit are cut, exactly as the dry run predicted.
-    assert.deepEqual(status.documents, { total: 25, migrated: 25, quarantined: 0, truncated: estimatedTruncated });
+    assert.deepEqual(status.documents, { total: 26, migrated: 26, quarantined: 0, truncated: estimatedTruncated });
     assert.ok(estimatedTruncated > 0);
     assert.equal(status.coverage, 1);
     assert.equal(status.aliasTarget, status.sourceIndex);
@@ -118,6 +155,19 @@ describe('reembed CLI against the real services', () => {
     const invalid = await reembed('approve', collection);
     assert.equal(invalid.code, 2);
     assert.match(invalid.stderr, /approver is required/);
+
+    // Four eyes: two distinct approvers from the list; the first is shown, the decision waits.
+    assert.equal((await reembed('approve', collection, '--approver', 'alice')).code, 0);
+    assert.equal((await reembed('approve', collection, '--approver', 'mallory')).code, 0, 'the signal is sent; the workflow refuses it');
+    await new Promise((r) => setTimeout(r, 1000));
+    const half = JSON.parse((await reembed('status', collection, '--json')).stdout);
+    assert.equal(half.phase, 'AWAITING_APPROVAL');
+    assert.deepEqual(
+      half.migration.approvals.map((a: { approver: string }) => a.approver),
+      ['alice'],
+    );
+    assert.match(half.migration.refusedSignals.at(-1).reason, /mallory is not among the approvers of this migration \(alice, bob\)/);
+    assert.match((await reembed('status', collection)).stdout, /approved by: {2}alice[\s\S]*approvals: {4}1 of 2 distinct approvers/);
   });
 
   it('explains bad arguments and unknown collections', async () => {

@@ -84,11 +84,19 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     await assert.rejects(fx.client.approve(collection, { approver: '' }), /approver is required/);
     const handle = (await import('../../src/client/temporal-client.js')).connectTemporal;
     const temporal = await handle(fx.config);
-    await temporal.client.workflow.getHandle(`reembed:${collection}`).signal('approveCutover', { who: 'mallory' });
+    const raw = temporal.client.workflow.getHandle(`reembed:${collection}`);
+    await raw.signal('approveCutover', { who: 'mallory' });
+    // Sent around our client: a 1.5 MB note reaches the workflow, which refuses it; over Temporal's 2 MB payload limit the server refuses it.
+    await raw.signal('approveCutover', { approver: 'mallory', note: 'x'.repeat(1_500_000) });
+    await assert.rejects(raw.signal('approveCutover', { approver: 'eve', note: 'x'.repeat(3 * 1024 * 1024) }));
     await temporal.close();
+    await assert.rejects(fx.client.approve(collection, { approver: 'bob', note: 'x'.repeat(3_000) }), /note is longer than 2000 characters/);
     await fx.client.approve(collection, { approver: 'bob' });
     const grace = await fx.client.waitForPhase(collection, ['GRACE_PERIOD'], { timeoutMs: 30_000 });
     assert.match(grace.refusedSignals[0]?.reason ?? '', /invalid payload \(approver: /);
+    assert.match(grace.refusedSignals[1]?.reason ?? '', /invalid payload \(note: note is longer than 2000 characters\)/);
+    assert.equal(grace.approval?.approver, 'bob', 'the workflow stayed healthy');
+    assert.ok(JSON.stringify(grace).length < 20_000, 'no refused payload is kept in the status');
 
     await fx.client.reject(collection, { by: 'carol', reason: 'recall dropped on golden queries' });
     const { phase, status } = await fx.client.result(collection);

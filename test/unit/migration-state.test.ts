@@ -57,6 +57,42 @@ describe('migration rules', () => {
     assert.match(waiting.status.refusedSignals.at(-1)!.reason, /already made/);
   });
 
+  it('with four eyes, waits for the required number of distinct, allowed approvers', () => {
+    const fourEyes = migrationInputSchema.parse({ collection: 'products', targetSpecId: 'minilm-l6-v2-cls', approvals: 2, approvers: ['alice', 'bob'] });
+    const s = new MigrationState(fourEyes, 'reembed:products');
+    s.enter('AWAITING_APPROVAL');
+    s.approve({ approver: 'alice', note: 'metrics fine' });
+    assert.equal(s.approved, false, 'one of two');
+    assert.deepEqual(
+      s.status.approvals?.map((a) => a.approver),
+      ['alice'],
+    );
+    s.approve({ approver: 'alice' });
+    assert.match(s.status.refusedSignals.at(-1)!.reason, /alice has approved already; the cutover needs 2 distinct approvers \(1 so far\)/);
+    s.approve({ approver: 'mallory' });
+    assert.match(s.status.refusedSignals.at(-1)!.reason, /mallory is not among the approvers of this migration \(alice, bob\)/);
+    assert.equal(s.approved, false);
+    s.approve({ approver: 'bob' });
+    assert.equal(s.approved, true);
+    assert.equal(s.status.approval?.approver, 'bob', 'the approval that completed the decision');
+    assert.deepEqual(
+      s.status.approvals?.map((a) => a.approver),
+      ['alice', 'bob'],
+    );
+  });
+
+  it('refuses oversized signal payloads and keeps no more than a short name of them', () => {
+    const s = stateIn('AWAITING_APPROVAL');
+    s.approve({ approver: 'alice', note: 'x'.repeat(2 * 1024 * 1024) });
+    s.reject({ by: 'y'.repeat(100_000), reason: 'too long a name' });
+    assert.equal(s.approved, false);
+    assert.equal(s.rejected, false);
+    const [note, name] = s.status.refusedSignals;
+    assert.match(note!.reason, /invalid payload \(note: note is longer than 2000 characters\)/);
+    assert.match(name!.reason, /by: by is longer than 200 characters/);
+    assert.ok(JSON.stringify(s.status).length < 5_000, 'the status stays small');
+  });
+
   it('records invalid payloads instead of throwing', () => {
     const s = stateIn('AWAITING_APPROVAL');
     for (const bad of [null, 'yes', { approver: '' }, { approver: 42 }, { who: 'x' }]) s.approve(bad);

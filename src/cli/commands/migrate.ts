@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approverListSchema } from '../../config/env.js';
 import { defineCommand, dollarsSchema, nameSchema, operator, validate } from '../command.js';
 import { printJson } from '../context.js';
 import { durationSchema, formatDuration } from '../duration.js';
@@ -6,15 +7,16 @@ import { renderEstimate } from '../render-estimate.js';
 
 const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
                 [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--min-quality 0.98] [--min-overlap <0-1>]
-                [--dry-run [--json]]
+                [--approvals <n>] [--approvers <name,name,...>] [--dry-run [--json]]
   Starts the migration workflow of <collection> to the model spec <specId>. It backfills, catches up,
   verifies, then waits for approval (reembed approve); after the grace period it moves the alias and
   keeps the old index for the retention window (reembed rollback / reembed end-retention).
   --approval-timeout rejects when nobody decides in time; --budget pauses the migration at that spend;
   --force starts even when Elasticsearch reports too little disk. The quality gate compares old and new on the
   collection's golden queries (reembed golden): --min-quality is the share of the old nDCG@10 the new one must
-  reach; --min-overlap gates collections with only unlabelled queries on overlap@10. --dry-run prints the estimate of
-  tokens, cost, duration and disk, and starts nothing.`;
+  reach; --min-overlap gates collections with only unlabelled queries on overlap@10. --approvals 2 needs two distinct
+  approvers before the cutover (four eyes); --approvers (default: REEMBED_APPROVERS) names who may approve.
+  --dry-run prints the estimate of tokens, cost, duration and disk, and starts nothing.`;
 
 const optionsSchema = z.object({
   to: nameSchema,
@@ -26,6 +28,8 @@ const optionsSchema = z.object({
   budget: dollarsSchema.optional(),
   'min-quality': z.coerce.number().positive().max(1).optional(),
   'min-overlap': z.coerce.number().min(0).max(1).optional(),
+  approvals: z.coerce.number().int().min(1).max(10).optional(),
+  approvers: approverListSchema.optional(),
 });
 
 export const command = defineCommand({
@@ -39,6 +43,10 @@ export const command = defineCommand({
     by: { type: 'string' },
     budget: { type: 'string' },
     force: { type: 'boolean' },
+    'min-quality': { type: 'string' },
+    'min-overlap': { type: 'string' },
+    approvals: { type: 'string' },
+    approvers: { type: 'string' },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
   },
@@ -67,9 +75,11 @@ export const command = defineCommand({
       force: Boolean(values.force),
       ...(o['min-quality'] === undefined ? {} : { minQuality: o['min-quality'] }),
       minOverlap: o['min-overlap'] ?? null,
+      ...(o.approvals === undefined ? {} : { approvals: o.approvals }),
+      ...(o.approvers === undefined ? {} : { approvers: o.approvers }),
     });
     console.log(
-      `Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}).`,
+      `Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}${o.approvals && o.approvals > 1 ? `, ${o.approvals} approvers` : ''}).`,
     );
     console.log(`  Web UI: ${started.webUiUrl}`);
     console.log(`  watch:  reembed status ${collection}`);

@@ -59,7 +59,12 @@ export function renderStatus(s: CollectionStatus): string {
         `                (per-query losers: reembed quality ${s.collection})`,
       );
     }
-    if (m.approval) lines.push(`  approved by:  ${m.approval.approver} at ${m.approval.at}${m.approval.note ? ` — ${m.approval.note}` : ''}`);
+    const required = m.approvalsRequired ?? 1;
+    for (const a of m.approvals ?? (m.approval ? [m.approval] : [])) {
+      lines.push(`  approved by:  ${a.approver} at ${a.at}${a.note ? ` — ${a.note}` : ''}`);
+    }
+    if (required > 1 && !m.approval && s.phase === 'AWAITING_APPROVAL')
+      lines.push(`  approvals:    ${m.approvals?.length ?? 0} of ${required} distinct approvers`);
     if (m.graceEndsAt && s.phase === 'GRACE_PERIOD') lines.push(`  cutover at:   ${m.graceEndsAt}`);
     if (m.cutoverAt) lines.push(`  cutover:      ${m.cutoverAt}${m.retentionEndsAt ? `; old index kept until ${m.retentionEndsAt}` : ''}`);
     if (m.rejection) lines.push(`  rejected by:  ${m.rejection.by}: ${m.rejection.reason}`);
