@@ -166,7 +166,7 @@ export function createCopyActivities(deps: MigrationDeps) {
       const { superseded } = await store.deleteDocuments(
         input.targetIndex,
         gone.map((d) => d.id),
-        new Map(gone.map((d) => [d.id, d.version ?? null])),
+        { guard: new Map(gone.map((d) => [d.id, d.version ?? null])) },
       );
       const deleted = gone.length - superseded.length;
       const stillBad = new Set(newlyQuarantined.map((q) => q.docId));

@@ -127,7 +127,7 @@ export class CopyPipeline {
 
   /** Writes an embedded batch to the target and quarantines, under the migration, what could not be embedded. */
   async write(ref: MigrationIndexes, spec: ModelSpec, batch: EmbeddedBatch): Promise<CopiedBatch> {
-    await this.deps.store.bulkUpsert(ref.targetIndex, spec, batch.documents, batch.guard);
+    await this.deps.store.bulkUpsert(ref.targetIndex, spec, batch.documents, { guard: batch.guard });
     await this.deps.quarantine.add(ref.collection, ref.workflowId, batch.quarantined);
     return { written: batch.documents.length, quarantined: batch.quarantined, tokens: batch.tokens, truncated: batch.truncated };
   }

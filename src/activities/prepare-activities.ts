@@ -62,6 +62,8 @@ export function createPrepareActivities(deps: MigrationDeps) {
         );
       }
       await store.ensureIndex(targetIndex, targetSpec, BACKFILL_SETTINGS);
+      // Indexes created before live writes were versioned drop deletes' versions after 60 s.
+      await store.keepTombstones(sourceIndex);
       if (!record.migration) {
         await registry.apply(
           input.collection,

@@ -10,6 +10,9 @@ import { compareIndexes } from './index-comparison.js';
 const SAMPLE_QUERIES = 5;
 /** How long a dual-write may take between its two indexes. */
 const IN_FLIGHT_GRACE_MS = 2_000;
+/** Re-reads of a differing document: it differs for good only if no read found both indexes agreeing. */
+const RECHECKS = 5;
+const RECHECK_INTERVAL_MS = 500;
 
 /** Verify: the new index is complete, carries only the target's fingerprint, and answers searches. */
 export function createVerificationActivities(deps: MigrationDeps) {
@@ -17,19 +20,24 @@ export function createVerificationActivities(deps: MigrationDeps) {
 
   /**
    * Differences between the indexes that persist: live writes land on the two indexes one
-   * after the other, so what still differs after a moment (checked with real-time gets) is
-   * a real gap, not a write in flight.
+   * after the other, so a document that differs in a scan is read again (real-time gets of
+   * both) a few times; one that agrees at any of those reads was a write in flight — even a
+   * document that writers keep changing — and one that never does is a real gap.
    */
   async function persistentGaps(input: MigrationIndexes, known: ReadonlyMap<string, string>): Promise<string[]> {
     const found = await compareIndexes(store, input, known);
-    if (found.stale.length + found.extra.length === 0) return [];
-    await new Promise((r) => setTimeout(r, IN_FLIGHT_GRACE_MS));
-    const ids = [...found.stale, ...found.extra];
-    const [inSource, inTarget] = await Promise.all([store.getMany(input.sourceIndex, ids, false), store.getMany(input.targetIndex, ids, false)]);
-    const missing = ids.filter(
-      (id) => inSource.has(id) && inSource.get(id)!.sourceHash !== inTarget.get(id)?.sourceHash && known.get(id) !== inSource.get(id)!.sourceHash,
-    );
-    const extra = ids.filter((id) => !inSource.has(id) && inTarget.has(id));
+    let ids = [...found.stale, ...found.extra];
+    let missing: string[] = [];
+    let extra: string[] = [];
+    for (let round = 0; round < RECHECKS && ids.length > 0; round++) {
+      await new Promise((r) => setTimeout(r, round === 0 ? IN_FLIGHT_GRACE_MS : RECHECK_INTERVAL_MS));
+      const [inSource, inTarget] = await Promise.all([store.getMany(input.sourceIndex, ids, false), store.getMany(input.targetIndex, ids, false)]);
+      missing = ids.filter(
+        (id) => inSource.has(id) && inSource.get(id)!.sourceHash !== inTarget.get(id)?.sourceHash && known.get(id) !== inSource.get(id)!.sourceHash,
+      );
+      extra = ids.filter((id) => !inSource.has(id) && inTarget.has(id));
+      ids = [...missing, ...extra];
+    }
     const problems: string[] = [];
     if (missing.length > 0)
       problems.push(

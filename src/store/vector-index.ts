@@ -38,6 +38,14 @@ export interface DocumentVersion {
  */
 export type WriteGuard = ReadonlyMap<string, DocumentVersion | null>;
 
+/**
+ * How a write is ordered against others on the same document: under a guard (the
+ * migration's copies: only if the target still holds what was read), or with an external
+ * version (live writes: only if newer than what the index holds — a delete's tombstone
+ * included — see nextWriteVersion). A write that loses is returned as superseded.
+ */
+export type WriteOrder = { readonly guard: WriteGuard } | { readonly version: number };
+
 export interface SearchHit {
   readonly id: string;
   readonly score: number;
@@ -64,6 +72,13 @@ function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersi
     ...(src.updated_at ? { updatedAt: src.updated_at } : {}),
   };
 }
+
+/**
+ * Deleted documents' versions are kept this long (Elasticsearch's default is 60 s), so a live
+ * write that reaches one index late — a writer slowed between its two indexes during a
+ * migration — still finds the tombstone of a newer delete and loses to it.
+ */
+const TOMBSTONE_SETTINGS = { gc_deletes: '10m' } as const;
 
 /** Physical index of one (collection, model spec): `products__minilm-l6-v2__8f496050`. */
 export function versionedIndexName(collection: string, spec: ModelSpec): string {
@@ -105,7 +120,9 @@ export class BulkWriteError extends Error {
   }
 }
 
-function guardedOperation(action: 'index' | 'delete', index: string, id: string, guard?: WriteGuard): object {
+function orderedOperation(action: 'index' | 'delete', index: string, id: string, order?: WriteOrder): object {
+  if (order && 'version' in order) return { [action]: { _index: index, _id: id, version: order.version, version_type: 'external' } };
+  const guard = order?.guard;
   if (!guard?.has(id)) return { [action]: { _index: index, _id: id } };
   const expected = guard.get(id);
   if (expected) return { [action]: { _index: index, _id: id, if_seq_no: expected.seqNo, if_primary_term: expected.primaryTerm } };
@@ -121,22 +138,26 @@ export class VectorIndexStore {
   async ensureIndex(name: string, spec: ModelSpec, settings: Record<string, unknown> = BACKFILL_SETTINGS): Promise<boolean> {
     return createIndexIfMissing(this.es, {
       index: name,
-      settings: { number_of_shards: 1, ...settings },
+      settings: { number_of_shards: 1, ...TOMBSTONE_SETTINGS, ...settings },
       mappings: vectorIndexMappings(spec),
     });
   }
 
+  /** Keeps deletes' tombstones long enough for live writes to converge (on indexes made before that setting). */
+  async keepTombstones(index: string): Promise<void> {
+    await this.updateSettings(index, TOMBSTONE_SETTINGS);
+  }
+
   /**
-   * Writes documents in one bulk request. With a guard, a guarded document is written only
-   * if the index still holds the version the guard names (or still lacks it); those that
-   * lost that race are returned, not failed.
+   * Writes documents in one bulk request, ordered by `order` (see WriteOrder); the documents
+   * that lost to a newer write are returned, not failed.
    */
-  async bulkUpsert(index: string, spec: ModelSpec, docs: readonly VectorDocument[], guard?: WriteGuard): Promise<{ superseded: string[] }> {
+  async bulkUpsert(index: string, spec: ModelSpec, docs: readonly VectorDocument[], order?: WriteOrder): Promise<{ superseded: string[] }> {
     if (docs.length === 0) return { superseded: [] };
     const modelFingerprint = fingerprint(spec);
     const embeddedAt = new Date().toISOString();
     const operations = docs.flatMap((d) => [
-      guardedOperation('index', index, d.id, guard),
+      orderedOperation('index', index, d.id, order),
       {
         doc_id: d.id,
         vector: Array.from(d.vector),
@@ -148,7 +169,7 @@ export class VectorIndexStore {
         embedded_at: embeddedAt,
       },
     ]);
-    return this.bulk(operations, guard);
+    return this.bulk(operations, order);
   }
 
   /** The documents among `ids` that the index holds, without vectors. */
@@ -191,16 +212,17 @@ export class VectorIndexStore {
     return response.hits.hits.map((hit) => ({ id: String(hit._id), vector: hit._source!.vector }));
   }
 
-  /** Deletes documents; with a guard, only those still at the version it names (see bulkUpsert). */
-  async deleteDocuments(index: string, ids: readonly string[], guard?: WriteGuard): Promise<{ superseded: string[] }> {
+  /** Deletes documents, ordered by `order` like bulkUpsert; with a version, each leaves a tombstone of it. */
+  async deleteDocuments(index: string, ids: readonly string[], order?: WriteOrder): Promise<{ superseded: string[] }> {
     if (ids.length === 0) return { superseded: [] };
     return this.bulk(
-      ids.map((id) => guardedOperation('delete', index, id, guard)),
-      guard,
+      ids.map((id) => orderedOperation('delete', index, id, order)),
+      order,
     );
   }
 
-  private async bulk(operations: object[], guard?: WriteGuard): Promise<{ superseded: string[] }> {
+  private async bulk(operations: object[], order?: WriteOrder): Promise<{ superseded: string[] }> {
+    const lost = (id: string) => order !== undefined && ('version' in order || order.guard.has(id));
     const response = await this.es.bulk({ operations });
     const superseded: string[] = [];
     const failures: { id: string; reason: string }[] = [];
@@ -208,7 +230,7 @@ export class VectorIndexStore {
       const result = item.index ?? item.create ?? item.delete;
       if (!result) continue;
       const id = String(result._id);
-      if (result.status === 409 && guard?.has(id)) superseded.push(id);
+      if (result.status === 409 && lost(id)) superseded.push(id);
       else if (result.error?.type === 'cluster_block_exception') throw new IndexBlockedError(result._index, result.error.reason ?? 'blocked');
       else if (result.error) failures.push({ id, reason: `${result.error.type}: ${result.error.reason}` });
     }

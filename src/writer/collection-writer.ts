@@ -8,6 +8,7 @@ import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.j
 import type { CollectionRegistry } from '../registry/collection-registry.js';
 import type { AliasStore } from '../store/aliases.js';
 import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index.js';
+import { nextWriteVersion } from './write-version.js';
 
 /** A document as other services hand it to reembed. */
 /** Elasticsearch refuses a longer `_id`, and with it the whole bulk request it is in. */
@@ -97,16 +98,25 @@ export class CollectionWriter {
     const failed = new Map<string, string>();
     for (const d of docs) if (d.text.trim() === '') failed.set(d.id, 'text is empty; there is nothing to embed');
     const embeddable = docs.filter((d) => !failed.has(d.id));
+    // The version is taken before anything is embedded, and every index gets the same one:
+    // each index keeps the newest write of a document, so all of them end up alike.
+    const version = nextWriteVersion();
+    // Every target's vectors first, then the writes back to back: the gap in which another
+    // writer can come between this write's indexes is a few milliseconds, not an embedding call.
+    const embeddings = await Promise.all(
+      record.writeTargets.map(async (target) => {
+        const spec = this.deps.catalog.get(target.specId);
+        const embedded = await embedIsolatingFailures(
+          await this.deps.providers.get(spec),
+          embeddable.map((d) => d.text),
+        );
+        embedded.failures.forEach((f) => failed.set(embeddable[f.index]!.id, `${spec.id}: ${f.reason}`));
+        return { target, spec, embedded };
+      }),
+    );
     let tokens = 0;
-    for (const target of record.writeTargets) {
-      const spec = this.deps.catalog.get(target.specId);
-      const provider = await this.deps.providers.get(spec);
-      const embedded = await embedIsolatingFailures(
-        provider,
-        embeddable.map((d) => d.text),
-      );
+    for (const { target, spec, embedded } of embeddings) {
       tokens += embedded.tokens;
-      embedded.failures.forEach((f) => failed.set(embeddable[f.index]!.id, `${spec.id}: ${f.reason}`));
       await this.deps.store.bulkUpsert(
         target.index,
         spec,
@@ -124,13 +134,16 @@ export class CollectionWriter {
             },
           ];
         }),
+        { version },
       );
     }
     return { written: docs.length - failed.size, failed: [...failed].map(([id, reason]) => ({ id, reason })), tokens };
   }
 
+  /** Deletes from every write target, leaving a versioned tombstone that an older write in flight cannot get past. */
   async delete(collection: string, ids: readonly string[]): Promise<void> {
     const record = await this.records.get(collection);
-    for (const target of record.writeTargets) await this.deps.store.deleteDocuments(target.index, ids);
+    const version = nextWriteVersion();
+    for (const target of record.writeTargets) await this.deps.store.deleteDocuments(target.index, ids, { version });
   }
 }

@@ -107,7 +107,7 @@ describe('Elasticsearch 9 vector store', () => {
       ['b', read.get('b')!.version!],
       ['c', null],
     ]);
-    const { superseded } = await store.bulkUpsert(index, spec, [doc('a', 'old'), doc('b', 'v3'), doc('c', 'old')], guard);
+    const { superseded } = await store.bulkUpsert(index, spec, [doc('a', 'old'), doc('b', 'v3'), doc('c', 'old')], { guard });
     assert.deepEqual(superseded.sort(), ['a', 'c']);
     const after = await store.getMany(index, ['a', 'b', 'c'], false);
     assert.deepEqual(
@@ -116,16 +116,34 @@ describe('Elasticsearch 9 vector store', () => {
       'newer writes kept, the unchanged one updated',
     );
 
-    const deleted = await store.deleteDocuments(
-      index,
-      ['a', 'b'],
-      new Map([
+    const deleted = await store.deleteDocuments(index, ['a', 'b'], {
+      guard: new Map([
         ['a', read.get('a')!.version!],
         ['b', after.get('b')!.version!],
       ]),
-    );
+    });
     assert.deepEqual(deleted.superseded, ['a']);
     assert.deepEqual([...(await store.getMany(index, ['a', 'b'], false)).keys()], ['a']);
+  });
+
+  it('orders live writes by external version: the newest write wins whatever the arrival order, deletes included', async () => {
+    const spec = catalog.get('minilm-l6-v2');
+    const index = versionedIndexName(uniqueName('proof-versioned'), spec);
+    created.push(index);
+    await store.ensureIndex(index, spec);
+    const doc = (id: string, hash: string) => ({ id, vector: new Array(spec.dimensions).fill(0.1), sourceHash: hash });
+    const hashOf = async (id: string) => (await store.getMany(index, [id], false)).get(id)?.sourceHash;
+
+    assert.deepEqual((await store.bulkUpsert(index, spec, [doc('x', 'newer')], { version: 200 })).superseded, []);
+    assert.deepEqual((await store.bulkUpsert(index, spec, [doc('x', 'older, arriving late')], { version: 100 })).superseded, ['x']);
+    assert.equal(await hashOf('x'), 'newer');
+    await store.deleteDocuments(index, ['x'], { version: 300 });
+    assert.deepEqual((await store.bulkUpsert(index, spec, [doc('x', 'older than the delete')], { version: 250 })).superseded, ['x'], 'the tombstone wins');
+    assert.equal(await hashOf('x'), undefined);
+    await store.bulkUpsert(index, spec, [doc('x', 'after the delete')], { version: 400 });
+    assert.equal(await hashOf('x'), 'after the delete');
+    const settings = await es.indices.getSettings({ index, name: 'index.gc_deletes', flat_settings: true });
+    assert.equal(settings[index]?.settings?.['index.gc_deletes'], '10m', 'tombstones outlive a slow writer');
   });
 
   describe('with security on (basic auth)', () => {
