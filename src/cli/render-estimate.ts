@@ -7,6 +7,9 @@ export function renderEstimate(e: MigrationEstimate): string {
   const d = e.disk;
   return [
     `  documents:    ${e.documents}${e.withoutText ? ` (${e.withoutText} without text: they will be quarantined)` : ''}`,
+    ...(e.sampled
+      ? [`  sampled:      a large source: tokens, truncations and documents without text are scaled up from ${e.sampled} documents drawn at random`]
+      : []),
     `  tokens:       ${e.tokens} with the ${e.specId} tokenizer${e.truncated ? `; ${e.truncated} document(s) over the token limit will be truncated` : ''}`,
     `  cost:         $${e.costUsd.toFixed(4)} at $${e.pricePerMillionTokens} per million tokens`,
     `  duration:     ${e.durationMs === null ? 'unknown' : `~${humanDuration(e.durationMs)}`} (${e.durationBasis})`,

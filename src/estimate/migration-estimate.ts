@@ -3,7 +3,7 @@ import type { Config } from '../config/env.js';
 import type { ModelSpec } from '../embedding/model-spec.js';
 import { OPENAI_LIMITS, requestTokenCap } from '../embedding/openai-limits.js';
 import type { EmbeddingProvider } from '../embedding/provider.js';
-import type { VectorIndexStore } from '../store/vector-index.js';
+import type { StoredDocument, VectorIndexStore } from '../store/vector-index.js';
 import { estimateIndexBytes, usableBytes, type DiskEstimate } from './disk-estimate.js';
 
 export interface MigrationEstimate {
@@ -21,7 +21,16 @@ export interface MigrationEstimate {
   readonly durationMs: number | null;
   readonly durationBasis: string;
   readonly disk: DiskEstimate & { readonly usableBytes: number; readonly availableBytes: number; readonly fits: boolean };
+  /**
+   * Set when the source was too large to read whole: how many documents drawn at random the
+   * tokens, truncations and documents without text were scaled up from (the count is exact).
+   */
+  readonly sampled?: number;
 }
+
+/** Sources above this many documents are estimated from a random sample rather than read whole. */
+export const SAMPLE_ABOVE = 50_000;
+export const SAMPLE_SIZE = 10_000;
 
 const PAGE = 500;
 /** Documents embedded to measure a local model's throughput on this machine. */
@@ -33,35 +42,55 @@ export function priceFor(spec: ModelSpec, config: Pick<Config, 'prices'>): numbe
 
 /**
  * What moving `sourceIndex` to `spec` will take: tokens (the target model's tokenizer over
- * every stored text), cost, duration (configured rate limits, or a throughput measured
+ * every stored text, or over a random sample of a large source, scaled up), cost, duration (configured rate limits, or a throughput measured
  * here for a local model), and the new index's size on disk against the free space.
  */
 export async function estimateMigration(
   deps: { es: Client; store: VectorIndexStore; config: Pick<Config, 'prices' | 'openai'> },
-  input: { sourceIndex: string; sourceSpec: ModelSpec; spec: ModelSpec; provider: EmbeddingProvider; onPage?: (scanned: number) => void },
+  input: {
+    sourceIndex: string;
+    sourceSpec: ModelSpec;
+    spec: ModelSpec;
+    provider: EmbeddingProvider;
+    onPage?: (scanned: number) => void;
+    /** Sample instead of reading every document above this count (default SAMPLE_ABOVE). */
+    sampleAbove?: number;
+    sampleSize?: number;
+  },
 ): Promise<MigrationEstimate> {
   const { spec, provider } = input;
-  let documents = 0;
-  let tokens = 0;
-  let truncated = 0;
-  let withoutText = 0;
-  const sample: string[] = [];
   // The scan is a search: without a refresh, documents written in the last second are not counted.
   await deps.store.refresh(input.sourceIndex);
-  for (let after: string | null = null; ;) {
-    const page = await deps.store.scan(input.sourceIndex, after, PAGE);
-    if (page.length === 0) break;
-    after = page[page.length - 1]!.id;
+  const count = await deps.store.count(input.sourceIndex);
+  const sampled = count > (input.sampleAbove ?? SAMPLE_ABOVE);
+  const tally = { documents: 0, tokens: 0, truncated: 0, withoutText: 0, texts: [] as string[] };
+  const add = (page: readonly StoredDocument[]) => {
     const texts = page.flatMap((d) => (d.content && d.content.trim() !== '' ? [d.content] : []));
-    withoutText += page.length - texts.length;
+    tally.withoutText += page.length - texts.length;
     for (const n of provider.countTokens(texts, 'document')) {
-      tokens += Math.min(n, spec.maxTokens);
-      if (n > spec.maxTokens) truncated++;
+      tally.tokens += Math.min(n, spec.maxTokens);
+      if (n > spec.maxTokens) tally.truncated++;
     }
-    for (const t of texts) if (sample.length < THROUGHPUT_SAMPLE) sample.push(t);
-    documents += page.length;
-    input.onPage?.(documents);
+    for (const t of texts) if (tally.texts.length < THROUGHPUT_SAMPLE) tally.texts.push(t);
+    tally.documents += page.length;
+    input.onPage?.(tally.documents);
+  };
+  if (sampled) add(await deps.store.sample(input.sourceIndex, Math.min(input.sampleSize ?? SAMPLE_SIZE, 10_000), 7));
+  else {
+    for (let after: string | null = null; ;) {
+      const page = await deps.store.scan(input.sourceIndex, after, PAGE);
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.id;
+      add(page);
+    }
   }
+  // A sample's figures, scaled to the whole source; a full read's as they are.
+  const scale = (x: number) => (sampled ? Math.round((x / tally.documents) * count) : x);
+  const documents = sampled ? count : tally.documents;
+  const tokens = scale(tally.tokens);
+  const truncated = scale(tally.truncated);
+  const withoutText = scale(tally.withoutText);
+  const sample = tally.texts;
   const pricePerMillionTokens = priceFor(spec, deps.config);
   const { durationMs, durationBasis } = await estimateDuration(spec, provider, deps.config, { documents, tokens, sample });
   return {
@@ -75,6 +104,7 @@ export async function estimateMigration(
     durationMs,
     durationBasis,
     disk: await estimateDisk(deps.es, input.sourceIndex, input.sourceSpec, spec, documents),
+    ...(sampled ? { sampled: tally.documents } : {}),
   };
 }
 

@@ -212,6 +212,21 @@ export class VectorIndexStore {
     return response.hits.hits.map((hit) => ({ id: String(hit._id), vector: hit._source!.vector }));
   }
 
+  /**
+   * Up to `size` (at most 10,000) documents drawn at random, the same ones for the same seed
+   * while the index is unchanged; without vectors.
+   */
+  async sample(index: string, size: number, seed: number): Promise<StoredDocument[]> {
+    const response = await this.es.search<StoredSource>({
+      index,
+      size,
+      query: { function_score: { query: { match_all: {} }, functions: [{ random_score: { seed, field: '_seq_no' } }], boost_mode: 'replace' } },
+      _source: sourceFields(true),
+      track_total_hits: false,
+    });
+    return response.hits.hits.map((hit) => toStoredDocument(String(hit._id), hit._source!));
+  }
+
   /** Deletes documents, ordered by `order` like bulkUpsert; with a version, each leaves a tombstone of it. */
   async deleteDocuments(index: string, ids: readonly string[], order?: WriteOrder): Promise<{ superseded: string[] }> {
     if (ids.length === 0) return { superseded: [] };
