@@ -1,7 +1,9 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { ModelSpec } from '../embedding/model-spec.js';
 import { coverage } from '../migration/coverage.js';
-import type { CatchUpReport, ChunkReport, MigrationIndexes } from '../migration/contract.js';
+import { hostname } from 'node:os';
+import type { CatchUpReport, ChunkReport, MigrationIndexes, PartitionProgress } from '../migration/contract.js';
+import { byteOrder, partitionBoundaries, plannedPartitions } from '../migration/partitions.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
 import { AccessStats } from '../search/access-stats.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
@@ -9,6 +11,11 @@ import { CopyPipeline, EMPTY_REPORT, withBatch } from './copy-pipeline.js';
 import type { MigrationDeps } from './deps.js';
 import { keepingAlive, settled } from './async-work.js';
 import { compareIndexes } from './index-comparison.js';
+
+/** Which worker process ran an activity, as partition progress shows it. */
+const WORKER_PROCESS = `${hostname()}:${process.pid}`;
+/** Ids drawn at random to cut the source into partitions. */
+const PARTITION_SAMPLE = 10_000;
 
 /** Documents one catch-up step reads and re-embeds at a time. */
 const CATCH_UP_BATCH = 500;
@@ -18,9 +25,9 @@ export function createCopyActivities(deps: MigrationDeps) {
   const { catalog, store, registry, quarantine } = deps;
   const pipeline = new CopyPipeline(deps);
 
-  /** The next page after `after`: its ids read, then what the target lacks (versions before text). */
-  async function readPage(input: MigrationIndexes & { batchSize: number }, after: string | null) {
-    const page = await store.scan(input.sourceIndex, after, input.batchSize, false);
+  /** The next page after `after` (within the partition): its ids read, then what the target lacks (versions before text). */
+  async function readPage(input: MigrationIndexes & { batchSize: number; upTo: string | null }, after: string | null) {
+    const page = await store.scan(input.sourceIndex, after, input.batchSize, false, input.upTo);
     if (page.length === 0) return null;
     const pending = await pipeline.pendingInTarget(
       input,
@@ -36,7 +43,7 @@ export function createCopyActivities(deps: MigrationDeps) {
    * a retry resumes after the last written batch and never skips one.
    */
   async function backfillPipelined(
-    input: MigrationIndexes & { batchSize: number; batches: number; tokenAllowance: number | null },
+    input: MigrationIndexes & { batchSize: number; batches: number; tokenAllowance: number | null; upTo: string | null },
     spec: ModelSpec,
     start: ChunkReport,
     written: (report: ChunkReport) => void,
@@ -74,12 +81,36 @@ export function createCopyActivities(deps: MigrationDeps) {
 
   return {
     /**
+     * Cuts the source into up to `count` doc_id ranges of about equal size, at the quantiles
+     * of a random sample of its ids, and counts each range. A partition is resumable from its
+     * own cursor: no point-in-time or scroll that could expire while a worker is down.
+     */
+    async planPartitions(input: MigrationIndexes & { count: number }): Promise<PartitionProgress[]> {
+      await store.refresh(input.sourceIndex);
+      const total = await store.count(input.sourceIndex);
+      const sample = input.count > 1 && total > 0 ? await store.sample(input.sourceIndex, Math.min(total, PARTITION_SAMPLE), 11) : [];
+      const bounds = partitionBoundaries(sample.map((d) => d.id).sort(byteOrder), input.count);
+      const edges = [null, ...bounds, null];
+      const documents = await Promise.all(edges.slice(1).map((upper, i) => store.countBetween(input.sourceIndex, edges[i]!, upper)));
+      return plannedPartitions(bounds, documents);
+    },
+
+    /**
      * Copies up to `batches` batches after `cursor`, heartbeating the cursor after each.
      * A retry after a crash resumes from the last heartbeat; re-written documents keep
      * their ids, so nothing is duplicated.
      */
     async backfillChunk(
-      input: MigrationIndexes & { cursor: string | null; batchSize: number; batches: number; doneBefore: number; total: number; tokenAllowance: number | null },
+      input: MigrationIndexes & {
+        cursor: string | null;
+        /** The partition's last doc_id (inclusive); null or absent: to the end. */
+        upTo?: string | null;
+        batchSize: number;
+        batches: number;
+        doneBefore: number;
+        total: number;
+        tokenAllowance: number | null;
+      },
     ): Promise<ChunkReport> {
       const spec = catalog.get(input.targetSpecId);
       const resumed = activityInfo().heartbeatDetails as ChunkReport | undefined;
@@ -89,7 +120,7 @@ export function createCopyActivities(deps: MigrationDeps) {
         async () => {
           // The keep-alive heartbeats `report` too: it must see every written batch, or it
           // would send an older cursor over the newer one.
-          report = await backfillPipelined(input, spec, report, (written) => {
+          report = await backfillPipelined({ ...input, upTo: input.upTo ?? null }, spec, report, (written) => {
             report = written;
             heartbeat(written);
           });
@@ -97,7 +128,7 @@ export function createCopyActivities(deps: MigrationDeps) {
       );
       const covered = report.done ? 1 : coverage({ total: input.total, migrated: input.doneBefore + report.migrated, quarantined: report.quarantined });
       await registry.apply(input.collection, coverageRecorded(input.workflowId, covered));
-      return report;
+      return { ...report, executedBy: WORKER_PROCESS };
     },
 
     /**

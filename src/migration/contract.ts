@@ -65,6 +65,11 @@ export const migrationInputSchema = z.object({
   minQuality: z.number().positive().max(1).default(0.98),
   /** With only unlabelled golden queries: the gate passes when overlap@10 of old and new is at least this. Null: not gated. */
   minOverlap: z.number().min(0).max(1).nullable().default(null),
+  /**
+   * Partitions of the source (doc_id ranges cut at a random sample's quantiles) backfilled
+   * at once; any worker on the task queue takes any partition. With a budget, one at a time.
+   */
+  parallelism: z.int().min(1).max(64).default(2),
   /** Distinct approvers the cutover needs (four eyes: 2). */
   approvals: z.int().min(1).max(10).default(1),
   /** Who may approve; null: anyone who can signal the workflow (Temporal's namespace permissions decide that). */
@@ -181,6 +186,8 @@ export interface MigrationStatus {
   readonly hotFirstDone?: boolean;
   readonly backfillEndedAt?: string;
   readonly quarantineSample: readonly QuarantineSample[];
+  /** The backfill's partitions with their cursors (absent in migrations started before partitioning). */
+  readonly partitions?: readonly PartitionProgress[];
   readonly catchUp: { readonly passes: number; readonly reembedded: number; readonly deleted: number };
   readonly verification?: VerificationReport;
   /** Search quality of the new index against the old on the collection's golden queries. */
@@ -235,6 +242,8 @@ export interface Prepared {
 /** What one backfill activity (or the hot-first pass) copied. */
 export interface ChunkReport {
   readonly cursor: string | null;
+  /** The worker process that ran the activity (`host:pid`). */
+  readonly executedBy?: string;
   readonly migrated: number;
   readonly quarantined: number;
   readonly quarantineSample: readonly QuarantineSample[];
@@ -289,6 +298,21 @@ export interface WarmupReport {
   readonly passes: number;
   readonly cold: LatencySummary;
   readonly warm: LatencySummary;
+}
+
+/** A doc_id range of the source, `(lower, upper]` (null: open), and how far its backfill got. */
+export interface PartitionProgress {
+  readonly lower: string | null;
+  readonly upper: string | null;
+  /** Source documents in the range when the partitions were planned. */
+  readonly documents: number;
+  /** The last doc_id written; the next activity continues after it. */
+  readonly cursor: string | null;
+  readonly migrated: number;
+  readonly quarantined: number;
+  readonly done: boolean;
+  /** Worker processes that ran its activities. */
+  readonly workers: readonly string[];
 }
 
 /** The quality gate's evidence, as `status --json` prints it under `quality`. */

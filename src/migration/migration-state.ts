@@ -10,6 +10,7 @@ import {
   type MigrationInput,
   type MigrationStatus,
   type Prepared,
+  type PartitionProgress,
   type PausedBy,
   type QualityReport,
   type WarmupReport,
@@ -125,6 +126,44 @@ export class MigrationState {
    */
   shouldContinueAsNew(activitiesThisRun: number, activitiesPerRun: number, suggestedByTemporal: boolean): boolean {
     return activitiesThisRun >= activitiesPerRun || suggestedByTemporal;
+  }
+
+  /** The backfill's partitions, planned once; continue-as-new carries them with their cursors. */
+  partitioned(partitions: readonly PartitionProgress[]): void {
+    this.s = { ...this.s, partitions };
+  }
+
+  /**
+   * Partitions to start now: those not done and not running, while fewer than
+   * `parallelism` run (one at a time with a budget, so no two batches spend the same
+   * remaining dollars).
+   */
+  partitionsToStart(running: ReadonlySet<number>, parallelism: number): number[] {
+    const limit = this.s.budgetUsd === null ? parallelism : 1;
+    const waiting = (this.s.partitions ?? []).flatMap((p, i) => (p.done || running.has(i) ? [] : [i]));
+    return waiting.slice(0, Math.max(0, limit - running.size));
+  }
+
+  get partitionsDone(): boolean {
+    return (this.s.partitions ?? []).every((p) => p.done);
+  }
+
+  /** Counts a partition's chunk in: its cursor, counts and workers, and the migration's totals. */
+  applyPartitionChunk(index: number, chunk: ChunkReport): void {
+    const partitions = (this.s.partitions ?? []).map((p, i) =>
+      i !== index
+        ? p
+        : {
+            ...p,
+            cursor: chunk.cursor,
+            migrated: p.migrated + chunk.migrated,
+            quarantined: p.quarantined + chunk.quarantined,
+            done: chunk.done && !chunk.budgetReached,
+            workers: chunk.executedBy && !p.workers.includes(chunk.executedBy) ? [...p.workers, chunk.executedBy] : p.workers,
+          },
+    );
+    this.s = { ...this.s, partitions };
+    this.applyChunk(chunk);
   }
 
   /** Counts a backfill chunk in; at the budget the migration pauses. */

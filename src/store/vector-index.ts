@@ -185,11 +185,12 @@ export class VectorIndexStore {
     return found;
   }
 
-  /** The next `size` documents after `afterId` in doc_id order, without vectors. */
-  async scan(index: string, afterId: string | null, size: number, withContent = true): Promise<StoredDocument[]> {
+  /** The next `size` documents after `afterId` in doc_id order (up to `upTo`, inclusive, when given), without vectors. */
+  async scan(index: string, afterId: string | null, size: number, withContent = true, upTo: string | null = null): Promise<StoredDocument[]> {
     const response = await this.es.search<StoredSource>({
       index,
       size,
+      ...(upTo !== null ? { query: { range: { doc_id: { lte: upTo } } } } : {}),
       sort: [{ doc_id: 'asc' }],
       ...(afterId !== null ? { search_after: [afterId] } : {}),
       _source: sourceFields(withContent),
@@ -283,6 +284,12 @@ export class VectorIndexStore {
 
   async count(index: string): Promise<number> {
     return (await this.es.count({ index })).count;
+  }
+
+  /** Documents whose doc_id is in `(lower, upper]` (null: open). */
+  async countBetween(index: string, lower: string | null, upper: string | null): Promise<number> {
+    const range = { ...(lower !== null ? { gt: lower } : {}), ...(upper !== null ? { lte: upper } : {}) };
+    return (await this.es.count({ index, query: { range: { doc_id: range } } })).count;
   }
 
   async knnSearch(index: string, vector: Float32Array | number[], k: number): Promise<SearchHit[]> {

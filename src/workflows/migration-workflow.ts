@@ -15,6 +15,7 @@ import { FAILURE_TYPES, type MigrationRequest, type MigrationResult, type Migrat
 import { BEFORE_CUTOVER } from '../migration/phases.js';
 import { qualityMarkdown } from '../migration/quality-gate.js';
 import { bookkeeping, scanning } from './activity-stubs.js';
+import { backfillPartitions } from './partitioned-backfill.js';
 import { MigrationRun, parseInput, REJECTED } from './migration-run.js';
 
 /**
@@ -48,7 +49,11 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
         state.applyChunk(hot);
         if (!hot.budgetReached) state.hotFirstDone();
       }
-      for (let activities = 0; ; activities++) {
+      // Migrations started before partitioning replay the single-cursor loop below.
+      const outcome = patched('partitioned-backfill') ? await backfillPartitions(run) : null;
+      if (outcome === 'rejected') return await run.rejected();
+      if (outcome === 'continue-as-new') return await continueAsNew<typeof migrationWorkflow>(request, state.status);
+      for (let activities = 0; outcome === null; activities++) {
         await run.waitWhilePaused();
         if (state.rejected) return await run.rejected();
         // Continue-as-new carries the status, and with it the cursor.

@@ -132,6 +132,8 @@ describe('reembed CLI against the real services', () => {
       '2',
       '--approvers',
       'alice, bob',
+      '--parallelism',
+      '3',
     );
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /2 approvers/);
@@ -147,6 +149,7 @@ describe('reembed CLI against the real services', () => {
     assert.deepEqual(status.documents, { total: 26, migrated: 26, quarantined: 0, truncated: estimatedTruncated });
     assert.ok(estimatedTruncated > 0);
     assert.equal(status.coverage, 1);
+    assert.equal(status.migration.partitions.length, 3, '--parallelism 3: three partitions');
     assert.equal(status.aliasTarget, status.sourceIndex);
     const human = (await reembed('status', collection)).stdout;
     assert.match(human, /phase AWAITING_APPROVAL/);

@@ -58,4 +58,46 @@ describe('a worker killed mid-backfill', () => {
     await fx.client.reject(collection, { by: 'test', reason: 'done checking' });
     assert.equal((await fx.client.result(collection)).phase, 'REJECTED');
   });
+
+  it('with two workers, both take partitions; SIGKILL one and the other finishes with exact parity', async () => {
+    const collection = await fx.seedCollection(400);
+    const source = (await fx.registry.get(collection)).activeIndex;
+    const target = versionedIndexName(collection, fx.catalog.get(TARGET));
+    const workers = [spawnWorker(), spawnWorker()];
+    await fx.client.startMigration({
+      collection,
+      targetSpecId: TARGET,
+      graceMs: 0,
+      batchSize: 8,
+      batchesPerActivity: 2,
+      parallelism: 4,
+      heartbeatTimeoutMs: 3000,
+    });
+
+    // Until each worker process has run a partition's activity.
+    let running = await fx.client.waitForPhase(collection, ['BACKFILLING'], { timeoutMs: 120_000 });
+    for (; new Set((running.partitions ?? []).flatMap((p) => p.workers)).size < 2; await new Promise((r) => setTimeout(r, 100))) {
+      running = (await fx.client.status(collection)).migration!;
+      assert.equal(running.phase, 'BACKFILLING', 'both workers took partitions before the backfill ended');
+    }
+    assert.equal(running.partitions!.length, 4);
+    workers[0]!.kill('SIGKILL');
+
+    const done = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 240_000 });
+    assert.deepEqual(done.documents, { total: 400, migrated: 400, quarantined: 0, truncated: done.documents.truncated });
+    assert.ok(
+      done.partitions!.every((p) => p.done && p.migrated === p.documents),
+      JSON.stringify(done.partitions),
+    );
+    assert.equal(
+      done.partitions!.reduce((sum, p) => sum + p.documents, 0),
+      400,
+      'the partitions cover the source once',
+    );
+    await fx.store.refresh(target);
+    assert.deepEqual(await fx.contents(target), await fx.contents(source), 'none lost, none duplicated, every text hash');
+    await fx.client.reject(collection, { by: 'test', reason: 'done checking' });
+    await fx.client.result(collection);
+    await fx.replay(collection, 'partitioned-two-workers');
+  });
 });

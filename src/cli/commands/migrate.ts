@@ -7,7 +7,7 @@ import { renderEstimate } from '../render-estimate.js';
 
 const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
                 [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--min-quality 0.98] [--min-overlap <0-1>]
-                [--approvals <n>] [--approvers <name,name,...>] [--dry-run [--json]]
+                [--approvals <n>] [--approvers <name,name,...>] [--parallelism 2] [--dry-run [--json]]
   Starts the migration workflow of <collection> to the model spec <specId>. It backfills, catches up,
   verifies, then waits for approval (reembed approve); after the grace period it moves the alias and
   keeps the old index for the retention window (reembed rollback / reembed end-retention).
@@ -16,6 +16,7 @@ const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retent
   collection's golden queries (reembed golden): --min-quality is the share of the old nDCG@10 the new one must
   reach; --min-overlap gates collections with only unlabelled queries on overlap@10. --approvals 2 needs two distinct
   approvers before the cutover (four eyes); --approvers (default: REEMBED_APPROVERS) names who may approve.
+  --parallelism is how many partitions of the source are backfilled at once, by any workers on the task queue.
   --dry-run prints the estimate of tokens, cost, duration and disk, and starts nothing.`;
 
 const optionsSchema = z.object({
@@ -29,6 +30,7 @@ const optionsSchema = z.object({
   'min-quality': z.coerce.number().positive().max(1).optional(),
   'min-overlap': z.coerce.number().min(0).max(1).optional(),
   approvals: z.coerce.number().int().min(1).max(10).optional(),
+  parallelism: z.coerce.number().int().min(1).max(64).optional(),
   approvers: approverListSchema.optional(),
 });
 
@@ -46,6 +48,7 @@ export const command = defineCommand({
     'min-quality': { type: 'string' },
     'min-overlap': { type: 'string' },
     approvals: { type: 'string' },
+    parallelism: { type: 'string' },
     approvers: { type: 'string' },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -76,6 +79,7 @@ export const command = defineCommand({
       ...(o['min-quality'] === undefined ? {} : { minQuality: o['min-quality'] }),
       minOverlap: o['min-overlap'] ?? null,
       ...(o.approvals === undefined ? {} : { approvals: o.approvals }),
+      ...(o.parallelism === undefined ? {} : { parallelism: o.parallelism }),
       ...(o.approvers === undefined ? {} : { approvers: o.approvers }),
     });
     console.log(

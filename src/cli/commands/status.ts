@@ -39,6 +39,13 @@ export function renderStatus(s: CollectionStatus): string {
       `  target:       ${s.targetIndex ?? '?'} (${m.targetSpecId})`,
       `  documents:    ${bar(s.coverage)} ${d.migrated}/${d.total} migrated, ${d.quarantined} quarantined, ${d.truncated} truncated, coverage ${(s.coverage * 100).toFixed(1)}%`,
     );
+    const parts = m.partitions ?? [];
+    if (parts.length > 1) {
+      const workers = new Set(parts.flatMap((p) => p.workers));
+      lines.push(
+        `  partitions:   ${parts.filter((p) => p.done).length}/${parts.length} done (${parts.map((p, i) => `#${i + 1} ${p.migrated + p.quarantined}/${p.documents}`).join(', ')}); ${workers.size} worker(s): ${[...workers].join(', ')}`,
+      );
+    }
     if (s.docsPerSecond !== null) lines.push(`  rate:         ${s.docsPerSecond.toFixed(1)} docs/s${s.etaSeconds !== null ? `, ETA ${s.etaSeconds}s` : ''}`);
     const budget = s.budgetUsd !== null ? ` of a $${s.budgetUsd} budget` : '';
     lines.push(
