@@ -126,7 +126,11 @@ export function createCopyActivities(deps: MigrationDeps) {
           });
         },
       );
-      const covered = report.done ? 1 : coverage({ total: input.total, migrated: input.doneBefore + report.migrated, quarantined: report.quarantined });
+      // One partition done is not the source done: only the single-cursor backfill may say 1.
+      const covered =
+        report.done && input.upTo === undefined
+          ? 1
+          : coverage({ total: input.total, migrated: input.doneBefore + report.migrated, quarantined: report.quarantined });
       await registry.apply(input.collection, coverageRecorded(input.workflowId, covered));
       return { ...report, executedBy: WORKER_PROCESS };
     },
