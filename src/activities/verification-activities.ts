@@ -2,7 +2,7 @@ import { fingerprint } from '../embedding/model-spec.js';
 import type { MigrationIndexes, VerificationReport } from '../migration/contract.js';
 import { coverage } from '../migration/coverage.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
-import { SERVING_SETTINGS } from '../store/vector-index.js';
+import { SERVING_SETTINGS, type StoredDocument } from '../store/vector-index.js';
 import type { MigrationDeps } from './deps.js';
 import { compareIndexes } from './index-comparison.js';
 
@@ -10,31 +10,43 @@ import { compareIndexes } from './index-comparison.js';
 const SAMPLE_QUERIES = 5;
 /** How long a dual-write may take between its two indexes. */
 const IN_FLIGHT_GRACE_MS = 2_000;
-/** Re-reads of a differing document: it differs for good only if no read found both indexes agreeing. */
+/** Re-reads of a differing document: it differs for good only if no read found the new index caught up. */
 const RECHECKS = 5;
 const RECHECK_INTERVAL_MS = 500;
+/** Between reading a document's source copy and its target copy: longer than a writer's gap between the two. */
+const CATCH_UP_MS = 250;
+/** Live writes' external versions are microseconds since 1970: anything this large is one (not a count of internal writes). */
+const EXTERNAL_VERSION_FLOOR = 1e15;
 
 /** Verify: the new index is complete, carries only the target's fingerprint, and answers searches. */
 export function createVerificationActivities(deps: MigrationDeps) {
   const { catalog, providers, store, registry, quarantine } = deps;
 
   /**
-   * Differences between the indexes that persist: live writes land on the two indexes one
-   * after the other, so a document that differs in a scan is read again (real-time gets of
-   * both) a few times; one that agrees at any of those reads was a write in flight — even a
-   * document that writers keep changing — and one that never does is a real gap.
+   * Differences between the indexes that persist. Live writes land on the source and then on
+   * the target, and may keep landing during verification (writers hammering one document),
+   * so a document that differs in the scan is re-read a few times — its source copy, then a
+   * moment later its target copy. It is fine once the target holds the same text, or a live
+   * write at least as new as the source's (its external version); it is a gap only if no
+   * re-read found the target caught up.
    */
   async function persistentGaps(input: MigrationIndexes, known: ReadonlyMap<string, string>): Promise<string[]> {
     const found = await compareIndexes(store, input, known);
-    let ids = [...found.stale, ...found.extra];
+    let ids = [...new Set([...found.stale, ...found.extra])];
     let missing: string[] = [];
     let extra: string[] = [];
     for (let round = 0; round < RECHECKS && ids.length > 0; round++) {
       await new Promise((r) => setTimeout(r, round === 0 ? IN_FLIGHT_GRACE_MS : RECHECK_INTERVAL_MS));
-      const [inSource, inTarget] = await Promise.all([store.getMany(input.sourceIndex, ids, false), store.getMany(input.targetIndex, ids, false)]);
-      missing = ids.filter(
-        (id) => inSource.has(id) && inSource.get(id)!.sourceHash !== inTarget.get(id)?.sourceHash && known.get(id) !== inSource.get(id)!.sourceHash,
-      );
+      const inSource = await store.getMany(input.sourceIndex, ids, false);
+      await new Promise((r) => setTimeout(r, CATCH_UP_MS));
+      const inTarget = await store.getMany(input.targetIndex, ids, false);
+      const caughtUp = (source: StoredDocument, target: StoredDocument | undefined) =>
+        target !== undefined &&
+        (target.sourceHash === source.sourceHash || (source.revision! >= EXTERNAL_VERSION_FLOOR && target.revision! >= source.revision!));
+      missing = ids.filter((id) => {
+        const source = inSource.get(id);
+        return source !== undefined && known.get(id) !== source.sourceHash && !caughtUp(source, inTarget.get(id));
+      });
       extra = ids.filter((id) => !inSource.has(id) && inTarget.has(id));
       ids = [...missing, ...extra];
     }

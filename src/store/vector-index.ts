@@ -24,6 +24,8 @@ export interface StoredDocument {
   readonly updatedAt?: string;
   /** Where this copy stands in the index's history (real-time gets only). */
   readonly version?: DocumentVersion;
+  /** Elasticsearch's `_version` (real-time gets only): a live write's external version, or a count of internal writes. */
+  readonly revision?: number;
 }
 
 export interface DocumentVersion {
@@ -62,10 +64,11 @@ interface StoredSource {
 
 const sourceFields = (withContent: boolean) => (withContent ? ['source_hash', 'content', 'metadata', 'updated_at'] : ['source_hash', 'updated_at']);
 
-function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersion): StoredDocument {
+function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersion, revision?: number): StoredDocument {
   return {
     id,
     ...(version ? { version } : {}),
+    ...(revision !== undefined ? { revision } : {}),
     sourceHash: src.source_hash,
     ...(src.content !== undefined ? { content: src.content } : {}),
     ...(src.metadata ? { metadata: src.metadata } : {}),
@@ -180,7 +183,7 @@ export class VectorIndexStore {
     for (const doc of response.docs) {
       if (!('found' in doc && doc.found && doc._source)) continue;
       const version = doc._seq_no !== undefined && doc._primary_term !== undefined ? { seqNo: doc._seq_no, primaryTerm: doc._primary_term } : undefined;
-      found.set(doc._id, toStoredDocument(doc._id, doc._source, version));
+      found.set(doc._id, toStoredDocument(doc._id, doc._source, version, doc._version));
     }
     return found;
   }
