@@ -11,13 +11,15 @@ import { ensureCollection, openBench, whileAwaitingApproval } from './harness.js
 const SOURCE = 'minilm-l6-v2';
 const TARGETS = ['minilm-l6-v2-cls', 'bge-small-en-v1.5', 'e5-small-v2'];
 const BATCH = 64;
+// Partitions backfilled at once (the migration's --parallelism).
+const PARALLELISM = Number(process.env.REEMBED_BENCH_PARALLELISM ?? 1);
 
 async function main(): Promise<void> {
   const bench = await openBench();
   const docs = loadSotuPassages({ fromYear: 2001, toYear: 2021 });
   const texts = docs.map((d) => d.text);
 
-  console.log(`\nBackfill vs embedding alone, ${docs.length} State of the Union passages, batches of ${BATCH}\n`);
+  console.log(`\nBackfill vs embedding alone, ${docs.length} State of the Union passages, batches of ${BATCH}, parallelism ${PARALLELISM}\n`);
   console.log('| target spec | embedding alone docs/s | backfill docs/s | ratio |');
   console.log('| --- | --- | --- | --- |');
   for (const target of TARGETS) {
@@ -29,7 +31,11 @@ async function main(): Promise<void> {
 
     const collection = `bench-backfill-${target.replace(/\./g, '-')}`;
     await ensureCollection(bench, collection, SOURCE, docs);
-    const status = await whileAwaitingApproval(bench, { collection, targetSpecId: target, batchSize: BATCH, hotFirstLimit: 0 }, async (waiting) => waiting);
+    const status = await whileAwaitingApproval(
+      bench,
+      { collection, targetSpecId: target, batchSize: BATCH, hotFirstLimit: 0, parallelism: PARALLELISM },
+      async (waiting) => waiting,
+    );
     const backfillS = (Date.parse(status.backfillEndedAt!) - Date.parse(status.backfillStartedAt!)) / 1000;
     const backfill = status.documents.migrated / backfillS;
     console.log(`| ${target} | ${alone.toFixed(1)} | ${backfill.toFixed(1)} | ${(backfill / alone).toFixed(2)}× |`);

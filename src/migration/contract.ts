@@ -69,7 +69,7 @@ export const migrationInputSchema = z.object({
    * Partitions of the source (doc_id ranges cut at a random sample's quantiles) backfilled
    * at once; any worker on the task queue takes any partition. With a budget, one at a time.
    */
-  parallelism: z.int().min(1).max(64).default(2),
+  parallelism: z.int().min(1).max(64).default(1),
   /** Distinct approvers the cutover needs (four eyes: 2). */
   approvals: z.int().min(1).max(10).default(1),
   /** Who may approve; null: anyone who can signal the workflow (Temporal's namespace permissions decide that). */

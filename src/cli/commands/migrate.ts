@@ -7,7 +7,7 @@ import { renderEstimate } from '../render-estimate.js';
 
 const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
                 [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--min-quality 0.98] [--min-overlap <0-1>]
-                [--approvals <n>] [--approvers <name,name,...>] [--parallelism 2] [--dry-run [--json]]
+                [--approvals <n>] [--approvers <name,name,...>] [--parallelism 1] [--dry-run [--json]]
   Starts the migration workflow of <collection> to the model spec <specId>. It backfills, catches up,
   verifies, then waits for approval (reembed approve); after the grace period it moves the alias and
   keeps the old index for the retention window (reembed rollback / reembed end-retention).
