@@ -3,7 +3,7 @@ import type { ModelSpec } from '../embedding/model-spec.js';
 import { coverage } from '../migration/coverage.js';
 import { hostname } from 'node:os';
 import type { CatchUpReport, ChunkReport, MigrationIndexes, PartitionProgress } from '../migration/contract.js';
-import { byteOrder, partitionBoundaries, plannedPartitions } from '../migration/partitions.js';
+import { byteOrder, partitionBoundaries, partitionRanges, plannedPartitions } from '../migration/partitions.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
 import { AccessStats } from '../search/access-stats.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
@@ -90,8 +90,7 @@ export function createCopyActivities(deps: MigrationDeps) {
       const total = await store.count(input.sourceIndex);
       const sample = input.count > 1 && total > 0 ? await store.sample(input.sourceIndex, Math.min(total, PARTITION_SAMPLE), 11) : [];
       const bounds = partitionBoundaries(sample.map((d) => d.id).sort(byteOrder), input.count);
-      const edges = [null, ...bounds, null];
-      const documents = await Promise.all(edges.slice(1).map((upper, i) => store.countBetween(input.sourceIndex, edges[i]!, upper)));
+      const documents = await Promise.all(partitionRanges(bounds).map(({ lower, upper }) => store.countBetween(input.sourceIndex, lower, upper)));
       return plannedPartitions(bounds, documents);
     },
 

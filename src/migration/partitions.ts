@@ -28,14 +28,19 @@ export function partitionBoundaries(sortedSample: readonly string[], count: numb
   return bounds;
 }
 
-/** The ranges `(lower, upper]` between the boundaries, the first and last open, nothing copied yet. */
-export function plannedPartitions(bounds: readonly string[], documents: readonly number[]): PartitionProgress[] {
+/** The ranges `(lower, upper]` between the boundaries, the first and last open. */
+export function partitionRanges(bounds: readonly string[]): { lower: string | null; upper: string | null }[] {
   const edges = [null, ...bounds, null];
-  return edges.slice(1).map((upper, i) => ({
-    lower: edges[i]!,
+  return edges.slice(1).map((upper, i) => ({ lower: edges[i]!, upper }));
+}
+
+/** The partitions between the boundaries with their document counts, nothing copied yet. */
+export function plannedPartitions(bounds: readonly string[], documents: readonly number[]): PartitionProgress[] {
+  return partitionRanges(bounds).map(({ lower, upper }, i) => ({
+    lower,
     upper,
     documents: documents[i]!,
-    cursor: edges[i]!,
+    cursor: lower,
     migrated: 0,
     quarantined: 0,
     done: documents[i] === 0,
