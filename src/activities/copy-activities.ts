@@ -69,7 +69,12 @@ export function createCopyActivities(deps: MigrationDeps) {
       await writing;
       writing = settled(
         pipeline.write(input, spec, embedded).then((batch) => {
-          report = { ...withBatch(report, batch), cursor: page.last, done: !page.full };
+          report = {
+            ...withBatch(report, batch),
+            alreadyPresent: (report.alreadyPresent ?? 0) + page.pending.alreadyPresent,
+            cursor: page.last,
+            done: !page.full,
+          };
           written(report);
         }),
       );

@@ -5,7 +5,16 @@ import type { QuarantineEntry } from '../store/quarantine.js';
 import type { StoredDocument, VectorDocument, WriteGuard } from '../store/vector-index.js';
 import type { MigrationDeps } from './deps.js';
 
-export const EMPTY_REPORT: ChunkReport = { cursor: null, migrated: 0, quarantined: 0, quarantineSample: [], tokens: 0, truncated: 0, done: false };
+export const EMPTY_REPORT: ChunkReport = {
+  cursor: null,
+  migrated: 0,
+  alreadyPresent: 0,
+  quarantined: 0,
+  quarantineSample: [],
+  tokens: 0,
+  truncated: 0,
+  done: false,
+};
 
 export interface CopiedBatch {
   readonly written: number;
@@ -30,6 +39,8 @@ export function withBatch<R extends ChunkReport>(report: R, batch: CopiedBatch):
 export interface PendingBatch {
   readonly docs: StoredDocument[];
   readonly guard: WriteGuard;
+  /** Documents among the ids the target already holds with their current text. */
+  readonly alreadyPresent: number;
 }
 
 /** A batch embedded for the target, not yet written. */
@@ -70,11 +81,13 @@ export class CopyPipeline {
     const { store } = this.deps;
     const present = await store.getMany(input.targetIndex, ids, false);
     const current = await store.getMany(input.sourceIndex, ids);
-    const docs = ids.flatMap((id) => {
-      const doc = current.get(id);
-      return doc && doc.sourceHash !== present.get(id)?.sourceHash ? [doc] : [];
-    });
-    return { docs, guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])) };
+    const inSource = ids.flatMap((id) => current.get(id) ?? []);
+    const docs = inSource.filter((doc) => doc.sourceHash !== present.get(doc.id)?.sourceHash);
+    return {
+      docs,
+      guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])),
+      alreadyPresent: inSource.length - docs.length,
+    };
   }
 
   /**

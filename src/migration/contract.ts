@@ -245,6 +245,11 @@ export interface ChunkReport {
   /** The worker process that ran the activity (`host:pid`). */
   readonly executedBy?: string;
   readonly migrated: number;
+  /**
+   * Documents the scanned pages found already in the target with their current text, so
+   * not written again. Absent from reports recorded before it was counted.
+   */
+  readonly alreadyPresent?: number;
   readonly quarantined: number;
   readonly quarantineSample: readonly QuarantineSample[];
   readonly tokens: number;
@@ -308,6 +313,11 @@ export interface PartitionProgress {
   readonly documents: number;
   /** The last doc_id written; the next activity continues after it. */
   readonly cursor: string | null;
+  /**
+   * Documents of the range the target holds with their current text: written by its
+   * backfill, or found there already (hot-first pass, live writes, an attempt that crashed
+   * after writing a batch but before reporting it).
+   */
   readonly migrated: number;
   readonly quarantined: number;
   readonly done: boolean;

@@ -156,7 +156,7 @@ export class MigrationState {
         : {
             ...p,
             cursor: chunk.cursor,
-            migrated: p.migrated + chunk.migrated,
+            migrated: p.migrated + chunk.migrated + (chunk.alreadyPresent ?? 0),
             quarantined: p.quarantined + chunk.quarantined,
             done: chunk.done && !chunk.budgetReached,
             workers: chunk.executedBy && !p.workers.includes(chunk.executedBy) ? [...p.workers, chunk.executedBy] : p.workers,

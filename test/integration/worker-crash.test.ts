@@ -19,6 +19,13 @@ describe('a worker killed mid-backfill', () => {
     return child;
   }
 
+  async function stopped(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
   before(async () => {
     fx = await MigrationFixture.create();
   });
@@ -44,7 +51,7 @@ describe('a worker killed mid-backfill', () => {
     first.kill('SIGKILL');
     assert.ok(atKill.documents.migrated < 300, 'killed before the backfill finished');
 
-    spawnWorker();
+    const replacement = spawnWorker();
     const done = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 240_000 });
     assert.equal(done.documents.migrated, 300);
     assert.equal(done.documents.quarantined, 0);
@@ -57,6 +64,8 @@ describe('a worker killed mid-backfill', () => {
 
     await fx.client.reject(collection, { by: 'test', reason: 'done checking' });
     assert.equal((await fx.client.result(collection)).phase, 'REJECTED');
+    // The next test counts the workers that take its partitions: only its own may poll.
+    await stopped(replacement);
   });
 
   it('with two workers, both take partitions; SIGKILL one and the other finishes with exact parity', async () => {
