@@ -22,6 +22,8 @@ export interface StoredDocument {
   readonly content?: string;
   readonly metadata?: Record<string, unknown>;
   readonly updatedAt?: string;
+  /** When this copy was written. */
+  readonly embeddedAt?: string;
   /** Where this copy stands in the index's history (real-time gets only). */
   readonly version?: DocumentVersion;
   /** Elasticsearch's `_version` (real-time gets only): a live write's external version, or a count of internal writes. */
@@ -60,9 +62,11 @@ interface StoredSource {
   content?: string;
   metadata?: Record<string, unknown>;
   updated_at?: string;
+  embedded_at?: string;
 }
 
-const sourceFields = (withContent: boolean) => (withContent ? ['source_hash', 'content', 'metadata', 'updated_at'] : ['source_hash', 'updated_at']);
+const sourceFields = (withContent: boolean) =>
+  withContent ? ['source_hash', 'content', 'metadata', 'updated_at', 'embedded_at'] : ['source_hash', 'updated_at', 'embedded_at'];
 
 function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersion, revision?: number): StoredDocument {
   return {
@@ -73,6 +77,7 @@ function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersi
     ...(src.content !== undefined ? { content: src.content } : {}),
     ...(src.metadata ? { metadata: src.metadata } : {}),
     ...(src.updated_at ? { updatedAt: src.updated_at } : {}),
+    ...(src.embedded_at ? { embeddedAt: src.embedded_at } : {}),
   };
 }
 
