@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # `npm run bench`: installs what is missing, starts the local services, prints benchmark figures.
+# `npm run bench -- backfill --docs <n> [--workers <w>] [--json]` runs the scale backfill alone.
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/services.sh up temporal elasticsearch
+bash scripts/setup.sh >&2
+bash scripts/services.sh up temporal elasticsearch >&2
+if [ "${1:-}" = backfill ]; then
+  shift
+  exec node --import tsx bench/scale-backfill.ts "$@"
+fi
 node --import tsx bench/search-latency.ts
 node --import tsx bench/rate-limited-throughput.ts
 node --import tsx bench/cli-latency.ts
 node --import tsx bench/backfill-throughput.ts
 node --import tsx bench/quality.ts
+node --import tsx bench/scale-backfill.ts --docs 20000 --workers 2

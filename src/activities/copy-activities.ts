@@ -25,14 +25,11 @@ export function createCopyActivities(deps: MigrationDeps) {
   const { catalog, store, registry, quarantine } = deps;
   const pipeline = new CopyPipeline(deps);
 
-  /** The next page after `after` (within the partition): its ids read, then what the target lacks (versions before text). */
+  /** The next page after `after` (within the partition), read once with its text, and what of it the target lacks. */
   async function readPage(input: MigrationIndexes & { batchSize: number; upTo: string | null }, after: string | null) {
-    const page = await store.scan(input.sourceIndex, after, input.batchSize, false, input.upTo);
+    const page = await store.scan(input.sourceIndex, after, input.batchSize, true, input.upTo);
     if (page.length === 0) return null;
-    const pending = await pipeline.pendingInTarget(
-      input,
-      page.map((d) => d.id),
-    );
+    const pending = await pipeline.pendingOfPage(input, page);
     return { pending, last: page[page.length - 1]!.id, full: page.length === input.batchSize };
   }
 

@@ -3,6 +3,7 @@ import type { ModelSpec } from '../embedding/model-spec.js';
 import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes } from '../migration/contract.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
 import type { StoredDocument, VectorDocument, WriteGuard } from '../store/vector-index.js';
+import { holdsAtLeastAsNew } from '../writer/write-version.js';
 import type { MigrationDeps } from './deps.js';
 
 export const EMPTY_REPORT: ChunkReport = {
@@ -87,6 +88,26 @@ export class CopyPipeline {
       docs,
       guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])),
       alreadyPresent: inSource.length - docs.length,
+    };
+  }
+
+  /**
+   * Of a page of source documents read with their text and versions (each read once), those
+   * the target does not hold at least as new, with a guard of the target's versions read
+   * *after* the text. A live write that reached the target before that read shows there as
+   * at least as new and is kept; one that reaches it after makes the guard refuse our write.
+   */
+  async pendingOfPage(input: MigrationIndexes, page: readonly StoredDocument[]): Promise<PendingBatch> {
+    const present = await this.deps.store.getMany(
+      input.targetIndex,
+      page.map((d) => d.id),
+      false,
+    );
+    const docs = page.filter((doc) => !holdsAtLeastAsNew(doc, present.get(doc.id)));
+    return {
+      docs,
+      guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])),
+      alreadyPresent: page.length - docs.length,
     };
   }
 

@@ -2,7 +2,8 @@ import { fingerprint } from '../embedding/model-spec.js';
 import type { MigrationIndexes, VerificationReport } from '../migration/contract.js';
 import { coverage } from '../migration/coverage.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
-import { SERVING_SETTINGS, type StoredDocument } from '../store/vector-index.js';
+import { SERVING_SETTINGS } from '../store/vector-index.js';
+import { holdsAtLeastAsNew } from '../writer/write-version.js';
 import type { MigrationDeps } from './deps.js';
 import { compareIndexes } from './index-comparison.js';
 
@@ -15,8 +16,6 @@ const RECHECKS = 5;
 const RECHECK_INTERVAL_MS = 500;
 /** Between reading a document's source copy and its target copy: longer than a writer's gap between the two. */
 const CATCH_UP_MS = 250;
-/** Live writes' external versions are microseconds since 1970: anything this large is one (not a count of internal writes). */
-const EXTERNAL_VERSION_FLOOR = 1e15;
 
 /** Verify: the new index is complete, carries only the target's fingerprint, and answers searches. */
 export function createVerificationActivities(deps: MigrationDeps) {
@@ -40,12 +39,9 @@ export function createVerificationActivities(deps: MigrationDeps) {
       const inSource = await store.getMany(input.sourceIndex, ids, false);
       await new Promise((r) => setTimeout(r, CATCH_UP_MS));
       const inTarget = await store.getMany(input.targetIndex, ids, false);
-      const caughtUp = (source: StoredDocument, target: StoredDocument | undefined) =>
-        target !== undefined &&
-        (target.sourceHash === source.sourceHash || (source.revision! >= EXTERNAL_VERSION_FLOOR && target.revision! >= source.revision!));
       missing = ids.filter((id) => {
         const source = inSource.get(id);
-        return source !== undefined && known.get(id) !== source.sourceHash && !caughtUp(source, inTarget.get(id));
+        return source !== undefined && known.get(id) !== source.sourceHash && !holdsAtLeastAsNew(source, inTarget.get(id));
       });
       extra = ids.filter((id) => !inSource.has(id) && inTarget.has(id));
       ids = [...missing, ...extra];

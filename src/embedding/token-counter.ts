@@ -1,5 +1,4 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import cl100k from 'js-tiktoken/ranks/cl100k_base';
+import { countTokens, decode, encode } from 'gpt-tokenizer/encoding/cl100k_base';
 
 /** Counts and cuts text in the tokens a model reads, so cost, batching and truncation agree with the provider. */
 export interface TokenCounter {
@@ -8,20 +7,21 @@ export interface TokenCounter {
   truncate(text: string, maxTokens: number): string;
 }
 
-let cl100kBase: Tiktoken | undefined;
+/** Text that spells a special token (`<|endoftext|>`) is ordinary text to the embeddings API, and counted as such. */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 /**
  * OpenAI's embedding models (text-embedding-3-*, ada-002) read cl100k_base tokens, which is
- * what their `usage` reports and bills; js-tiktoken ships the ranks, nothing is fetched.
+ * what their `usage` reports and bills. gpt-tokenizer ships the ranks (nothing is fetched)
+ * and counts the same tokens as tiktoken about 20 times faster than js-tiktoken: at a
+ * million documents, counting was the backfill worker's largest cost.
  */
 export function openAITokenCounter(): TokenCounter {
-  cl100kBase ??= new Tiktoken(cl100k);
-  const encoding = cl100kBase;
   return {
-    count: (text) => encoding.encode(text).length,
+    count: (text) => countTokens(text, AS_TEXT),
     truncate: (text, maxTokens) => {
-      const tokens = encoding.encode(text);
-      return tokens.length <= maxTokens ? text : encoding.decode(tokens.slice(0, maxTokens));
+      const tokens = encode(text, AS_TEXT);
+      return tokens.length <= maxTokens ? text : decode(tokens.slice(0, maxTokens));
     },
   };
 }

@@ -193,7 +193,10 @@ export class VectorIndexStore {
     return found;
   }
 
-  /** The next `size` documents after `afterId` in doc_id order (up to `upTo`, inclusive, when given), without vectors. */
+  /**
+   * The next `size` documents after `afterId` in doc_id order (up to `upTo`, inclusive, when
+   * given), without vectors, each with the `revision` (`_version`) its text was read at.
+   */
   async scan(index: string, afterId: string | null, size: number, withContent = true, upTo: string | null = null): Promise<StoredDocument[]> {
     const response = await this.es.search<StoredSource>({
       index,
@@ -202,9 +205,10 @@ export class VectorIndexStore {
       sort: [{ doc_id: 'asc' }],
       ...(afterId !== null ? { search_after: [afterId] } : {}),
       _source: sourceFields(withContent),
+      version: true,
       track_total_hits: false,
     });
-    return response.hits.hits.map((hit) => toStoredDocument(String(hit._id), hit._source!));
+    return response.hits.hits.map((hit) => toStoredDocument(String(hit._id), hit._source!, undefined, hit._version));
   }
 
   /** The next `size` (id, vector) pairs after `afterId` in doc_id order. */

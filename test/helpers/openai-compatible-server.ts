@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import type { EmbeddingProvider } from '../../src/embedding/provider.js';
 import { openAITokenCounter } from '../../src/embedding/token-counter.js';
+import { hashedVector } from './hashed-vectors.js';
 
 /** What the server can be told to do to the next requests, in order. */
 export type Fault =
@@ -17,7 +18,15 @@ export interface ServerOptions {
   readonly models: readonly string[];
   /** Enforced like OpenAI does, over a sliding minute; a request past them gets a 429. */
   readonly limits?: { readonly rpm?: number; readonly tpm?: number };
+  /** Keep every embedded input in `embedded` (default true; a million-document benchmark turns it off). */
+  readonly recordInputs?: boolean;
 }
+
+/** Vectors without a model: `hashedVector` of the model name and the input. */
+export const HASHED_VECTORS = 'hashed';
+
+/** The API's full dimensions per model, when a request does not ask for fewer. */
+const NATIVE_DIMENSIONS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
 
 const WINDOW_MS = 60_000;
 /** text-embedding-3's input limit; longer inputs get the API's 400. */
@@ -29,7 +38,8 @@ const MAX_INPUT_TOKENS = 8191;
  * API does), `usage` counted in cl100k_base tokens as OpenAI bills them, OpenAI-shaped errors
  * and rate-limit headers. It can enforce rpm/tpm limits and inject 429s with `retry-after`,
  * 5xx, slow replies, malformed bodies and connection resets. Inputs containing `<<reject>>`
- * get the 400 a real endpoint gives for an input it refuses.
+ * get the 400 a real endpoint gives for an input it refuses. Started with `HASHED_VECTORS`
+ * instead of a local model, it answers with deterministic vectors at no model's cost.
  */
 export class OpenAICompatibleServer {
   /** Every request that passed authentication; `at` is when it arrived, as a provider's limiter sees it. */
@@ -61,7 +71,7 @@ export class OpenAICompatibleServer {
     return this.faults.length;
   }
 
-  static async start(local: EmbeddingProvider, options: ServerOptions): Promise<OpenAICompatibleServer> {
+  static async start(local: EmbeddingProvider | typeof HASHED_VECTORS, options: ServerOptions): Promise<OpenAICompatibleServer> {
     const server = createServer();
     const self = new OpenAICompatibleServer(server, options);
     server.on('request', (req, res) => void self.handle(local, req, res));
@@ -82,7 +92,7 @@ export class OpenAICompatibleServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private async handle(local: EmbeddingProvider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(local: EmbeddingProvider | typeof HASHED_VECTORS, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrivedAt = Date.now();
     const requestSchema = z.object({
       model: z.string(),
@@ -147,14 +157,17 @@ export class OpenAICompatibleServer {
       return fail(400, 'Invalid input: the input contains content that cannot be embedded.', 'invalid_request_error');
     }
     this.window.push({ at: arrivedAt, tokens });
-    const { vectors } = await local.embed(inputs, 'document');
+    const vectors =
+      local === HASHED_VECTORS
+        ? inputs.map((input) => hashedVector(`${body.model}\n${input}`, body.dimensions ?? NATIVE_DIMENSIONS[body.model] ?? 1536))
+        : (await local.embed(inputs, 'document')).vectors;
     if (fault?.kind === 'malformed') {
       record(200);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"object":"embedding","index":0,"embedding":');
       return;
     }
     record(200);
-    this.embedded.push(...inputs);
+    if (this.options.recordInputs ?? true) this.embedded.push(...inputs);
     this.usageTokens += tokens;
     const shorten = (v: Float32Array) => {
       const cut = Array.from(v.slice(0, body.dimensions ?? v.length));
