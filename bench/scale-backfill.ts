@@ -145,6 +145,18 @@ async function bulkAlone(bench: Bench, file: string, batchSize: number, concurre
   return docsPerSec;
 }
 
+/**
+ * Waits until Elasticsearch runs no merges: a freshly loaded index keeps merging (and
+ * rebuilding HNSW graphs) for minutes, and each measurement starts on a quiet node.
+ */
+async function mergesSettled(bench: Bench): Promise<void> {
+  for (let quiet = 0; quiet < 3; await new Promise((r) => setTimeout(r, 2000))) {
+    const stats = await bench.services.es.nodes.stats({ metric: 'indices', index_metric: 'merge' });
+    const running = Object.values(stats.nodes).reduce((sum, node) => sum + (node.indices?.merges?.current ?? 0), 0);
+    quiet = running === 0 ? quiet + 1 : 0;
+  }
+}
+
 /** Every run of the migration's workflow since `since` (continue-as-new starts new ones), with its history length. */
 async function historyRuns(bench: Bench, collection: string, since: Date): Promise<number[]> {
   const temporal = await connectTemporal(bench.config);
@@ -219,9 +231,12 @@ async function main(): Promise<void> {
     // Named after the corpus too: a collection ingested from another version of the generator is not reused.
     const collection = `bench-scale-${args.docs}-${sourceHash(syntheticDocument(0).text).slice(0, 8)}`;
     const ingest = await ensureSource(bench, collection, file, args.docs, batchSize, env);
+    console.error('waiting for Elasticsearch to finish merging…');
+    await mergesSettled(bench);
     console.error(`bulk-indexing the same documents into Elasticsearch alone…`);
     const esBulkDocsPerSec = await bulkAlone(bench, file, batchSize, parallelism);
 
+    await mergesSettled(bench);
     console.error(`backfilling with ${args.workers} worker process(es), parallelism ${parallelism}…`);
     workers.push(...Array.from({ length: args.workers }, () => spawnTs('src/worker/main.ts', [], env)));
     const rss = workers.map((w) => new PeakRss(w.pid!));

@@ -304,10 +304,11 @@ export class VectorIndexStore {
     return (await this.es.count({ index, query: { range: { doc_id: range } } })).count;
   }
 
-  async knnSearch(index: string, vector: Float32Array | number[], k: number): Promise<SearchHit[]> {
+  /** The `k` nearest documents; `numCandidates` (default 10 × k, at least 50) trades latency for recall. */
+  async knnSearch(index: string, vector: Float32Array | number[], k: number, numCandidates = Math.max(50, k * 10)): Promise<SearchHit[]> {
     const response = await this.es.search<{ content?: string; metadata?: Record<string, unknown> }>({
       index,
-      knn: { field: 'vector', query_vector: Array.from(vector), k, num_candidates: Math.max(50, k * 10) },
+      knn: { field: 'vector', query_vector: Array.from(vector), k, num_candidates: numCandidates },
       _source: ['content', 'metadata'],
       size: k,
     });
