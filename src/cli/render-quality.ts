@@ -1,9 +1,6 @@
 import type { QualityReport } from '../migration/contract.js';
-import type { LatencySummary } from '../migration/latency.js';
-
-const fixed = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
-/** p50/p95 of a latency summary, as the tables print it. */
-export const latencyText = (l: LatencySummary) => `${l.p50Ms.toFixed(1)}/${l.p95Ms.toFixed(1)} ms`;
+import { latencyText } from '../migration/latency.js';
+import { metricText as fixed } from '../migration/quality-gate.js';
 
 /**
  * The quality gate's report as a table: `reembed quality` prints it whole, `reembed status`

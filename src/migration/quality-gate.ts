@@ -1,4 +1,5 @@
 import type { QualityReport, RetrievalScores } from './contract.js';
+import { latencyText } from './latency.js';
 import { mean, mrrAt, ndcgAt, overlapAt, recallAt, type Judgements } from './retrieval-metrics.js';
 
 const K = 10;
@@ -18,8 +19,8 @@ const scores = (outcomes: readonly QueryOutcome[], side: 'oldIds' | 'newIds'): R
   mrr10: mean(outcomes.map((o) => mrrAt(K, o[side], o.relevant!))),
 });
 
-const fixed = (x: number | null) => (x === null ? '–' : x.toFixed(3));
-const ms = (x: number) => x.toFixed(1);
+/** A retrieval metric as reports print it: three decimals, a dash when there is none. */
+export const metricText = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
 
 /**
  * The quality gate: with labelled queries, PASS when the new nDCG@10 is at least
@@ -56,7 +57,7 @@ export function qualityReport(
       .sort((a, b) => b.oldNdcg10 - b.newNdcg10 - (a.oldNdcg10 - a.newNdcg10))
       .slice(0, WORST);
     const pass = now.ndcg10! >= gate.minQuality * old.ndcg10!;
-    const reason = `nDCG@10 ${fixed(old.ndcg10)} → ${fixed(now.ndcg10)} on ${labelled.length} labelled queries; the gate needs ≥ ${gate.minQuality} × the old value (${fixed(gate.minQuality * old.ndcg10!)})`;
+    const reason = `nDCG@10 ${metricText(old.ndcg10)} → ${metricText(now.ndcg10)} on ${labelled.length} labelled queries; the gate needs ≥ ${gate.minQuality} × the old value (${metricText(gate.minQuality * old.ndcg10!)})`;
     return { ...base, verdict: pass ? 'PASS' : 'REGRESSION', reason, old, new: now, worstQueries };
   }
   const unscored = { ...base, old: null, new: null, worstQueries: [] };
@@ -65,20 +66,20 @@ export function qualityReport(
     return {
       ...unscored,
       verdict: 'NOT_EVALUATED',
-      reason: `only unlabelled queries (overlap@10 ${fixed(overlap10)}) and no minimum overlap was set (--min-overlap)`,
+      reason: `only unlabelled queries (overlap@10 ${metricText(overlap10)}) and no minimum overlap was set (--min-overlap)`,
     };
   }
   const pass = overlap10! >= gate.minOverlap;
   return {
     ...unscored,
     verdict: pass ? 'PASS' : 'REGRESSION',
-    reason: `overlap@10 of old and new ${fixed(overlap10)} on ${outcomes.length} unlabelled queries; the gate needs ≥ ${gate.minOverlap}`,
+    reason: `overlap@10 of old and new ${metricText(overlap10)} on ${outcomes.length} unlabelled queries; the gate needs ≥ ${gate.minOverlap}`,
   };
 }
 
 /** The report as a markdown table: the Temporal Web UI shows it on the workflow page. */
 export function qualityMarkdown(report: QualityReport, collection: string): string {
-  const row = (name: string, o: number | null, n: number | null) => `| ${name} | ${fixed(o)} | ${fixed(n)} |`;
+  const row = (name: string, o: number | null, n: number | null) => `| ${name} | ${metricText(o)} | ${metricText(n)} |`;
   const lines = [
     `**Quality gate: ${report.verdict}** — ${report.reason}.`,
     '',
@@ -87,13 +88,9 @@ export function qualityMarkdown(report: QualityReport, collection: string): stri
     row('nDCG@10', report.old?.ndcg10 ?? null, report.new?.ndcg10 ?? null),
     row('recall@10', report.old?.recall10 ?? null, report.new?.recall10 ?? null),
     row('MRR@10', report.old?.mrr10 ?? null, report.new?.mrr10 ?? null),
-    `| overlap@10 (old vs new) | ${fixed(report.overlap10)} | |`,
-    `| ANN recall@10 (kNN vs exact) | | ${fixed(report.annRecall10)} |`,
-    ...(report.warmup
-      ? [
-          `| search latency p50 / p95, cold → warm (ms) | | ${ms(report.warmup.cold.p50Ms)} / ${ms(report.warmup.cold.p95Ms)} → ${ms(report.warmup.warm.p50Ms)} / ${ms(report.warmup.warm.p95Ms)} |`,
-        ]
-      : []),
+    `| overlap@10 (old vs new) | ${metricText(report.overlap10)} | |`,
+    `| ANN recall@10 (kNN vs exact) | | ${metricText(report.annRecall10)} |`,
+    ...(report.warmup ? [`| search latency p50/p95, cold → warm | | ${latencyText(report.warmup.cold)} → ${latencyText(report.warmup.warm)} |`] : []),
     '',
     `Golden queries: ${report.queries.labelled} labelled, ${report.queries.unlabelled} unlabelled.`,
     ...(report.worstQueries.length > 0
@@ -101,7 +98,7 @@ export function qualityMarkdown(report: QualityReport, collection: string): stri
           '',
           'Biggest losers (nDCG@10 old → new):',
           '',
-          ...report.worstQueries.slice(0, 5).map((q) => `- ${q.query.slice(0, 80)}: ${fixed(q.oldNdcg10)} → ${fixed(q.newNdcg10)}`),
+          ...report.worstQueries.slice(0, 5).map((q) => `- ${q.query.slice(0, 80)}: ${metricText(q.oldNdcg10)} → ${metricText(q.newNdcg10)}`),
         ]
       : []),
     '',

@@ -55,7 +55,7 @@ describe('quality gate', () => {
     const warm = { ...report, warmup: { queries: 7, trafficQueries: 2, passes: 3, cold: { p50Ms: 9.5, p95Ms: 20 }, warm: { p50Ms: 3.1, p95Ms: 4.2 } } };
     const md = qualityMarkdown(warm, 'products');
     assert.match(md, /\| ANN recall@10 \(kNN vs exact\) \| \| 0\.960 \|/);
-    assert.match(md, /cold → warm \(ms\) \| \| 9\.5 \/ 20\.0 → 3\.1 \/ 4\.2 \|/);
+    assert.match(md, /cold → warm \| \| 9\.5\/20\.0 ms → 3\.1\/4\.2 ms \|/);
   });
 
   it('refuses approval after a regression unless it is acknowledged', () => {
