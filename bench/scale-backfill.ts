@@ -8,7 +8,7 @@ import { connectTemporal } from '../src/client/temporal-client.js';
 import { sourceHash } from '../src/corpus/source-hash.js';
 import { migrationWorkflowId, type MigrationStatus } from '../src/migration/contract.js';
 import { BACKFILL_SETTINGS } from '../src/store/vector-index.js';
-import { hashedVector } from '../test/helpers/hashed-vectors.js';
+import { hashedEmbedding } from '../test/helpers/hashed-vectors.js';
 import { HASHED_VECTORS, OpenAICompatibleServer } from '../test/helpers/openai-compatible-server.js';
 import { openBench, type Bench } from './harness.js';
 import { syntheticCorpusFile, syntheticDocument } from './synthetic-corpus.js';
@@ -115,7 +115,6 @@ async function bulkAlone(bench: Bench, file: string, batchSize: number, concurre
   const spec = catalog.get(TARGET);
   const index = `bench-scale-bulk-alone-${Date.now()}`;
   await store.ensureIndex(index, spec, BACKFILL_SETTINGS);
-  const model = spec.model;
   const inFlight = new Set<Promise<unknown>>();
   let written = 0;
   let batch: { id: string; text: string }[] = [];
@@ -123,7 +122,7 @@ async function bulkAlone(bench: Bench, file: string, batchSize: number, concurre
     const write = store.bulkUpsert(
       index,
       spec,
-      docs.map((d) => ({ id: d.id, content: d.text, sourceHash: sourceHash(d.text), vector: hashedVector(`${model}\n${d.text}`, spec.dimensions) })),
+      docs.map((d) => ({ id: d.id, content: d.text, sourceHash: sourceHash(d.text), vector: hashedEmbedding(spec.model, d.text, spec.dimensions) })),
     );
     inFlight.add(write);
     void write.finally(() => inFlight.delete(write));

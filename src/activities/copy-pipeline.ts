@@ -44,6 +44,23 @@ export interface PendingBatch {
   readonly alreadyPresent: number;
 }
 
+/**
+ * The source documents whose target copy (`present`) is not up to date, with the target
+ * versions of those as the write guard; the others are counted as already present.
+ */
+function pendingAgainst(
+  sourceDocs: readonly StoredDocument[],
+  present: ReadonlyMap<string, StoredDocument>,
+  upToDate: (source: StoredDocument, target: StoredDocument | undefined) => boolean,
+): PendingBatch {
+  const docs = sourceDocs.filter((doc) => !upToDate(doc, present.get(doc.id)));
+  return {
+    docs,
+    guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])),
+    alreadyPresent: sourceDocs.length - docs.length,
+  };
+}
+
 /** A batch embedded for the target, not yet written. */
 export interface EmbeddedBatch {
   readonly documents: VectorDocument[];
@@ -82,13 +99,11 @@ export class CopyPipeline {
     const { store } = this.deps;
     const present = await store.getMany(input.targetIndex, ids, false);
     const current = await store.getMany(input.sourceIndex, ids);
-    const inSource = ids.flatMap((id) => current.get(id) ?? []);
-    const docs = inSource.filter((doc) => doc.sourceHash !== present.get(doc.id)?.sourceHash);
-    return {
-      docs,
-      guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])),
-      alreadyPresent: inSource.length - docs.length,
-    };
+    return pendingAgainst(
+      ids.flatMap((id) => current.get(id) ?? []),
+      present,
+      (doc, target) => doc.sourceHash === target?.sourceHash,
+    );
   }
 
   /**
@@ -103,12 +118,7 @@ export class CopyPipeline {
       page.map((d) => d.id),
       false,
     );
-    const docs = page.filter((doc) => !holdsAtLeastAsNew(doc, present.get(doc.id)));
-    return {
-      docs,
-      guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])),
-      alreadyPresent: page.length - docs.length,
-    };
+    return pendingAgainst(page, present, holdsAtLeastAsNew);
   }
 
   /**

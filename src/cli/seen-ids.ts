@@ -3,8 +3,8 @@ const BITS = 2 ** 26;
 const HASHES = 7;
 
 /**
- * Ids an ingest has read, in fixed memory (a Bloom filter): `mayHaveSeen` is never false for
- * an id that was added and rarely true for one that was not (about 0.05 % at a million ids,
+ * Ids an ingest has read, in fixed memory (a Bloom filter): `add` never answers false for an
+ * id that was added before and rarely true for one that was not (about 0.05 % at a million ids,
  * 5 % at ten million). The ingest confirms a "maybe" against what it wrote, so a false
  * positive costs one extra lookup and never a wrong report.
  */

@@ -26,7 +26,7 @@ export interface StoredDocument {
   readonly embeddedAt?: string;
   /** Where this copy stands in the index's history (real-time gets only). */
   readonly version?: DocumentVersion;
-  /** Elasticsearch's `_version` (real-time gets only): a live write's external version, or a count of internal writes. */
+  /** Elasticsearch's `_version` (real-time gets and scans): a live write's external version, or a count of internal writes. */
   readonly revision?: number;
 }
 

@@ -3,7 +3,7 @@
  * vector everywhere, at no model's cost. Benchmarks use it to measure the pipeline (reads,
  * HTTP, bulk writes, orchestration) with the embedding model taken out.
  */
-export function hashedVector(key: string, dimensions: number): Float32Array {
+function hashedVector(key: string, dimensions: number): Float32Array {
   let state = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) state = Math.imul(state ^ key.charCodeAt(i), 0x01000193);
   state = state >>> 0 || 1;
@@ -21,4 +21,9 @@ export function hashedVector(key: string, dimensions: number): Float32Array {
   const norm = Math.sqrt(sumSquares);
   for (let i = 0; i < dimensions; i++) vector[i]! /= norm;
   return vector;
+}
+
+/** The vector the hashed-vector server returns for `text` embedded by `model`. */
+export function hashedEmbedding(model: string, text: string, dimensions: number): Float32Array {
+  return hashedVector(`${model}\n${text}`, dimensions);
 }

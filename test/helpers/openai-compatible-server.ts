@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import type { EmbeddingProvider } from '../../src/embedding/provider.js';
 import { openAITokenCounter } from '../../src/embedding/token-counter.js';
-import { hashedVector } from './hashed-vectors.js';
+import { hashedEmbedding } from './hashed-vectors.js';
 
 /** What the server can be told to do to the next requests, in order. */
 export type Fault =
@@ -22,7 +22,7 @@ export interface ServerOptions {
   readonly recordInputs?: boolean;
 }
 
-/** Vectors without a model: `hashedVector` of the model name and the input. */
+/** Vectors without a model: `hashedEmbedding` of the model name and the input. */
 export const HASHED_VECTORS = 'hashed';
 
 /** The API's full dimensions per model, when a request does not ask for fewer. */
@@ -159,7 +159,7 @@ export class OpenAICompatibleServer {
     this.window.push({ at: arrivedAt, tokens });
     const vectors =
       local === HASHED_VECTORS
-        ? inputs.map((input) => hashedVector(`${body.model}\n${input}`, body.dimensions ?? NATIVE_DIMENSIONS[body.model] ?? 1536))
+        ? inputs.map((input) => hashedEmbedding(body.model, input, body.dimensions ?? NATIVE_DIMENSIONS[body.model] ?? 1536))
         : (await local.embed(inputs, 'document')).vectors;
     if (fault?.kind === 'malformed') {
       record(200);
