@@ -56,4 +56,4 @@ ES_SECURE_PASSWORD="reembed-local-password"
 ES_APP_USER="reembed-app"
 ES_APP_PASSWORD="reembed-app-local-password"
 # Search attributes the migration workflow sets, registered when the dev server starts.
-TEMPORAL_SEARCH_ATTRIBUTES=(ReembedCollection=Keyword MigrationPhase=Keyword TargetModel=Keyword MigrationCoverage=Double)
+TEMPORAL_SEARCH_ATTRIBUTES=(ReembedCollection=Keyword MigrationPhase=Keyword TargetModel=Keyword MigrationCoverage=Double ReembedCanaryStatus=Keyword)

@@ -6,6 +6,7 @@ import { SpecCatalog } from './embedding/spec-catalog.js';
 import { CollectionRegistry } from './registry/collection-registry.js';
 import { SearchRouter, type RouterOptions } from './search/search-router.js';
 import { AliasStore } from './store/aliases.js';
+import { CanaryStore } from './store/canaries.js';
 import { assertElasticsearchReachable, createElasticsearchClient } from './store/elasticsearch-client.js';
 import { GoldenQueryStore } from './store/golden-queries.js';
 import { QuarantineStore } from './store/quarantine.js';
@@ -72,14 +73,18 @@ export class Services {
     return this.once('golden', () => new GoldenQueryStore(this.es));
   }
 
+  get canaries(): CanaryStore {
+    return this.once('canaries', () => new CanaryStore(this.es));
+  }
+
   /** Fails with what to do when Elasticsearch cannot be reached or refuses our credentials. */
   async assertReachable(): Promise<void> {
     await assertElasticsearchReachable(this.es, this.config.elasticsearch.url);
   }
 
   migrationDeps(): MigrationDeps {
-    const { es, catalog, providers, store, aliases, registry, quarantine, golden, config } = this;
-    return { es, catalog, providers, store, aliases, registry, quarantine, golden, config };
+    const { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, config } = this;
+    return { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, config };
   }
 
   /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */

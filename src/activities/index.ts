@@ -1,4 +1,5 @@
 import { createBookkeepingActivities } from './bookkeeping-activities.js';
+import { createCanaryActivities } from './canary-activities.js';
 import { createCopyActivities } from './copy-activities.js';
 import type { MigrationDeps } from './deps.js';
 import { createPrepareActivities } from './prepare-activities.js';
@@ -7,7 +8,7 @@ import { createVerificationActivities } from './verification-activities.js';
 
 export type { MigrationDeps } from './deps.js';
 
-/** Every activity the migration workflow schedules, by the name its history records. */
+/** Every activity reembed's workflows schedule (migration and canary), by the name its history records. */
 export function createMigrationActivities(deps: MigrationDeps) {
   return {
     ...createPrepareActivities(deps),
@@ -15,6 +16,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
     ...createVerificationActivities(deps),
     ...createQualityActivities(deps),
     ...createBookkeepingActivities(deps),
+    ...createCanaryActivities(deps),
   };
 }
 

@@ -1,5 +1,4 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { z } from 'zod';
 import type { Config } from '../config/env.js';
 import { workflowUiUrl } from '../config/temporal.js';
 import { estimateMigration, type MigrationEstimate } from '../estimate/migration-estimate.js';
@@ -26,7 +25,9 @@ import { AccessStats } from '../search/access-stats.js';
 import { Services } from '../services.js';
 import { ReembedUsageError } from '../errors.js';
 import { collectionStatus, type CollectionStatus, type MigrationView } from './collection-status.js';
-import { missingSearchAttributes, registerSearchAttributes } from './search-attributes.js';
+import { CanaryClient } from './canary-client.js';
+import { parseOrExplain } from './parse-or-explain.js';
+import { assertSearchAttributesRegistered, registerSearchAttributes } from './search-attributes.js';
 import { connectTemporal, type TemporalClientHandle } from './temporal-client.js';
 
 export type { CollectionStatus } from './collection-status.js';
@@ -56,12 +57,6 @@ export interface MigrationListEntry {
   readonly startTime: string;
 }
 
-function parseOrExplain<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ReembedUsageError(`Invalid ${what}:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
-
 /** The typed API other services use to run and watch migrations. */
 export class ReembedClient {
   private constructor(
@@ -77,6 +72,13 @@ export class ReembedClient {
   private get config(): Config {
     return this.services.config;
   }
+
+  /** Drift canaries: schedule, run and read canary checks of a collection. */
+  get canaries(): CanaryClient {
+    this.canaryClient ??= new CanaryClient(this.services, this.temporal.client);
+    return this.canaryClient;
+  }
+  private canaryClient?: CanaryClient;
 
   async close(): Promise<void> {
     await this.temporal.close();
@@ -113,13 +115,7 @@ export class ReembedClient {
     if (record.activeSpecId === input.targetSpecId) {
       throw new ReembedUsageError(`Collection "${input.collection}" already uses ${input.targetSpecId}; there is nothing to migrate.`);
     }
-    const missing = await missingSearchAttributes(this.temporal.client.connection, this.config.temporal.namespace);
-    if (missing.length > 0) {
-      throw new ReembedUsageError(
-        `Temporal namespace "${this.config.temporal.namespace}" lacks the search attributes ${missing.join(', ')}, without which migration workflows cannot record their phase. ` +
-          'Register them with `reembed init` (or `temporal operator search-attribute create`).',
-      );
-    }
+    await assertSearchAttributesRegistered(this.temporal.client.connection, this.config.temporal.namespace, 'migration workflows cannot record their phase');
     const workflowId = migrationWorkflowId(input.collection);
     try {
       const handle = await this.temporal.client.workflow.start(MIGRATION_WORKFLOW_TYPE, {

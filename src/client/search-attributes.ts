@@ -1,5 +1,6 @@
 import type { ConnectionLike } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
+import { ReembedUsageError } from '../errors.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../migration/search-attributes.js';
 
 /** temporal.api.enums.v1.IndexedValueType values (the wire enum of the operator API). */
@@ -24,4 +25,15 @@ export async function registerSearchAttributes(connection: ConnectionLike, names
     });
   }
   return [...missing];
+}
+
+/** Refuses to start workflows that could not record their state: the namespace lacks reembed's attributes. */
+export async function assertSearchAttributesRegistered(connection: ConnectionLike, namespace: string, what: string): Promise<void> {
+  const missing = await missingSearchAttributes(connection, namespace);
+  if (missing.length > 0) {
+    throw new ReembedUsageError(
+      `Temporal namespace "${namespace}" lacks the search attributes ${missing.join(', ')}, without which ${what}. ` +
+        'Register them with `reembed init` (or `temporal operator search-attribute create`).',
+    );
+  }
 }

@@ -33,6 +33,11 @@ const commonSpec = {
   queryPrefix: z.string().default(''),
   /** US dollars per million input tokens; cost estimates only, never part of the fingerprint. */
   pricePerMillionTokens: z.number().nonnegative().default(0),
+  /**
+   * The least cosine a canary text may have between its stored vector and a fresh one
+   * before the spec counts as drifted (default: canaryThreshold). Not part of the fingerprint.
+   */
+  canaryMinCosine: z.number().min(0).max(1).optional(),
 };
 
 export const modelSpecSchema = z.discriminatedUnion('provider', [
@@ -54,7 +59,7 @@ export type IndexOptions = z.infer<typeof indexOptionsSchema>;
 export type Similarity = z.infer<typeof similaritySchema>;
 
 /** Fields that do not change a vector: naming, prose, price and how the index stores it. */
-const NON_VECTOR_FIELDS = new Set(['id', 'description', 'pricePerMillionTokens', 'indexOptions']);
+const NON_VECTOR_FIELDS = new Set(['id', 'description', 'pricePerMillionTokens', 'indexOptions', 'canaryMinCosine']);
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

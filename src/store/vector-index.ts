@@ -225,6 +225,26 @@ export class VectorIndexStore {
     return response.hits.hits.map((hit) => ({ id: String(hit._id), vector: hit._source!.vector }));
   }
 
+  /** The stored vectors of the documents among `ids` that the index holds. */
+  async vectorsOf(index: string, ids: readonly string[]): Promise<Map<string, number[]>> {
+    if (ids.length === 0) return new Map();
+    const response = await this.es.search<{ vector: number[] }>({
+      index,
+      size: ids.length,
+      query: { ids: { values: [...ids] } },
+      _source: { includes: ['vector'], exclude_vectors: false } as never,
+      track_total_hits: false,
+    });
+    return new Map(response.hits.hits.map((hit) => [String(hit._id), hit._source!.vector]));
+  }
+
+  /** The dimensions the index maps its `vector` field to; null when it has no such dense_vector field. */
+  async vectorDims(index: string): Promise<number | null> {
+    const mapping = await this.es.indices.getMapping({ index });
+    const vector = Object.values(mapping)[0]?.mappings.properties?.vector as { type?: string; dims?: number } | undefined;
+    return vector?.type === 'dense_vector' ? (vector.dims ?? null) : null;
+  }
+
   /**
    * Up to `size` (at most 10,000) documents drawn at random, the same ones for the same seed
    * while the index is unchanged; without vectors.

@@ -55,7 +55,10 @@ export class MigrationFixture {
     const fullEnv = { ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration'), ...env };
     const config = loadConfig(fullEnv);
     const services = new Services(config);
-    return new MigrationFixture(services, await ReembedClient.connect(config, services), fullEnv);
+    const client = await ReembedClient.connect(config, services);
+    // A dev server whose database predates one of reembed's search attributes gets it here.
+    await client.init();
+    return new MigrationFixture(services, client, fullEnv);
   }
 
   /** `env` overrides this fixture's configuration for the worker only (e.g. a fixed API key). */
@@ -114,9 +117,13 @@ export class MigrationFixture {
    * is also saved there as a fixture for test/integration/replay.test.ts.
    */
   async replay(collection: string, fixtureName: string): Promise<History> {
+    return this.replayWorkflow(migrationWorkflowId(collection), fixtureName);
+  }
+
+  /** replay() of any workflow of reembed's, by its id. */
+  async replayWorkflow(workflowId: string, fixtureName: string): Promise<History> {
     const temporal = await connectTemporal(this.config);
     try {
-      const workflowId = migrationWorkflowId(collection);
       const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
       await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, workflowId);
       const dir = process.env.REEMBED_RECORD_HISTORIES;
@@ -139,6 +146,7 @@ export class MigrationFixture {
       if (indexes.length > 0) await this.es.indices.delete({ index: indexes });
       await this.registry.remove(collection);
       await this.services.golden.clear(collection);
+      await this.services.canaries.clear(collection);
     }
     // Closes the shared services (Elasticsearch) too.
     await this.client.close();

@@ -1,32 +1,23 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { loadSotuPassages } from '../../src/corpus/sotu.js';
 import { QUERY_SAMPLE_INDEX, QuerySample } from '../../src/search/query-sample.js';
+import { runReembed, type CliRun } from '../helpers/cli.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { uniqueName } from '../helpers/services.js';
-
-const exec = promisify(execFile);
 
 describe('reembed CLI against the real services', () => {
   let fx: MigrationFixture;
   const collection = uniqueName('cli');
 
-  async function reembed(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function reembed(...args: string[]): Promise<CliRun> {
     return reembedWith({}, ...args);
   }
-  async function reembedWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await exec('bin/reembed', args, { env: { ...process.env, REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue, ...env } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+  async function reembedWith(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+    return runReembed(fx.config.temporal.taskQueue, args, env);
   }
 
   before(async () => {

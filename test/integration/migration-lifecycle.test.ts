@@ -54,6 +54,9 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
       [target, source],
       'old index still written in retention',
     );
+    // The cutover sampled drift canaries from the new index, with the vectors it stores.
+    const canaries = await fx.services.canaries.set(collection);
+    assert.ok(canaries.some((c) => c.source === 'document') && canaries.every((c) => c.index === target && c.specId === TARGET));
 
     const migrated = await fx.contents(target);
     assert.deepEqual(new Set(migrated.keys()), new Set([...sourceDocs.keys()].filter((id) => !id.startsWith('zz-'))));
@@ -136,6 +139,8 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     const restored = await fx.contents(source);
     assert.ok(restored.has('after-cutover-1') && restored.has('after-cutover-2'), 'writes made during retention are in the old index');
     assert.equal(restored.size, 40 - 1 + 2);
+    // The rollback took a fresh canary set of the index it restored.
+    assert.ok((await fx.services.canaries.set(collection)).every((c) => c.index === source && c.specId !== TARGET));
     assert.equal(await fx.store.exists(target), false);
     const record = await fx.registry.get(collection);
     assert.equal(record.activeIndex, source);
