@@ -6,7 +6,9 @@ import { SpecCatalog } from './embedding/spec-catalog.js';
 import { CollectionRegistry } from './registry/collection-registry.js';
 import { SearchRouter, type RouterOptions } from './search/search-router.js';
 import { AliasStore } from './store/aliases.js';
+import { AdapterStore } from './store/adapters.js';
 import { CanaryStore } from './store/canaries.js';
+import { RetiredSpecs } from './store/retired-specs.js';
 import { assertElasticsearchReachable, createElasticsearchClient } from './store/elasticsearch-client.js';
 import { GoldenQueryStore } from './store/golden-queries.js';
 import { QuarantineStore } from './store/quarantine.js';
@@ -73,6 +75,14 @@ export class Services {
     return this.once('golden', () => new GoldenQueryStore(this.es));
   }
 
+  get adapters(): AdapterStore {
+    return this.once('adapters', () => new AdapterStore(this.es));
+  }
+
+  get retiredSpecs(): RetiredSpecs {
+    return this.once('retiredSpecs', () => new RetiredSpecs(this.es));
+  }
+
   get canaries(): CanaryStore {
     return this.once('canaries', () => new CanaryStore(this.es));
   }
@@ -83,19 +93,19 @@ export class Services {
   }
 
   migrationDeps(): MigrationDeps {
-    const { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, config } = this;
-    return { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, config };
+    const { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, adapters, config } = this;
+    return { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, adapters, config };
   }
 
   /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */
   writer(options: { registryCacheMs?: number } = {}): CollectionWriter {
-    const { registry, store, aliases, catalog, providers } = this;
-    return new CollectionWriter({ registry, store, aliases, catalog, providers }, options.registryCacheMs);
+    const { registry, store, aliases, catalog, providers, retiredSpecs, adapters } = this;
+    return new CollectionWriter({ registry, store, aliases, catalog, providers, retiredSpecs, adapters }, options.registryCacheMs);
   }
 
   router(options: RouterOptions = {}): SearchRouter {
-    const { es, registry, catalog, providers } = this;
-    return new SearchRouter({ es, registry, catalog, providers }, options);
+    const { es, registry, catalog, providers, retiredSpecs, adapters } = this;
+    return new SearchRouter({ es, registry, catalog, providers, retiredSpecs, adapters }, options);
   }
 
   /** Closes the Elasticsearch client if anything opened it. */

@@ -1,6 +1,6 @@
 import { embedIsolatingFailures } from '../embedding/embed-isolating-failures.js';
 import type { ModelSpec } from '../embedding/model-spec.js';
-import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes } from '../migration/contract.js';
+import { MAX_QUARANTINE_SAMPLE, NO_SOURCE_TEXT_REASON, type ChunkReport, type MigrationIndexes } from '../migration/contract.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
 import type { StoredDocument, VectorDocument, WriteGuard } from '../store/vector-index.js';
 import { holdsAtLeastAsNew } from '../writer/write-version.js';
@@ -140,7 +140,7 @@ export class CopyPipeline {
         quarantined.push({
           docId: d.id,
           sourceHash: d.sourceHash,
-          reason: d.content === undefined ? 'the source stores no text for this document' : 'text is empty; there is nothing to embed',
+          reason: d.content === undefined ? NO_SOURCE_TEXT_REASON : 'text is empty; there is nothing to embed',
         });
         return false;
       }

@@ -4,6 +4,7 @@ import type { ProviderPool } from '../embedding/provider-pool.js';
 import type { SpecCatalog } from '../embedding/spec-catalog.js';
 import type { CollectionRegistry } from '../registry/collection-registry.js';
 import type { AliasStore } from '../store/aliases.js';
+import type { AdapterStore } from '../store/adapters.js';
 import type { CanaryStore } from '../store/canaries.js';
 import type { GoldenQueryStore } from '../store/golden-queries.js';
 import type { QuarantineStore } from '../store/quarantine.js';
@@ -20,5 +21,6 @@ export interface MigrationDeps {
   readonly quarantine: QuarantineStore;
   readonly golden: GoldenQueryStore;
   readonly canaries: CanaryStore;
+  readonly adapters: AdapterStore;
   readonly config: Pick<Config, 'prices' | 'openai'>;
 }

@@ -1,3 +1,4 @@
+import { createAdaptationActivities } from './adaptation-activities.js';
 import { createBookkeepingActivities } from './bookkeeping-activities.js';
 import { createCanaryActivities } from './canary-activities.js';
 import { createCopyActivities } from './copy-activities.js';
@@ -17,6 +18,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
     ...createQualityActivities(deps),
     ...createBookkeepingActivities(deps),
     ...createCanaryActivities(deps),
+    ...createAdaptationActivities(deps),
   };
 }
 

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
   list: { summary: 'collections and their latest migrations', load: () => import('./commands/list.js') },
   search: { summary: 'search a collection as the search router does', load: () => import('./commands/search.js') },
   golden: { summary: "import, list, sample (from traffic) or clear a collection's golden queries", load: () => import('./commands/golden.js') },
+  spec: { summary: 'retire a spec whose model is gone (adapters bridge running migrations), restore, list', load: () => import('./commands/spec.js') },
   canary: { summary: 'drift canaries: schedule, run now (exit code per status), status, unschedule', load: () => import('./commands/canary.js') },
   quality: { summary: "the quality gate's report: nDCG/recall/MRR old vs new, overlap, ANN recall, warm-up", load: () => import('./commands/quality.js') },
 };

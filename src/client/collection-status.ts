@@ -2,6 +2,7 @@ import type { MigrationEstimate } from '../estimate/migration-estimate.js';
 import type { MigrationStatus, QualityReport, QuarantineSample } from '../migration/contract.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import type { CollectionRecord, WriteTarget } from '../registry/collection-record.js';
+import type { AdapterSummary } from '../store/adapters.js';
 
 /** What `reembed status --json` prints and other services read. */
 export interface CollectionStatus {
@@ -33,6 +34,13 @@ export interface CollectionStatus {
   readonly quarantinedDocuments: readonly QuarantineSample[];
   /** The quality gate's report (old vs new on the golden queries); null until verification has run. */
   readonly quality: QualityReport | null;
+  /**
+   * Adapters fitted between this migration's indexes (weights left out), with their held-out
+   * recall@10 for adapted documents and adapted queries, and whether each passed its gate.
+   */
+  readonly adapters: readonly AdapterSummary[];
+  /** Documents without text given adapted vectors in the new index (they carry `adapted: true`). */
+  readonly adaptedDocuments: number;
   /** Share of the 100 most-searched documents already in the new index; null without access statistics. */
   readonly hotSetMigrated: number | null;
   readonly migration: MigrationStatus | null;
@@ -56,6 +64,7 @@ export interface StatusSources {
   readonly quarantined: readonly QuarantineSample[];
   /** The most-searched documents and how many of them the new index holds; null without access statistics. */
   readonly hotSet: { readonly size: number; readonly inTarget: number } | null;
+  readonly adapters: readonly AdapterSummary[];
   readonly nowMs: number;
 }
 
@@ -101,6 +110,8 @@ export function collectionStatus(sources: StatusSources): CollectionStatus {
     estimate: m?.estimate ?? null,
     quarantinedDocuments: m ? sources.quarantined : [],
     quality: m?.quality ?? null,
+    adapters: sources.adapters,
+    adaptedDocuments: m?.adaptation?.adapted ?? 0,
     hotSetMigrated: sources.hotSet && sources.hotSet.size > 0 ? sources.hotSet.inTarget / sources.hotSet.size : null,
     migration: m,
   };

@@ -1,3 +1,8 @@
+import { z } from 'zod';
+import { fitMigrationAdapter } from '../adapter/fit-migration-adapter.js';
+import { BEFORE_CUTOVER } from '../migration/phases.js';
+import type { AdapterSummary } from '../store/adapters.js';
+import type { RetiredSpec } from '../store/retired-specs.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../config/env.js';
 import { workflowUiUrl } from '../config/temporal.js';
@@ -32,6 +37,11 @@ import { connectTemporal, type TemporalClientHandle } from './temporal-client.js
 
 export type { CollectionStatus } from './collection-status.js';
 export { ReembedUsageError } from '../errors.js';
+
+export type RetiredSpecReport = RetiredSpec & {
+  /** Each running migration from the spec, with the adapter fitted for it or why none could be. */
+  readonly migrations: ReadonlyArray<{ readonly collection: string; readonly adapter?: AdapterSummary; readonly error?: string }>;
+};
 
 /** The most-searched documents whose presence in the new index the status reports. */
 const HOT_SET_SIZE = 100;
@@ -164,13 +174,15 @@ export class ReembedClient {
 
   /** The migration's own view when one exists, joined with the registry and the live alias. */
   async status(collection: string): Promise<CollectionStatus> {
-    const { registry, aliases, quarantine, store, es } = this.services;
+    const { registry, aliases, quarantine, store, es, adapters } = this.services;
     const workflowId = migrationWorkflowId(collection);
     const [record, aliasTargets, run] = await Promise.all([registry.get(collection), aliases.targets(collection), this.migrationView(workflowId)]);
     const targetIndex = run?.status?.targetIndex ?? record.migration?.targetIndex ?? null;
-    const [quarantined, hot] = await Promise.all([
+    const sourceIndex = run?.status?.sourceIndex ?? record.migration?.sourceIndex ?? null;
+    const [quarantined, hot, fitted] = await Promise.all([
       run?.status ? quarantine.list(workflowId, 100).then((list) => list.map((q) => ({ id: q.docId, reason: q.reason }))) : [],
       targetIndex ? AccessStats.hottest(es, collection, HOT_SET_SIZE) : [],
+      adapters.list(collection),
     ]);
     const inTarget = hot.length > 0 && targetIndex ? (await store.getMany(targetIndex, hot, false).catch(() => new Map())).size : 0;
     return collectionStatus({
@@ -181,6 +193,7 @@ export class ReembedClient {
       run,
       quarantined,
       hotSet: hot.length > 0 ? { size: hot.length, inTarget } : null,
+      adapters: fitted.filter((a) => a.sourceIndex === sourceIndex && a.targetIndex === targetIndex),
       nowMs: Date.now(),
     });
   }
@@ -200,6 +213,46 @@ export class ReembedClient {
       writeTargets: record.writeTargets,
       route: chooseRoute(record, mergeThreshold),
     };
+  }
+
+  /**
+   * Marks a spec retired (its model can no longer embed) and fits, for every running
+   * migration from it, the adapter through which searches and live writes reach the old
+   * index until the cutover. Retiring again refits them with the documents copied since.
+   */
+  async retireSpec(specId: string, options: { by: string; minAdapterRecall?: number }): Promise<RetiredSpecReport> {
+    const minRecall = parseOrExplain(z.number().min(0).max(1).default(0.9), options.minAdapterRecall, 'minimum adapter recall');
+    this.services.catalog.get(specId);
+    const { retiredSpecs, registry, store, adapters } = this.services;
+    const retired = await retiredSpecs.retire(specId, options.by);
+    const migrating = (await registry.list()).filter((r) => r.migration && BEFORE_CUTOVER.has(r.migration.phase) && r.migration.sourceSpecId === specId);
+    const fitted = await Promise.all(
+      migrating.map(async ({ collection, migration: m }) => {
+        const request = {
+          collection,
+          sourceIndex: m!.sourceIndex,
+          targetIndex: m!.targetIndex,
+          sourceSpecId: specId,
+          targetSpecId: m!.targetSpecId,
+          minRecall,
+        };
+        try {
+          return { collection, adapter: await fitMigrationAdapter({ store, adapters }, request) };
+        } catch (error) {
+          return { collection, error: (error as Error).message };
+        }
+      }),
+    );
+    return { ...retired, migrations: fitted };
+  }
+
+  /** Takes a spec off the retired list; false when it was not on it. */
+  async restoreSpec(specId: string): Promise<boolean> {
+    return this.services.retiredSpecs.restore(specId);
+  }
+
+  async retiredSpecs(): Promise<RetiredSpec[]> {
+    return this.services.retiredSpecs.list();
   }
 
   async collections(): Promise<CollectionRecord[]> {

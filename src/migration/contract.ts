@@ -5,6 +5,7 @@ const MAX_NAME = 200;
 const MAX_NOTE = 2_000;
 import { CollectionNotFoundError, IndexBlockedError, InvalidRegistryRecordError, ProviderConfigError, UnknownSpecError } from '../errors.js';
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
+import type { AdapterSummary } from '../store/adapters.js';
 import { collectionNameSchema } from '../registry/collection-record.js';
 import type { MigrationPhase } from './phases.js';
 
@@ -65,6 +66,11 @@ export const migrationInputSchema = z.object({
   minQuality: z.number().positive().max(1).default(0.98),
   /** With only unlabelled golden queries: the gate passes when overlap@10 of old and new is at least this. Null: not gated. */
   minOverlap: z.number().min(0).max(1).nullable().default(null),
+  /**
+   * Documents the source stores without text are given vectors mapped from their old ones
+   * by a linear adapter, if its held-out recall@10 reaches this; otherwise they stay quarantined.
+   */
+  minAdapterRecall: z.number().min(0).max(1).default(0.9),
   /**
    * Partitions of the source (doc_id ranges cut at a random sample's quantiles) backfilled
    * at once; any worker on the task queue takes any partition. With a budget, one at a time.
@@ -192,6 +198,8 @@ export interface MigrationStatus {
   readonly verification?: VerificationReport;
   /** Search quality of the new index against the old on the collection's golden queries. */
   readonly quality?: QualityReport;
+  /** Documents without text given adapted vectors, and the adapter that was measured for them. */
+  readonly adaptation?: AdaptationReport;
   /** The approval that completed the decision (with four eyes, the last one needed). */
   readonly approval?: ApproveCutover & { readonly at: string };
   /** Every accepted approval so far, in order; absent in migrations started before four-eyes approval. */
@@ -205,6 +213,20 @@ export interface MigrationStatus {
   readonly retentionEndsAt?: string;
   readonly refusedSignals: readonly (SignalRecord & { readonly reason: string })[];
   readonly error?: string;
+}
+
+/** The quarantine reason of a document the source holds without text: what an adapter can still give a vector. */
+export const NO_SOURCE_TEXT_REASON = 'the source stores no text for this document';
+
+export interface AdaptationReport {
+  /** Quarantined because the source stores no text for them. */
+  readonly candidates: number;
+  /** Written to the new index with adapted vectors (marked `adapted`), out of quarantine. */
+  readonly adapted: number;
+  /** The adapter fitted for them (weights stay in reembed-adapters); null when none was needed or it could not be fitted. */
+  readonly adapter: AdapterSummary | null;
+  /** Why no adapted vector was written, when none was. */
+  readonly refused?: string;
 }
 
 export interface MigrationResult {

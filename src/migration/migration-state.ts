@@ -16,6 +16,7 @@ import {
   type WarmupReport,
   type SignalRecord,
   type VerificationReport,
+  type AdaptationReport,
 } from './contract.js';
 import { coverage } from './coverage.js';
 import { BEFORE_CUTOVER, PAUSABLE, type MigrationPhase } from './phases.js';
@@ -218,6 +219,11 @@ export class MigrationState {
   /** The grace period's warm-up latencies join the quality report. */
   warmedUp(warmup: WarmupReport): void {
     if (this.s.quality) this.s = { ...this.s, quality: { ...this.s.quality, warmup } };
+  }
+
+  /** Adapted documents left the quarantine for the new index; verification recounts both. */
+  adapted(adaptation: AdaptationReport): void {
+    this.s = { ...this.s, adaptation };
   }
 
   verified(report: VerificationReport): void {

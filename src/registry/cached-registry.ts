@@ -8,21 +8,34 @@ import type { CollectionRegistry } from './collection-registry.js';
  */
 export const REGISTRY_CACHE_MS = 2_000;
 
+/** Values loaded at most once per `ttlMs` per key; a failed load is forgotten so the next call retries. */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { at: number; value: Promise<V> }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const entry = this.entries.get(key);
+    if (entry && Date.now() - entry.at < this.ttlMs) return entry.value;
+    const value = load();
+    this.entries.set(key, { at: Date.now(), value });
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
+}
+
 /** Reads registry records through a short cache, so hot write and search paths cost no extra request. */
 export class CachedRegistry {
-  private readonly entries = new Map<string, { at: number; record: Promise<CollectionRecord> }>();
+  private readonly cache: TtlCache<CollectionRecord>;
 
   constructor(
     private readonly registry: Pick<CollectionRegistry, 'get'>,
-    private readonly ttlMs = REGISTRY_CACHE_MS,
-  ) {}
+    ttlMs = REGISTRY_CACHE_MS,
+  ) {
+    this.cache = new TtlCache(ttlMs);
+  }
 
   get(collection: string): Promise<CollectionRecord> {
-    const entry = this.entries.get(collection);
-    if (entry && Date.now() - entry.at < this.ttlMs) return entry.record;
-    const record = this.registry.get(collection);
-    this.entries.set(collection, { at: Date.now(), record });
-    record.catch(() => this.entries.delete(collection));
-    return record;
+    return this.cache.get(collection, () => this.registry.get(collection));
   }
 }

@@ -1,8 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { ProviderPool } from '../embedding/provider-pool.js';
 import type { SpecCatalog } from '../embedding/spec-catalog.js';
-import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.js';
+import { CachedRegistry, REGISTRY_CACHE_MS, TtlCache } from '../registry/cached-registry.js';
 import type { CollectionRegistry } from '../registry/collection-registry.js';
+import type { Adapter, AdapterStore } from '../store/adapters.js';
+import type { RetiredSpecs } from '../store/retired-specs.js';
 import { type AccessStats } from './access-stats.js';
 import { type QuerySample } from './query-sample.js';
 import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, type MergeStrategy, type RankedHit } from './merge-results.js';
@@ -18,7 +20,10 @@ export interface SearchOptions {
 
 export interface RoutedResult {
   readonly hits: RankedHit[];
-  readonly route: Route['kind'] | 'shadow';
+  /** 'new-only': the old spec is retired and no adapter passed its gate, so only the (partial) new index was searched. */
+  readonly route: Route['kind'] | 'shadow' | 'new-only';
+  /** The old index was searched with the new spec's query vector mapped by the migration's adapter (the old spec is retired). */
+  readonly adaptedQuery?: boolean;
   readonly coverage: number;
   /** Shadow mode only: share of the old top-k that the new index also returned. */
   readonly shadowOverlap?: number;
@@ -48,13 +53,25 @@ interface SearchSource {
  */
 export class SearchRouter {
   private readonly records: CachedRegistry;
+  private readonly retired: TtlCache<ReadonlySet<string>>;
+  private readonly adapters: TtlCache<Adapter | null>;
   private readonly shadowOverlaps: number[] = [];
 
   constructor(
-    private readonly deps: { es: Client; registry: CollectionRegistry; catalog: SpecCatalog; providers: ProviderPool },
+    private readonly deps: {
+      es: Client;
+      registry: CollectionRegistry;
+      catalog: SpecCatalog;
+      providers: ProviderPool;
+      retiredSpecs: RetiredSpecs;
+      adapters: AdapterStore;
+    },
     private readonly options: RouterOptions = {},
   ) {
-    this.records = new CachedRegistry(deps.registry, options.registryCacheMs ?? REGISTRY_CACHE_MS);
+    const ttl = options.registryCacheMs ?? REGISTRY_CACHE_MS;
+    this.records = new CachedRegistry(deps.registry, ttl);
+    this.retired = new TtlCache(ttl);
+    this.adapters = new TtlCache(ttl);
   }
 
   async route(collection: string): Promise<Route> {
@@ -64,7 +81,7 @@ export class SearchRouter {
   async search(collection: string, text: string, options: SearchOptions = {}): Promise<RoutedResult> {
     const k = options.k ?? 10;
     const route = await this.route(collection);
-    const result = await this.searchRoute(route, text, k, options);
+    const result = await this.searchRoute(collection, route, text, k, options);
     this.options.accessStats?.record(
       collection,
       result.hits.map((h) => h.id),
@@ -79,8 +96,11 @@ export class SearchRouter {
     return { searches: n, meanOverlap: n === 0 ? null : this.shadowOverlaps.reduce((a, b) => a + b, 0) / n };
   }
 
-  private async searchRoute(route: Route, text: string, k: number, options: SearchOptions): Promise<RoutedResult> {
+  private async searchRoute(collection: string, route: Route, text: string, k: number, options: SearchOptions): Promise<RoutedResult> {
     const { filter } = options;
+    if (route.kind !== 'active' && (await this.isRetired(route.kind === 'merged' ? route.old.specId : route.specId))) {
+      return this.searchRetired(collection, route, text, k, options);
+    }
     if (route.kind !== 'merged' && !(route.kind === 'old-only' && this.options.shadow)) {
       const [vector] = await this.embed([route.specId], text, options.queryVectors);
       const [hits] = await this.knn([{ ...route, vector: vector! }], k, filter);
@@ -102,9 +122,52 @@ export class SearchRouter {
       this.shadowOverlaps.push(overlap);
       return { hits: oldHits!, route: 'shadow', coverage: route.coverage, shadowOverlap: overlap };
     }
-    const hits =
-      (this.options.strategy ?? 'rrf') === 'rrf' ? reciprocalRankFusion([newHits!, oldHits!], k) : coverageWeightedMerge(oldHits!, newHits!, route.coverage, k);
-    return { hits, route: 'merged', coverage: route.coverage };
+    return { hits: this.merge(oldHits!, newHits!, route.coverage, k), route: 'merged', coverage: route.coverage };
+  }
+
+  /**
+   * During a migration from a retired spec no query can be embedded in the old space: the
+   * new spec's vector is mapped into it by the migration's adapter (if its held-out recall
+   * passed), and the old index searched with that; without one, only the new index answers.
+   */
+  private async searchRetired(
+    collection: string,
+    route: Exclude<Route, { kind: 'active' }>,
+    text: string,
+    k: number,
+    options: SearchOptions,
+  ): Promise<RoutedResult> {
+    const old = route.kind === 'merged' ? route.old : { index: route.index, specId: route.specId };
+    const fresh = route.new;
+    const [newVector] = await this.embed([fresh.specId], text, options.queryVectors);
+    const adapter = await this.adapters.get(`${collection}:${old.index}`, () => this.deps.adapters.find(collection, old.index, fresh.index));
+    if (!adapter?.summary.usable.queries) {
+      const [hits] = await this.knn([{ ...fresh, vector: newVector! }], k, options.filter);
+      return { hits: hits!, route: 'new-only', coverage: route.coverage };
+    }
+    const oldVector = adapter.newToOld.apply(newVector!);
+    if (route.kind === 'old-only') {
+      const [hits] = await this.knn([{ ...old, vector: oldVector }], k, options.filter);
+      return { hits: hits!, route: 'old-only', coverage: route.coverage, adaptedQuery: true };
+    }
+    const [oldHits, newHits] = await this.knn(
+      [
+        { ...old, vector: oldVector },
+        { ...fresh, vector: newVector! },
+      ],
+      k,
+      options.filter,
+    );
+    return { hits: this.merge(oldHits!, newHits!, route.coverage, k), route: 'merged', coverage: route.coverage, adaptedQuery: true };
+  }
+
+  private async isRetired(specId: string): Promise<boolean> {
+    const retired = await this.retired.get('all', async () => new Set((await this.deps.retiredSpecs.list()).map((r) => r.specId)));
+    return retired.has(specId);
+  }
+
+  private merge(oldHits: RankedHit[], newHits: RankedHit[], coverage: number, k: number): RankedHit[] {
+    return (this.options.strategy ?? 'rrf') === 'rrf' ? reciprocalRankFusion([newHits, oldHits], k) : coverageWeightedMerge(oldHits, newHits, coverage, k);
   }
 
   /** The query in each spec, reusing vectors the caller passed in. */

@@ -61,12 +61,17 @@ export class QuarantineStore {
 
   /** Every quarantined document of a migration: doc id → the text hash that failed. */
   async hashes(workflowId: string): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
+    return new Map((await this.all(workflowId)).map((e) => [e.docId, e.sourceHash]));
+  }
+
+  /** Every quarantined document of a migration, in doc_id order. */
+  async all(workflowId: string): Promise<QuarantineEntry[]> {
+    const found: QuarantineEntry[] = [];
     let after: string | null = null;
     for (;;) {
       const page = await this.page(workflowId, after, 1000);
       if (page.length === 0) return found;
-      for (const e of page) found.set(e.docId, e.sourceHash);
+      found.push(...page);
       after = page[page.length - 1]!.docId;
     }
   }

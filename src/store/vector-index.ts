@@ -13,6 +13,8 @@ export interface VectorDocument {
   readonly metadata?: Record<string, unknown>;
   /** When the source last changed the text; catch-up compares it with what was copied. */
   readonly updatedAt?: string;
+  /** The vector was mapped from another spec's by an adapter (the document has no text to embed). */
+  readonly adapted?: boolean;
 }
 
 /** What a scan of an index returns per document: everything but the vector. */
@@ -113,6 +115,7 @@ export function vectorIndexMappings(spec: ModelSpec) {
       metadata: { type: 'object' as const, dynamic: true },
       updated_at: { type: 'date' as const },
       embedded_at: { type: 'date' as const },
+      adapted: { type: 'boolean' as const },
     },
   };
 }
@@ -175,6 +178,7 @@ export class VectorIndexStore {
         ...(d.metadata ? { metadata: d.metadata } : {}),
         updated_at: d.updatedAt ?? embeddedAt,
         embedded_at: embeddedAt,
+        ...(d.adapted ? { adapted: true } : {}),
       },
     ]);
     return this.bulk(operations, order);
@@ -238,6 +242,11 @@ export class VectorIndexStore {
     return new Map(response.hits.hits.map((hit) => [String(hit._id), hit._source!.vector]));
   }
 
+  /** Adds the `adapted` flag to an index created before it existed (mappings are strict). */
+  async allowAdapted(index: string): Promise<void> {
+    await this.es.indices.putMapping({ index, properties: { adapted: { type: 'boolean' } } });
+  }
+
   /** The dimensions the index maps its `vector` field to; null when it has no such dense_vector field. */
   async vectorDims(index: string): Promise<number | null> {
     const mapping = await this.es.indices.getMapping({ index });
@@ -253,7 +262,14 @@ export class VectorIndexStore {
     const response = await this.es.search<StoredSource>({
       index,
       size,
-      query: { function_score: { query: { match_all: {} }, functions: [{ random_score: { seed, field: '_seq_no' } }], boost_mode: 'replace' } },
+      // Adapted vectors came from a map, not the model: never a sample of what the model embeds.
+      query: {
+        function_score: {
+          query: { bool: { must_not: [{ term: { adapted: true } }] } },
+          functions: [{ random_score: { seed, field: '_seq_no' } }],
+          boost_mode: 'replace',
+        },
+      },
       _source: sourceFields(true),
       track_total_hits: false,
     });

@@ -93,6 +93,11 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     }
 
     if (state.phase === 'VERIFYING') {
+      // Migrations started before adapters existed replay without this step.
+      if (patched('adapt-documents-without-text')) {
+        const { sourceSpecId } = state.status;
+        state.adapted(await scanning.adaptDocumentsWithoutText({ ...run.indexes(), sourceSpecId: sourceSpecId!, minAdapterRecall: input.minAdapterRecall }));
+      }
       const report = await scanning.verifyMigration(run.indexes());
       state.verified(report);
       if (!report.ok) return await run.abandon('FAILED', `verification failed: ${report.problems.join('; ')}`);

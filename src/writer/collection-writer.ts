@@ -4,9 +4,11 @@ import { embedIsolatingFailures } from '../embedding/embed-isolating-failures.js
 import type { ProviderPool } from '../embedding/provider-pool.js';
 import type { SpecCatalog } from '../embedding/spec-catalog.js';
 import { collectionNameSchema, type CollectionRecord } from '../registry/collection-record.js';
-import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.js';
+import { CachedRegistry, REGISTRY_CACHE_MS, TtlCache } from '../registry/cached-registry.js';
 import type { CollectionRegistry } from '../registry/collection-registry.js';
+import type { Adapter, AdapterStore } from '../store/adapters.js';
 import type { AliasStore } from '../store/aliases.js';
+import type { RetiredSpecs } from '../store/retired-specs.js';
 import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index.js';
 import { nextWriteVersion } from './write-version.js';
 
@@ -44,6 +46,8 @@ export interface WriterDeps {
   readonly aliases: AliasStore;
   readonly catalog: SpecCatalog;
   readonly providers: ProviderPool;
+  readonly retiredSpecs: RetiredSpecs;
+  readonly adapters: AdapterStore;
 }
 
 /**
@@ -53,6 +57,8 @@ export interface WriterDeps {
  */
 export class CollectionWriter {
   private readonly records: CachedRegistry;
+  private readonly retired: TtlCache<ReadonlySet<string>>;
+  private readonly adapters: TtlCache<Adapter | null>;
 
   /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */
   constructor(
@@ -60,6 +66,26 @@ export class CollectionWriter {
     registryCacheMs = REGISTRY_CACHE_MS,
   ) {
     this.records = new CachedRegistry(deps.registry, registryCacheMs);
+    this.retired = new TtlCache(registryCacheMs);
+    this.adapters = new TtlCache(registryCacheMs);
+  }
+
+  /**
+   * The write targets whose spec can still embed, and for the migration's old index when its
+   * spec is retired, the adapter that maps the new vectors into its space (null: no adapter
+   * passed its gate, so the old index — about to be replaced — keeps its previous copy).
+   */
+  private async embeddingTargets(
+    collection: string,
+    record: CollectionRecord,
+  ): Promise<{ live: CollectionRecord['writeTargets']; mapped: { index: string; specId: string; adapter: Adapter; from: string } | null }> {
+    const retired = await this.retired.get('all', async () => new Set((await this.deps.retiredSpecs.list()).map((r) => r.specId)));
+    const live = record.writeTargets.filter((t) => !retired.has(t.specId));
+    const m = record.migration;
+    const old = record.writeTargets.find((t) => retired.has(t.specId));
+    if (!old || !m || old.index !== m.sourceIndex || live.length === 0) return { live, mapped: null };
+    const adapter = await this.adapters.get(`${collection}:${m.sourceIndex}`, () => this.deps.adapters.find(collection, m.sourceIndex, m.targetIndex));
+    return { live, mapped: adapter?.summary.usable.queries ? { ...old, adapter, from: m.targetIndex } : null };
   }
 
   /** Creates the collection's first index, its read alias and registry record, if missing. */
@@ -101,10 +127,11 @@ export class CollectionWriter {
     // The version is taken before anything is embedded, and every index gets the same one:
     // each index keeps the newest write of a document, so all of them end up alike.
     const version = nextWriteVersion();
+    const { live, mapped } = await this.embeddingTargets(collection, record);
     // Every target's vectors first, then the writes back to back: the gap in which another
     // writer can come between this write's indexes is a few milliseconds, not an embedding call.
-    const embeddings = await Promise.all(
-      record.writeTargets.map(async (target) => {
+    const fresh = await Promise.all(
+      live.map(async (target) => {
         const spec = this.deps.catalog.get(target.specId);
         const embedded = await embedIsolatingFailures(
           await this.deps.providers.get(spec),
@@ -114,6 +141,17 @@ export class CollectionWriter {
         return { target, spec, embedded };
       }),
     );
+    const source = mapped && fresh.find((e) => e.target.index === mapped.from);
+    const embeddings = source
+      ? [
+          ...fresh,
+          {
+            target: mapped,
+            spec: this.deps.catalog.get(mapped.specId),
+            embedded: { ...source.embedded, tokens: 0, vectors: source.embedded.vectors.map((v) => v && mapped.adapter.newToOld.apply(v)) },
+          },
+        ]
+      : fresh;
     let tokens = 0;
     for (const { target, spec, embedded } of embeddings) {
       tokens += embedded.tokens;

@@ -23,6 +23,7 @@ const sources = (over: Partial<StatusSources>): StatusSources => ({
   run: null,
   quarantined: [],
   hotSet: null,
+  adapters: [],
   nowMs: Date.parse('2026-11-27T10:01:40.000Z'),
   ...over,
 });

@@ -7,6 +7,7 @@ import { renderEstimate } from '../render-estimate.js';
 
 const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
                 [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--min-quality 0.98] [--min-overlap <0-1>]
+                [--min-adapter-recall 0.9]
                 [--approvals <n>] [--approvers <name,name,...>] [--parallelism 1] [--dry-run [--json]]
   Starts the migration workflow of <collection> to the model spec <specId>. It backfills, catches up,
   verifies, then waits for approval (reembed approve); after the grace period it moves the alias and
@@ -17,6 +18,8 @@ const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retent
   reach; --min-overlap gates collections with only unlabelled queries on overlap@10. --approvals 2 needs two distinct
   approvers before the cutover (four eyes); --approvers (default: REEMBED_APPROVERS) names who may approve.
   --parallelism is how many partitions of the source are backfilled at once, by any workers on the task queue.
+  Documents the source holds without text get vectors mapped from their old ones by a linear adapter if its
+  held-out recall@10 reaches --min-adapter-recall (default 0.9); otherwise they stay quarantined.
   --dry-run prints the estimate of tokens, cost, duration and disk, and starts nothing.`;
 
 const optionsSchema = z.object({
@@ -29,6 +32,7 @@ const optionsSchema = z.object({
   budget: dollarsSchema.optional(),
   'min-quality': z.coerce.number().positive().max(1).optional(),
   'min-overlap': z.coerce.number().min(0).max(1).optional(),
+  'min-adapter-recall': z.coerce.number().min(0).max(1).optional(),
   approvals: z.coerce.number().int().min(1).max(10).optional(),
   parallelism: z.coerce.number().int().min(1).max(64).optional(),
   approvers: approverListSchema.optional(),
@@ -47,6 +51,7 @@ export const command = defineCommand({
     force: { type: 'boolean' },
     'min-quality': { type: 'string' },
     'min-overlap': { type: 'string' },
+    'min-adapter-recall': { type: 'string' },
     approvals: { type: 'string' },
     parallelism: { type: 'string' },
     approvers: { type: 'string' },
@@ -78,6 +83,7 @@ export const command = defineCommand({
       force: Boolean(values.force),
       ...(o['min-quality'] === undefined ? {} : { minQuality: o['min-quality'] }),
       minOverlap: o['min-overlap'] ?? null,
+      ...(o['min-adapter-recall'] === undefined ? {} : { minAdapterRecall: o['min-adapter-recall'] }),
       ...(o.approvals === undefined ? {} : { approvals: o.approvals }),
       ...(o.parallelism === undefined ? {} : { parallelism: o.parallelism }),
       ...(o.approvers === undefined ? {} : { approvers: o.approvers }),

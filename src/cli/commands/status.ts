@@ -2,6 +2,7 @@ import type { CollectionStatus } from '../../client/collection-status.js';
 import { WORKING, type MigrationPhase } from '../../migration/phases.js';
 import { defineCommand } from '../command.js';
 import { renderQuality } from '../render-quality.js';
+import { renderAdapter } from './spec.js';
 import { printJson } from '../context.js';
 
 const usage = `reembed status <collection> [--json] [--no-watch]
@@ -64,6 +65,12 @@ export function renderStatus(s: CollectionStatus): string {
         `  quality:      ${verdict}`,
         ...table.map((l) => `                ${l}`),
         `                (per-query losers: reembed quality ${s.collection})`,
+      );
+    }
+    for (const a of s.adapters) lines.push(`  adapter:      ${renderAdapter(a)}`);
+    if (m.adaptation && m.adaptation.candidates > 0) {
+      lines.push(
+        `  adapted:      ${m.adaptation.adapted} of ${m.adaptation.candidates} documents without text got adapted vectors${m.adaptation.refused ? ` — none: ${m.adaptation.refused}` : ''}`,
       );
     }
     const required = m.approvalsRequired ?? 1;
