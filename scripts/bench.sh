@@ -14,4 +14,5 @@ node --import tsx bench/rate-limited-throughput.ts
 node --import tsx bench/cli-latency.ts
 node --import tsx bench/backfill-throughput.ts
 node --import tsx bench/quality.ts
+node --import tsx bench/adapter.ts
 node --import tsx bench/scale-backfill.ts --docs 20000 --workers 2

@@ -93,8 +93,8 @@ export class Services {
   }
 
   migrationDeps(): MigrationDeps {
-    const { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, adapters, config } = this;
-    return { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, adapters, config };
+    const { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, adapters, retiredSpecs, config } = this;
+    return { es, catalog, providers, store, aliases, registry, quarantine, golden, canaries, adapters, retiredSpecs, config };
   }
 
   /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */

@@ -6,6 +6,7 @@ import type { CollectionRegistry } from '../registry/collection-registry.js';
 import type { AliasStore } from '../store/aliases.js';
 import type { AdapterStore } from '../store/adapters.js';
 import type { CanaryStore } from '../store/canaries.js';
+import type { RetiredSpecs } from '../store/retired-specs.js';
 import type { GoldenQueryStore } from '../store/golden-queries.js';
 import type { QuarantineStore } from '../store/quarantine.js';
 import type { VectorIndexStore } from '../store/vector-index.js';
@@ -22,5 +23,6 @@ export interface MigrationDeps {
   readonly golden: GoldenQueryStore;
   readonly canaries: CanaryStore;
   readonly adapters: AdapterStore;
+  readonly retiredSpecs: RetiredSpecs;
   readonly config: Pick<Config, 'prices' | 'openai'>;
 }

@@ -19,7 +19,7 @@ const WARMUP_PASSES = 5;
 
 /** The quality gate: the collection's golden queries against the old and the new index. */
 export function createQualityActivities(deps: MigrationDeps) {
-  const { catalog, providers, store, golden } = deps;
+  const { catalog, providers, store, golden, retiredSpecs, adapters } = deps;
 
   /** Recall@10 of the index's kNN results against the exact top 10, one scan of its vectors. */
   async function annRecall(index: string, similarity: Similarity, sample: { vector: number[]; annIds: string[] }[]) {
@@ -50,16 +50,31 @@ export function createQualityActivities(deps: MigrationDeps) {
     async evaluateQuality(input: MigrationIndexes & { sourceSpecId: string; minQuality: number; minOverlap: number | null }): Promise<QualityReport> {
       const queries = await golden.list(input.collection);
       const specs = [catalog.get(input.sourceSpecId), catalog.get(input.targetSpecId)] as const;
+      // A retired old spec embeds nothing: its queries come through the migration's adapter, or not at all.
+      const retired = (await retiredSpecs.list()).some((r) => r.specId === input.sourceSpecId);
+      const adapter = retired ? await adapters.find(input.collection, input.sourceIndex, input.targetIndex) : null;
+      const oldSideGone = retired && !adapter?.summary.usable.queries;
       const outcomes: QueryOutcome[] = [];
       const annSample: { vector: number[]; annIds: string[] }[] = [];
       for (const q of queries) {
-        const [oldVector, newVector] = await providers.embedQuery(specs, q.query);
-        const [oldHits, newHits] = await Promise.all([store.knnSearch(input.sourceIndex, oldVector!, K), store.knnSearch(input.targetIndex, newVector!, K)]);
+        const [oldVector, newVector] = retired
+          ? await providers.embedQuery([specs[1]], q.query).then(([v]) => [oldSideGone ? null : adapter!.newToOld.apply(v!), v])
+          : await providers.embedQuery(specs, q.query);
+        const [oldHits, newHits] = await Promise.all([
+          oldVector ? store.knnSearch(input.sourceIndex, oldVector, K) : [],
+          store.knnSearch(input.targetIndex, newVector!, K),
+        ]);
         outcomes.push({ query: q.query, relevant: q.relevant, oldIds: oldHits.map((h) => h.id), newIds: newHits.map((h) => h.id) });
         if (annSample.length < ANN_SAMPLE) annSample.push({ vector: Array.from(newVector!), annIds: newHits.map((h) => h.id) });
         heartbeat({ evaluated: outcomes.length });
       }
       const annRecall10 = await annRecall(input.targetIndex, specs[1].similarity, annSample);
+      if (oldSideGone) {
+        return {
+          ...qualityReport([], { minQuality: input.minQuality, minOverlap: input.minOverlap }, { annRecall10 }),
+          reason: `${input.sourceSpecId} is retired and no adapter passed its gate, so the old index cannot be queried for a comparison (reembed spec retire ${input.sourceSpecId} refits it)`,
+        };
+      }
       return qualityReport(outcomes, { minQuality: input.minQuality, minOverlap: input.minOverlap }, { annRecall10 });
     },
 

@@ -41,6 +41,8 @@ export { ReembedUsageError } from '../errors.js';
 export type RetiredSpecReport = RetiredSpec & {
   /** Each running migration from the spec, with the adapter fitted for it or why none could be. */
   readonly migrations: ReadonlyArray<{ readonly collection: string; readonly adapter?: AdapterSummary; readonly error?: string }>;
+  /** Collections whose active spec it is, with no migration away from it: their queries can no longer be embedded. */
+  readonly stranded: readonly string[];
 };
 
 /** The most-searched documents whose presence in the new index the status reports. */
@@ -224,8 +226,11 @@ export class ReembedClient {
     const minRecall = parseOrExplain(z.number().min(0).max(1).default(0.9), options.minAdapterRecall, 'minimum adapter recall');
     this.services.catalog.get(specId);
     const { retiredSpecs, registry, store, adapters } = this.services;
+    const records = await registry.list();
+    const migrating = records.filter((r) => r.migration && BEFORE_CUTOVER.has(r.migration.phase) && r.migration.sourceSpecId === specId);
+    // Retiring records a fact about the provider, so it is not refused; those still searching with the spec are named.
+    const stranded = records.filter((r) => r.activeSpecId === specId && !migrating.includes(r)).map((r) => r.collection);
     const retired = await retiredSpecs.retire(specId, options.by);
-    const migrating = (await registry.list()).filter((r) => r.migration && BEFORE_CUTOVER.has(r.migration.phase) && r.migration.sourceSpecId === specId);
     const fitted = await Promise.all(
       migrating.map(async ({ collection, migration: m }) => {
         const request = {
@@ -243,7 +248,7 @@ export class ReembedClient {
         }
       }),
     );
-    return { ...retired, migrations: fitted };
+    return { ...retired, migrations: fitted, stranded };
   }
 
   /** Takes a spec off the retired list; false when it was not on it. */

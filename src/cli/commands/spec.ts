@@ -43,6 +43,12 @@ export const command = defineCommand({
         if (values.json) return printJson(report);
         console.log(`Retired ${specId} (by ${report.by}): no search or write embeds with it from now on.`);
         if (report.migrations.length === 0) console.log('No running migration reads from it.');
+        if (report.stranded.length > 0) {
+          console.error(
+            `Warning: ${report.stranded.join(', ')} still search${report.stranded.length === 1 ? 'es' : ''} with ${specId} and no migration moves ${report.stranded.length === 1 ? 'it' : 'them'} away; ` +
+              'their queries cannot be embedded once the model is gone. Migrate them: reembed migrate <collection> --to <spec>.',
+          );
+        }
         for (const m of report.migrations)
           console.log(`  ${m.collection}: ${m.adapter ? renderAdapter(m.adapter) : `no adapter — ${m.error}; only the new index is searched`}`);
         return;
