@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ReembedUsageError } from '../../errors.js';
-import type { AdapterSummary } from '../../store/adapters.js';
 import { defineCommand, operator, validate } from '../command.js';
 import { printJson } from '../context.js';
+import { renderAdapter } from '../render-adapter.js';
 
 const usage = `reembed spec retire <spec> [--min-adapter-recall 0.9] [--by <name>] [--json]
 reembed spec restore <spec>
@@ -15,15 +15,6 @@ reembed spec list [--json]
   recall@10 against the full re-embedded search reaches --min-adapter-recall. Otherwise only
   the new index is searched and written until the cutover. Retiring again refits with the
   documents copied since. restore takes the spec off the list.`;
-
-export function renderAdapter(a: AdapterSummary): string {
-  const r = a.report;
-  const gate = (ok: boolean) => (ok ? 'used' : `below ${a.minRecall}, not used`);
-  return (
-    `adapter ${a.sourceSpecId} ↔ ${a.targetSpecId}: held-out recall@10 — adapted documents ${r.recall.documents.toFixed(3)} (${r.methods.documents}; ${gate(a.usable.documents)}), ` +
-    `adapted queries ${r.recall.queries.toFixed(3)} (${r.methods.queries}; ${gate(a.usable.queries)}); fitted on ${r.trained} documents, measured on ${r.heldOut}`
-  );
-}
 
 export const command = defineCommand({
   usage,

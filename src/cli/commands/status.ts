@@ -2,7 +2,7 @@ import type { CollectionStatus } from '../../client/collection-status.js';
 import { WORKING, type MigrationPhase } from '../../migration/phases.js';
 import { defineCommand } from '../command.js';
 import { renderQuality } from '../render-quality.js';
-import { renderAdapter } from './spec.js';
+import { renderAdapter } from '../render-adapter.js';
 import { printJson } from '../context.js';
 
 const usage = `reembed status <collection> [--json] [--no-watch]
