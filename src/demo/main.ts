@@ -182,6 +182,10 @@ async function main(): Promise<void> {
       );
     }
     await showSearches(ctx, collection, `After: searching alias "${collection}" served by ${target}`);
+    // The cutover sampled a canary set from the new index; a first check shows what a schedule would run.
+    const canary = await client.canaries.run(collection);
+    console.log(`\nDrift canary (reembed canary run ${collection}): ${canary.status} — ${canary.summary}`);
+    console.log(`  every hour from now on: ./bin/reembed canary schedule ${collection} --every 1h (needs a running worker)`);
     console.log(`\nCleanup is scheduled: ${retained.sourceIndex} stays (and is still written) until ${retained.retentionEndsAt}.`);
     console.log(`  roll back:   ./bin/reembed rollback ${collection} --by <name> --reason <why>`);
     console.log(`  finish now:  ./bin/reembed end-retention ${collection} --by <name>`);
