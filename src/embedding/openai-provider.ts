@@ -17,7 +17,8 @@ const FAILOVER_AFTER = 3;
 const REST_MS = 30_000;
 
 const responseSchema = z.object({
-  data: z.array(z.object({ index: z.int().nonnegative(), embedding: z.array(z.number()) })),
+  // base64 as asked for; a compatible server that ignores encoding_format answers with floats.
+  data: z.array(z.object({ index: z.int().nonnegative(), embedding: z.union([z.string(), z.array(z.number())]) })),
   usage: z.object({ prompt_tokens: z.int().nonnegative() }),
 });
 
@@ -124,7 +125,8 @@ export class OpenAIProvider implements EmbeddingProvider {
           .embeddings.create({
             model: this.spec.model,
             input: batch,
-            encoding_format: 'float',
+            // Little-endian float32 bytes: a quarter of the JSON floats' size, and no number parsing here.
+            encoding_format: 'base64',
             ...(this.spec.model.startsWith('text-embedding-3') ? { dimensions: this.spec.dimensions } : {}),
           })
           .withResponse();
@@ -194,7 +196,16 @@ export class OpenAIProvider implements EmbeddingProvider {
     const { data, usage } = parsed.data;
     if (data.length !== expected) throw new MalformedReplyError(`${this.spec.id}: asked for ${expected} embeddings, got ${data.length}`);
     const ordered = [...data].sort((a, b) => a.index - b.index);
-    return { vectors: ordered.map((d) => Float32Array.from(d.embedding)), tokens: usage.prompt_tokens };
+    return {
+      vectors: ordered.map((d) => (typeof d.embedding === 'string' ? this.decode(d.embedding) : Float32Array.from(d.embedding))),
+      tokens: usage.prompt_tokens,
+    };
+  }
+
+  private decode(base64: string): Float32Array {
+    const bytes = Buffer.from(base64, 'base64');
+    if (bytes.length % 4 !== 0) throw new MalformedReplyError(`${this.spec.id}: a base64 embedding of ${bytes.length} bytes is not whole float32 values`);
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   }
 
   private classify(error: unknown): { permanent: boolean; throttle?: boolean; retryAfterMs?: number; error: Error } {

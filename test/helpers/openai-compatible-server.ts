@@ -20,6 +20,8 @@ export interface ServerOptions {
   readonly limits?: { readonly rpm?: number; readonly tpm?: number };
   /** Keep every embedded input in `embedded` (default true; a million-document benchmark turns it off). */
   readonly recordInputs?: boolean;
+  /** Answer with JSON floats whatever `encoding_format` asks for, as some compatible servers do. */
+  readonly floatsOnly?: boolean;
 }
 
 /** Vectors without a model: `hashedEmbedding` of the model name and the input. */
@@ -43,7 +45,7 @@ const MAX_INPUT_TOKENS = 8191;
  */
 export class OpenAICompatibleServer {
   /** Every request that passed authentication; `at` is when it arrived, as a provider's limiter sees it. */
-  readonly requests: { inputs: number; tokens: number; at: number; status: number; dimensions?: number }[] = [];
+  readonly requests: { inputs: number; tokens: number; at: number; status: number; dimensions?: number; encodingFormat: string }[] = [];
   /** Every input that was embedded and billed, in order. */
   readonly embedded: string[] = [];
   usageTokens = 0;
@@ -116,7 +118,14 @@ export class OpenAICompatibleServer {
     const counts = inputs.map((i) => counter.count(i));
     const tokens = counts.reduce((a, b) => a + b, 0);
     const record = (status: number) =>
-      this.requests.push({ inputs: inputs.length, tokens, at: arrivedAt, status, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
+      this.requests.push({
+        inputs: inputs.length,
+        tokens,
+        at: arrivedAt,
+        status,
+        encodingFormat: body.encoding_format,
+        ...(body.dimensions ? { dimensions: body.dimensions } : {}),
+      });
 
     const fault = this.faults.shift();
     if (fault?.kind === 'reset') {
@@ -170,9 +179,10 @@ export class OpenAICompatibleServer {
     if (this.options.recordInputs ?? true) this.embedded.push(...inputs);
     this.usageTokens += tokens;
     const shorten = (v: Float32Array) => {
-      const cut = Array.from(v.slice(0, body.dimensions ?? v.length));
+      const cut = v.slice(0, body.dimensions ?? v.length);
       const norm = Math.sqrt(cut.reduce((s, x) => s + x * x, 0));
-      return cut.map((x) => x / norm);
+      const unit = cut.map((x) => x / norm);
+      return body.encoding_format === 'base64' && !this.options.floatsOnly ? Buffer.from(unit.buffer).toString('base64') : Array.from(unit);
     };
     res.writeHead(200, { 'content-type': 'application/json', ...this.limitHeaders() }).end(
       JSON.stringify({

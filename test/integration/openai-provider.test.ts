@@ -45,6 +45,17 @@ describe('OpenAI provider (real openai client, local OpenAI-compatible server)',
     }
     assert.ok(tokens > 8 && tokens < 40, `tokens ${tokens}`);
     assert.equal(server.requests.at(-1)?.dimensions, 256);
+    assert.equal(server.requests.at(-1)?.encodingFormat, 'base64');
+  });
+
+  it('decodes base64 embeddings to the same vectors a server answering in JSON floats gives', async () => {
+    const floats = await OpenAICompatibleServer.start(local, { apiKey: 'sk-test-123', models: ['text-embedding-3-small'], floatsOnly: true });
+    servers.push(floats);
+    const texts = ['The senate passed the budget.', 'A storm hit the coast.', 'Élan vital — 東京'];
+    const [fromBase64, fromFloats] = await Promise.all([provider(server).embed(texts, 'document'), provider(floats).embed(texts, 'document')]);
+    assert.deepEqual(fromBase64.vectors, fromFloats.vectors);
+    assert.equal(fromBase64.vectors[2]!.length, 256);
+    assert.equal(floats.requests.at(-1)?.encodingFormat, 'base64', 'asked for base64, answered in floats');
   });
 
   it('counts tokens with the model tokenizer (cl100k_base) and truncates over-long input before sending it', async () => {
