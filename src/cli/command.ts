@@ -23,7 +23,7 @@ export function defineCommand<T extends Options>(definition: {
   run(ctx: CliContext, args: ParsedArgs<T>): Promise<void>;
 }): Command {
   const { usage, options, positionals, renamed } = definition;
-  return { usage, run: (ctx, argv) => definition.run(ctx, parseCommandArgs(usage, argv, options, positionals, renamed)) };
+  return { usage, run: async (ctx, argv) => definition.run(ctx, parseCommandArgs(usage, argv, options, positionals, renamed)) };
 }
 
 /**
@@ -48,9 +48,11 @@ function parseCommandArgs<T extends Options>(
   } catch (error) {
     throw new ReembedUsageError(`${(error as Error).message}\n\n${usage}`);
   }
-  if (parsed.positionals.length !== positionals.length) {
+  // Trailing names in brackets ("[spec]") are optional.
+  const required = positionals.filter((p) => !p.startsWith('[')).length;
+  if (parsed.positionals.length < required || parsed.positionals.length > positionals.length) {
     throw new ReembedUsageError(
-      `expected ${positionals.map((p) => `<${p}>`).join(' ') || 'no arguments'}, got ${parsed.positionals.join(' ') || 'none'}\n\n${usage}`,
+      `expected ${positionals.map((p) => (p.startsWith('[') ? p : `<${p}>`)).join(' ') || 'no arguments'}, got ${parsed.positionals.join(' ') || 'none'}\n\n${usage}`,
     );
   }
   return parsed;

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/env.js';
 import { migrationWorkflowId, type QualityReport } from '../../src/migration/contract.js';
 import { Services } from '../../src/services.js';
 import { versionedIndexName } from '../../src/store/vector-index.js';
+import { runReembed } from '../helpers/cli.js';
 import { withWorkerFixture } from '../helpers/migration-fixture.js';
 
 const OLD = 'minilm-l6-v2';
@@ -139,6 +140,14 @@ describe('adapters between two specs', () => {
         (await fx().client.retiredSpecs()).map((r) => r.specId),
         [OLD],
       );
+      const listed = await runReembed(fx().config.temporal.taskQueue, ['spec', 'list', '--json']);
+      assert.deepEqual(
+        (JSON.parse(listed.stdout) as { specId: string }[]).map((r) => r.specId),
+        [OLD],
+      );
+      const missing = await runReembed(fx().config.temporal.taskQueue, ['spec', 'retire']);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /reembed spec retire needs a spec id/);
     } finally {
       await fx().client.restoreSpec(OLD);
       await gone.close();

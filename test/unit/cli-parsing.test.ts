@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { defineCommand } from '../../src/cli/command.js';
+import type { CliContext } from '../../src/cli/context.js';
 import { durationSchema, formatDuration } from '../../src/cli/duration.js';
 import { readJsonl } from '../../src/cli/jsonl.js';
 
@@ -62,5 +64,26 @@ describe('ingest files (JSONL)', () => {
     assert.match(bad[0]!.error, /not JSON/);
     assert.match(bad[1]!.error, /text is empty/);
     assert.match(bad[2]!.error, /^id: /);
+  });
+});
+
+describe('command arguments', () => {
+  const seen: string[][] = [];
+  const command = defineCommand({
+    usage: 'reembed example <action> [name]',
+    options: {},
+    positionals: ['action', '[name]'],
+    async run(_ctx, { positionals }) {
+      seen.push(positionals);
+    },
+  });
+  const ctx = {} as CliContext;
+
+  it('accepts a trailing optional positional given or not, and refuses too few or too many', async () => {
+    await command.run(ctx, ['list']);
+    await command.run(ctx, ['retire', 'x']);
+    assert.deepEqual(seen, [['list'], ['retire', 'x']]);
+    await assert.rejects(command.run(ctx, []), /expected <action> \[name\], got none/);
+    await assert.rejects(command.run(ctx, ['a', 'b', 'c']), /expected <action> \[name\], got a b c/);
   });
 });

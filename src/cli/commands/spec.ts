@@ -19,9 +19,10 @@ reembed spec list [--json]
 export const command = defineCommand({
   usage,
   options: { 'min-adapter-recall': { type: 'string' }, by: { type: 'string' }, json: { type: 'boolean' } },
-  positionals: ['retire|restore|list', 'spec'],
+  positionals: ['retire|restore|list', '[spec]'],
   async run(ctx, { values, positionals }) {
-    const [action, specId] = positionals as [string, string];
+    const [action, specId] = positionals as [string, string | undefined];
+    if (action !== 'list' && !specId) throw new ReembedUsageError(`reembed spec ${action} needs a spec id\n\n${usage}`);
     const client = await ctx.client();
     switch (action) {
       case 'retire': {
@@ -30,7 +31,7 @@ export const command = defineCommand({
           values,
           'spec retire',
         );
-        const report = await client.retireSpec(specId, { by: operator(values.by), ...(minAdapterRecall !== undefined ? { minAdapterRecall } : {}) });
+        const report = await client.retireSpec(specId!, { by: operator(values.by), ...(minAdapterRecall !== undefined ? { minAdapterRecall } : {}) });
         if (values.json) return printJson(report);
         console.log(`Retired ${specId} (by ${report.by}): no search or write embeds with it from now on.`);
         if (report.migrations.length === 0) console.log('No running migration reads from it.');
@@ -45,7 +46,7 @@ export const command = defineCommand({
         return;
       }
       case 'restore': {
-        const restored = await client.restoreSpec(specId);
+        const restored = await client.restoreSpec(specId!);
         console.log(restored ? `${specId} is no longer retired.` : `${specId} was not retired.`);
         return;
       }
