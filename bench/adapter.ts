@@ -1,5 +1,6 @@
 import { fitAdapter } from '../src/adapter/adapter-fit.js';
-import { unit, type LinearMap } from '../src/adapter/linear-map.js';
+import type { LinearMap } from '../src/adapter/linear-map.js';
+import { dot, unit } from '../src/embedding/vector-math.js';
 import { loadConfig } from '../src/config/env.js';
 import { loadLeeCorpus, type LabelledCorpus } from '../src/corpus/lee.js';
 import { loadSotuGoldenCorpus } from '../src/corpus/sotu.js';
@@ -40,11 +41,7 @@ async function embed(specId: string, corpus: string, texts: readonly string[], p
 function rank(query: Float32Array, docs: readonly Float32Array[], ids: readonly string[]): string[] {
   const q = unit(query);
   return docs
-    .map((d, i) => {
-      let dot = 0;
-      for (let j = 0; j < d.length; j++) dot += q[j]! * d[j]!;
-      return [dot, ids[i]!] as const;
-    })
+    .map((d, i) => [dot(q, d), ids[i]!] as const)
     .sort((a, b) => b[0] - a[0])
     .slice(0, 10)
     .map(([, id]) => id);

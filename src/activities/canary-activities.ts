@@ -2,10 +2,10 @@ import { randomInt } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { fingerprint } from '../embedding/model-spec.js';
 import { InvalidEmbeddingError } from '../embedding/provider.js';
+import { cosine } from '../embedding/vector-math.js';
 import {
   canaryThreshold,
   canaryVerdict,
-  cosine,
   driftReport,
   healthProblems,
   type CanaryCheckInput,
@@ -60,7 +60,7 @@ export async function captureCanarySet(deps: MigrationDeps, collection: string):
       .map((d) => ({ ...common, canaryId: `doc-${d.id}`, source: 'document' as const, text: d.content!, vector: stored.get(d.id)! })),
   ];
   await canaries.replaceSet(collection, set);
-  return (await canaries.set(collection)).filter((c) => c.index === index);
+  return set.map((c) => ({ kind: 'canary', collection, ...c }));
 }
 
 /**

@@ -51,7 +51,7 @@ export function createQualityActivities(deps: MigrationDeps) {
       const queries = await golden.list(input.collection);
       const specs = [catalog.get(input.sourceSpecId), catalog.get(input.targetSpecId)] as const;
       // A retired old spec embeds nothing: its queries come through the migration's adapter, or not at all.
-      const retired = (await retiredSpecs.list()).some((r) => r.specId === input.sourceSpecId);
+      const retired = (await retiredSpecs.ids()).has(input.sourceSpecId);
       const adapter = retired ? await adapters.find(input.collection, input.sourceIndex, input.targetIndex) : null;
       const oldSideGone = retired && !adapter?.summary.usable.queries;
       const outcomes: QueryOutcome[] = [];

@@ -1,4 +1,5 @@
-import { LinearMap, MAP_METHODS, unit, type MapMethod } from './linear-map.js';
+import { dot, unit } from '../embedding/vector-math.js';
+import { LinearMap, MAP_METHODS, type MapMethod } from './linear-map.js';
 
 /** One document embedded by both specs: its stored vector in the old index and in the new one. */
 export interface VectorPair {
@@ -48,10 +49,7 @@ function hashId(id: string): number {
 function topK(query: Float32Array, docs: readonly Float32Array[], skip: number): number[] {
   const scored: [number, number][] = [];
   docs.forEach((d, i) => {
-    if (i === skip) return;
-    let dot = 0;
-    for (let j = 0; j < d.length; j++) dot += query[j]! * d[j]!;
-    scored.push([dot, i]);
+    if (i !== skip) scored.push([dot(query, d), i]);
   });
   return scored
     .sort((a, b) => b[0] - a[0])

@@ -1,4 +1,6 @@
 import { CholeskyDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { float32FromBase64, float32ToBase64 } from '../embedding/float32-base64.js';
+import { unit } from '../embedding/vector-math.js';
 
 /**
  * A linear map between two embedding spaces, fitted from documents embedded by both:
@@ -13,15 +15,6 @@ export const MAP_METHODS: readonly MapMethod[] = ['procrustes', 'ridge'];
 
 /** λ as a share of the mean eigenvalue of XᵀX (n/d for unit rows): shrinks directions the sample barely covers. */
 const RIDGE_SHARE = 0.1;
-
-export function unit(v: ArrayLike<number>): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
-  const norm = Math.sqrt(sum) || 1;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! / norm;
-  return out;
-}
 
 export class LinearMap {
   constructor(
@@ -67,15 +60,14 @@ export class LinearMap {
       method: this.method,
       fromDims: this.fromDims,
       toDims: this.toDims,
-      weights: Buffer.from(this.weights.buffer, this.weights.byteOffset, this.weights.byteLength).toString('base64'),
+      weights: float32ToBase64(this.weights),
     };
   }
 
   static fromJSON(json: ReturnType<LinearMap['toJSON']>): LinearMap {
-    const bytes = Buffer.from(json.weights, 'base64');
-    const weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    if (weights.length !== json.fromDims * json.toDims)
-      throw new Error(`adapter weights hold ${weights.length} values, expected ${json.fromDims}×${json.toDims}`);
+    const weights = float32FromBase64(json.weights);
+    if (weights?.length !== json.fromDims * json.toDims)
+      throw new Error(`adapter weights hold ${weights?.length ?? 'no whole'} values, expected ${json.fromDims}×${json.toDims}`);
     return new LinearMap(json.method, json.fromDims, json.toDims, weights);
   }
 }

@@ -1,9 +1,9 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { fitMigrationAdapter } from '../adapter/fit-migration-adapter.js';
 import { BEFORE_CUTOVER } from '../migration/phases.js';
 import type { AdapterSummary } from '../store/adapters.js';
 import type { RetiredSpec } from '../store/retired-specs.js';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../config/env.js';
 import { workflowUiUrl } from '../config/temporal.js';
 import { estimateMigration, type MigrationEstimate } from '../estimate/migration-estimate.js';

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import type { OpenAIDeployment } from '../config/env.js';
 import { ProviderConfigError } from '../errors.js';
+import { float32FromBase64 } from './float32-base64.js';
 import type { ModelSpec } from './model-spec.js';
 import { OPENAI_LIMITS, requestTokenCap } from './openai-limits.js';
 import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider.js';
@@ -203,9 +204,9 @@ export class OpenAIProvider implements EmbeddingProvider {
   }
 
   private decode(base64: string): Float32Array {
-    const bytes = Buffer.from(base64, 'base64');
-    if (bytes.length % 4 !== 0) throw new MalformedReplyError(`${this.spec.id}: a base64 embedding of ${bytes.length} bytes is not whole float32 values`);
-    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const vector = float32FromBase64(base64);
+    if (!vector) throw new MalformedReplyError(`${this.spec.id}: a base64 embedding that is not whole float32 values`);
+    return vector;
   }
 
   private classify(error: unknown): { permanent: boolean; throttle?: boolean; retryAfterMs?: number; error: Error } {

@@ -1,17 +1,10 @@
 import type { Similarity } from '../embedding/model-spec.js';
+import { dot, norm } from '../embedding/vector-math.js';
 
 interface Scored {
   readonly id: string;
   readonly score: number;
 }
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
-
-const norm = (v: ArrayLike<number>) => Math.sqrt(dot(v, v));
 
 /** Higher is closer, in the order Elasticsearch ranks by for each similarity. */
 function scorer(similarity: Similarity): (query: ArrayLike<number>, queryNorm: number, doc: ArrayLike<number>) => number {

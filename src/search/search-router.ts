@@ -1,9 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { ProviderPool } from '../embedding/provider-pool.js';
 import type { SpecCatalog } from '../embedding/spec-catalog.js';
-import { CachedRegistry, REGISTRY_CACHE_MS, TtlCache } from '../registry/cached-registry.js';
+import { RetirementView } from '../adapter/retirement-view.js';
+import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.js';
 import type { CollectionRegistry } from '../registry/collection-registry.js';
-import type { Adapter, AdapterStore } from '../store/adapters.js';
+import type { AdapterStore } from '../store/adapters.js';
 import type { RetiredSpecs } from '../store/retired-specs.js';
 import { type AccessStats } from './access-stats.js';
 import { type QuerySample } from './query-sample.js';
@@ -53,8 +54,7 @@ interface SearchSource {
  */
 export class SearchRouter {
   private readonly records: CachedRegistry;
-  private readonly retired: TtlCache<ReadonlySet<string>>;
-  private readonly adapters: TtlCache<Adapter | null>;
+  private readonly retirement: RetirementView;
   private readonly shadowOverlaps: number[] = [];
 
   constructor(
@@ -70,8 +70,7 @@ export class SearchRouter {
   ) {
     const ttl = options.registryCacheMs ?? REGISTRY_CACHE_MS;
     this.records = new CachedRegistry(deps.registry, ttl);
-    this.retired = new TtlCache(ttl);
-    this.adapters = new TtlCache(ttl);
+    this.retirement = new RetirementView(deps, ttl);
   }
 
   async route(collection: string): Promise<Route> {
@@ -140,12 +139,12 @@ export class SearchRouter {
     const old = route.kind === 'merged' ? route.old : { index: route.index, specId: route.specId };
     const fresh = route.new;
     const [newVector] = await this.embed([fresh.specId], text, options.queryVectors);
-    const adapter = await this.adapters.get(`${collection}:${old.index}`, () => this.deps.adapters.find(collection, old.index, fresh.index));
-    if (!adapter?.summary.usable.queries) {
+    const toOld = await this.retirement.queryMap(collection, old.index, fresh.index);
+    if (!toOld) {
       const [hits] = await this.knn([{ ...fresh, vector: newVector! }], k, options.filter);
       return { hits: hits!, route: 'new-only', coverage: route.coverage };
     }
-    const oldVector = adapter.newToOld.apply(newVector!);
+    const oldVector = toOld.apply(newVector!);
     if (route.kind === 'old-only') {
       const [hits] = await this.knn([{ ...old, vector: oldVector }], k, options.filter);
       return { hits: hits!, route: 'old-only', coverage: route.coverage, adaptedQuery: true };
@@ -162,8 +161,7 @@ export class SearchRouter {
   }
 
   private async isRetired(specId: string): Promise<boolean> {
-    const retired = await this.retired.get('all', async () => new Set((await this.deps.retiredSpecs.list()).map((r) => r.specId)));
-    return retired.has(specId);
+    return (await this.retirement.retiredIds()).has(specId);
   }
 
   private merge(oldHits: RankedHit[], newHits: RankedHit[], coverage: number, k: number): RankedHit[] {

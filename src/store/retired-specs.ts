@@ -32,6 +32,10 @@ export class RetiredSpecs {
     return response.result === 'deleted';
   }
 
+  async ids(): Promise<Set<string>> {
+    return new Set((await this.list()).map((r) => r.specId));
+  }
+
   async list(): Promise<RetiredSpec[]> {
     await this.index.ensure();
     const response = await this.es.search<RetiredSpec>({ index: RETIRED_SPECS_INDEX, size: 1_000 });

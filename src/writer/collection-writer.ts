@@ -1,12 +1,14 @@
 import { z } from 'zod';
+import type { LinearMap } from '../adapter/linear-map.js';
+import { RetirementView } from '../adapter/retirement-view.js';
 import { sourceHash } from '../corpus/source-hash.js';
 import { embedIsolatingFailures } from '../embedding/embed-isolating-failures.js';
 import type { ProviderPool } from '../embedding/provider-pool.js';
 import type { SpecCatalog } from '../embedding/spec-catalog.js';
 import { collectionNameSchema, type CollectionRecord } from '../registry/collection-record.js';
-import { CachedRegistry, REGISTRY_CACHE_MS, TtlCache } from '../registry/cached-registry.js';
+import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.js';
 import type { CollectionRegistry } from '../registry/collection-registry.js';
-import type { Adapter, AdapterStore } from '../store/adapters.js';
+import type { AdapterStore } from '../store/adapters.js';
 import type { AliasStore } from '../store/aliases.js';
 import type { RetiredSpecs } from '../store/retired-specs.js';
 import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index.js';
@@ -57,8 +59,7 @@ export interface WriterDeps {
  */
 export class CollectionWriter {
   private readonly records: CachedRegistry;
-  private readonly retired: TtlCache<ReadonlySet<string>>;
-  private readonly adapters: TtlCache<Adapter | null>;
+  private readonly retirement: RetirementView;
 
   /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */
   constructor(
@@ -66,26 +67,25 @@ export class CollectionWriter {
     registryCacheMs = REGISTRY_CACHE_MS,
   ) {
     this.records = new CachedRegistry(deps.registry, registryCacheMs);
-    this.retired = new TtlCache(registryCacheMs);
-    this.adapters = new TtlCache(registryCacheMs);
+    this.retirement = new RetirementView(deps, registryCacheMs);
   }
 
   /**
    * The write targets whose spec can still embed, and for the migration's old index when its
-   * spec is retired, the adapter that maps the new vectors into its space (null: no adapter
+   * spec is retired, the map of the new vectors into its space (null: no adapter
    * passed its gate, so the old index — about to be replaced — keeps its previous copy).
    */
   private async embeddingTargets(
     collection: string,
     record: CollectionRecord,
-  ): Promise<{ live: CollectionRecord['writeTargets']; mapped: { index: string; specId: string; adapter: Adapter; from: string } | null }> {
-    const retired = await this.retired.get('all', async () => new Set((await this.deps.retiredSpecs.list()).map((r) => r.specId)));
+  ): Promise<{ live: CollectionRecord['writeTargets']; mapped: { index: string; specId: string; toOld: LinearMap; from: string } | null }> {
+    const retired = await this.retirement.retiredIds();
     const live = record.writeTargets.filter((t) => !retired.has(t.specId));
     const m = record.migration;
     const old = record.writeTargets.find((t) => retired.has(t.specId));
     if (!old || !m || old.index !== m.sourceIndex || live.length === 0) return { live, mapped: null };
-    const adapter = await this.adapters.get(`${collection}:${m.sourceIndex}`, () => this.deps.adapters.find(collection, m.sourceIndex, m.targetIndex));
-    return { live, mapped: adapter?.summary.usable.queries ? { ...old, adapter, from: m.targetIndex } : null };
+    const toOld = await this.retirement.queryMap(collection, m.sourceIndex, m.targetIndex);
+    return { live, mapped: toOld ? { ...old, toOld, from: m.targetIndex } : null };
   }
 
   /** Creates the collection's first index, its read alias and registry record, if missing. */
@@ -148,7 +148,7 @@ export class CollectionWriter {
           {
             target: mapped,
             spec: this.deps.catalog.get(mapped.specId),
-            embedded: { ...source.embedded, tokens: 0, vectors: source.embedded.vectors.map((v) => v && mapped.adapter.newToOld.apply(v)) },
+            embedded: { ...source.embedded, tokens: 0, vectors: source.embedded.vectors.map((v) => v && mapped.toOld.apply(v)) },
           },
         ]
       : fresh;

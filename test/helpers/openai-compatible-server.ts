@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
+import { float32ToBase64 } from '../../src/embedding/float32-base64.js';
 import type { EmbeddingProvider } from '../../src/embedding/provider.js';
 import { openAITokenCounter } from '../../src/embedding/token-counter.js';
+import { unit } from '../../src/embedding/vector-math.js';
 import { hashedEmbedding } from './hashed-vectors.js';
 
 /** What the server can be told to do to the next requests, in order. */
@@ -179,10 +181,8 @@ export class OpenAICompatibleServer {
     if (this.options.recordInputs ?? true) this.embedded.push(...inputs);
     this.usageTokens += tokens;
     const shorten = (v: Float32Array) => {
-      const cut = v.slice(0, body.dimensions ?? v.length);
-      const norm = Math.sqrt(cut.reduce((s, x) => s + x * x, 0));
-      const unit = cut.map((x) => x / norm);
-      return body.encoding_format === 'base64' && !this.options.floatsOnly ? Buffer.from(unit.buffer).toString('base64') : Array.from(unit);
+      const shortened = unit(v.slice(0, body.dimensions ?? v.length));
+      return body.encoding_format === 'base64' && !this.options.floatsOnly ? float32ToBase64(shortened) : Array.from(shortened);
     };
     res.writeHead(200, { 'content-type': 'application/json', ...this.limitHeaders() }).end(
       JSON.stringify({

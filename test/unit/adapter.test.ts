@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Matrix, QrDecomposition } from 'ml-matrix';
 import { fitAdapter, MIN_PAIRS } from '../../src/adapter/adapter-fit.js';
-import { LinearMap, unit } from '../../src/adapter/linear-map.js';
+import { LinearMap } from '../../src/adapter/linear-map.js';
+import { unit } from '../../src/embedding/vector-math.js';
 
 /** A deterministic generator, so a failure reproduces. */
 function random(seed: number): () => number {

@@ -4,12 +4,12 @@ import {
   canaryInputSchema,
   canaryThreshold,
   canaryVerdict,
-  cosine,
   driftReport,
   healthProblems,
   type CanaryComparison,
   type CollectionHealth,
 } from '../../src/migration/canary.js';
+import { cosine } from '../../src/embedding/vector-math.js';
 
 const healthy: Omit<CollectionHealth, 'problems'> = {
   activeIndex: 'c__a__1',
