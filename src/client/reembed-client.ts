@@ -286,7 +286,7 @@ export class ReembedClient {
   async waitForPhase(
     collection: string,
     phases: readonly string[],
-    options: { timeoutMs: number; onStatus?: (s: MigrationStatus) => void },
+    options: { timeoutMs: number; onStatus?: (s: MigrationStatus) => void; /** Between status queries; default 500 ms. */ pollMs?: number },
   ): Promise<MigrationStatus> {
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
@@ -301,7 +301,7 @@ export class ReembedClient {
         }
       }
       if (Date.now() > deadline) throw new Error(`Migration of "${collection}" did not reach ${phases.join('/')} within ${options.timeoutMs} ms.`);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
     }
   }
 

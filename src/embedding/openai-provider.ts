@@ -71,10 +71,17 @@ export class OpenAIProvider implements EmbeddingProvider {
 
   async embed(texts: readonly string[], purpose: EmbeddingPurpose): Promise<Embeddings> {
     const prefix = prefixFor(this.spec, purpose);
+    const metered = this.channels.some((c) => c.deployment.tpm !== undefined);
     let truncated = 0;
     const inputs = texts.map((text, i) => {
       if (text.trim() === '') throw new InvalidEmbeddingError(`text #${i} is empty; there is nothing to embed`);
       const full = prefix + text;
+      // Counting is the worker's largest cost per document, so a text is counted only where a
+      // decision needs its count: a tokens-per-minute budget, or a text that may exceed the
+      // model's limit. Elsewhere its UTF-8 length stands in — a cl100k token spans at least one
+      // byte, so that bound proves the text fits and can only split a request sooner.
+      const bytes = Buffer.byteLength(full);
+      if (!metered && bytes <= this.spec.maxTokens) return { text: full, tokens: bytes };
       const tokens = this.tokenizer.count(full);
       if (tokens <= this.spec.maxTokens) return { text: full, tokens };
       truncated++;

@@ -42,8 +42,9 @@ export class ProviderPool {
 
   /**
    * The query's vector in each spec, in order. Cached vectors are reused; specs sharing
-   * local weights share one forward pass; different models embed concurrently (each
-   * ONNX session or API request runs off the JavaScript thread).
+   * local weights share one forward pass; different models are asked at once (API requests
+   * overlap; local forward passes run one after the other on this thread — see README,
+   * "Search latency", for why a worker thread per model does not pay on a small machine).
    */
   async embedQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
     const cached = specs.map((spec) => this.queryCache(spec).get(text));

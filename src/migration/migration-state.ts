@@ -103,6 +103,15 @@ export class MigrationState {
     this.s = { ...this.s, ...extra, phase, phaseStartedAt: now() };
   }
 
+  /**
+   * Copying begins. The backfill's rate (status ETA, benchmarks) counts from here, not from
+   * entering the phase: recording a phase waits for a registry refresh, about a second that
+   * is bookkeeping, not backfill.
+   */
+  backfillBegins(): void {
+    this.s = { ...this.s, backfillStartedAt: now() };
+  }
+
   /** Records what Prepare found; the workflow then enters BACKFILLING. */
   prepared(p: Prepared): void {
     const { probeTokens, ...rest } = p;

@@ -37,7 +37,8 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       const prepared = await run.fixable(() => scanning.prepareMigration({ ...ref, targetSpecId: input.targetSpecId, force: input.force }));
       if (prepared === REJECTED) return await run.rejected();
       state.prepared(prepared);
-      await run.enter('BACKFILLING', { backfillStartedAt: now() });
+      await run.enter('BACKFILLING');
+      state.backfillBegins();
     }
 
     if (state.phase === 'BACKFILLING') {

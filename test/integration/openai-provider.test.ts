@@ -68,6 +68,12 @@ describe('OpenAI provider (real openai client, local OpenAI-compatible server)',
     assert.equal(result.truncated, 1);
     assert.equal(result.tokens, spec.maxTokens + p.countTokens(['short text'], 'document')[0]!);
     assert.equal(server.requests.at(-1)?.status, 200, 'the truncated input did not reach the API as an over-long input');
+    // Over the limit in bytes, not in tokens: counted, and sent whole.
+    const wordy = 'word '.repeat(2000);
+    const whole = await p.embed([wordy], 'document');
+    assert.equal(whole.truncated, 0);
+    assert.equal(whole.tokens, p.countTokens([wordy], 'document')[0]);
+    assert.ok(Buffer.byteLength(wordy) > spec.maxTokens);
   });
 
   it('splits batches at the per-request input limit', async () => {

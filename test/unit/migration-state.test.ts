@@ -42,6 +42,15 @@ function stateIn(phase: Parameters<MigrationState['enter']>[0]): MigrationState 
 }
 
 describe('migration rules', () => {
+  it('dates the backfill from when copying begins, not from entering the phase', async () => {
+    const s = new MigrationState(input, 'reembed:products');
+    s.enter('BACKFILLING');
+    assert.equal(s.status.backfillStartedAt, undefined, 'no rate to show while the phase is being recorded');
+    await new Promise((r) => setTimeout(r, 5));
+    s.backfillBegins();
+    assert.ok(Date.parse(s.status.backfillStartedAt!) > Date.parse(s.status.phaseStartedAt!));
+  });
+
   it('accepts approval only while awaiting it, once', () => {
     const early = stateIn('BACKFILLING');
     early.approve({ approver: 'alice' });

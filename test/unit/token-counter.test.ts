@@ -22,4 +22,19 @@ describe('the OpenAI token counter (cl100k_base)', () => {
     assert.ok(text.startsWith(cut));
     assert.equal(counter.truncate('short', 5), 'short');
   });
+
+  it('never counts more tokens than the text has UTF-8 bytes (the bound the OpenAI provider uses instead of counting)', () => {
+    const texts = [
+      'hello world',
+      '   \n\n\t  spaces and newlines   ',
+      'Élan vital — naïve café, Zürich, Łódź',
+      '東京都の人口は約1400万人です。北京、서울',
+      '👩‍👩‍👧‍👦 emoji 🇦🇺 with joiners and flags 🏳️‍🌈',
+      'a document mentioning <|endoftext|> and <|fim_prefix|> in its body',
+      '1234567890'.repeat(50),
+      String.fromCharCode(...Array.from({ length: 500 }, (_, i) => 32 + ((i * 7919) % 65000))),
+    ];
+    for (const text of texts)
+      assert.ok(counter.count(text) <= Buffer.byteLength(text), `${counter.count(text)} tokens > ${Buffer.byteLength(text)} bytes: ${text.slice(0, 30)}`);
+  });
 });
