@@ -43,8 +43,9 @@ export class ProviderPool {
   /**
    * The query's vector in each spec, in order. Cached vectors are reused; specs sharing
    * local weights share one forward pass; different models are asked at once (API requests
-   * overlap; local forward passes run one after the other on this thread — see README,
-   * "Search latency", for why a worker thread per model does not pay on a small machine).
+   * overlap; local forward passes run one after the other on this thread: a short query is
+   * bound by memory bandwidth, and a worker thread per model measured no faster — README,
+   * "Benchmarks").
    */
   async embedQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
     const cached = specs.map((spec) => this.queryCache(spec).get(text));
