@@ -7,7 +7,7 @@ import type { ModelSpec } from './model-spec.js';
 import { OPENAI_LIMITS, requestTokenCap } from './openai-limits.js';
 import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider.js';
 import { parseRateLimitHeaders, type RateLimiter, systemClock, type Clock } from './rate-limiter.js';
-import { openAITokenCounter, type TokenCounter } from './token-counter.js';
+import { openAITokenCounter, tokenUpperBound, type TokenCounter } from './token-counter.js';
 
 export type OpenAISpec = Extract<ModelSpec, { provider: 'openai' }>;
 
@@ -78,10 +78,10 @@ export class OpenAIProvider implements EmbeddingProvider {
       const full = prefix + text;
       // Counting is the worker's largest cost per document, so a text is counted only where a
       // decision needs its count: a tokens-per-minute budget, or a text that may exceed the
-      // model's limit. Elsewhere its UTF-8 length stands in — a cl100k token spans at least one
-      // byte, so that bound proves the text fits and can only split a request sooner.
-      const bytes = Buffer.byteLength(full);
-      if (!metered && bytes <= this.spec.maxTokens) return { text: full, tokens: bytes };
+      // model's limit. Elsewhere the upper bound stands in: it proves the text fits, and can
+      // only split a request sooner.
+      const bound = tokenUpperBound(full);
+      if (!metered && bound <= this.spec.maxTokens) return { text: full, tokens: bound };
       const tokens = this.tokenizer.count(full);
       if (tokens <= this.spec.maxTokens) return { text: full, tokens };
       truncated++;

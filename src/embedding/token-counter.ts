@@ -7,6 +7,14 @@ export interface TokenCounter {
   truncate(text: string, maxTokens: number): string;
 }
 
+/**
+ * At least as many cl100k tokens as `text` has, without tokenizing: its UTF-8 length (a token
+ * spans at least one byte). Enough to know a text fits a limit, at a tokenizer's fraction of cost.
+ */
+export function tokenUpperBound(text: string): number {
+  return Buffer.byteLength(text);
+}
+
 /** Text that spells a special token (`<|endoftext|>`) is ordinary text to the embeddings API, and counted as such. */
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 

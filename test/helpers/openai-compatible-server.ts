@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import { float32ToBase64 } from '../../src/embedding/float32-base64.js';
 import type { EmbeddingProvider } from '../../src/embedding/provider.js';
-import { openAITokenCounter } from '../../src/embedding/token-counter.js';
+import { openAITokenCounter, tokenUpperBound } from '../../src/embedding/token-counter.js';
 import { unit } from '../../src/embedding/vector-math.js';
 import { hashedEmbedding } from './hashed-vectors.js';
 
@@ -203,9 +203,8 @@ export class OpenAICompatibleServer {
 
   private tokensOf(input: string): number {
     if (this.options.countUsage ?? true) return this.counter.count(input);
-    const bytes = Buffer.byteLength(input);
-    // A cl100k token is at least one byte: only an input of more bytes than the limit can exceed it.
-    return bytes > MAX_INPUT_TOKENS ? this.counter.count(input) : Math.ceil(bytes / 4);
+    const bound = tokenUpperBound(input);
+    return bound > MAX_INPUT_TOKENS ? this.counter.count(input) : Math.ceil(bound / 4);
   }
 
   /** Null when the request fits the last minute's limits, else why and for how long not. */

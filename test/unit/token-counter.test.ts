@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openAITokenCounter } from '../../src/embedding/token-counter.js';
+import { openAITokenCounter, tokenUpperBound } from '../../src/embedding/token-counter.js';
 
 describe('the OpenAI token counter (cl100k_base)', () => {
   const counter = openAITokenCounter();
@@ -23,7 +23,7 @@ describe('the OpenAI token counter (cl100k_base)', () => {
     assert.equal(counter.truncate('short', 5), 'short');
   });
 
-  it('never counts more tokens than the text has UTF-8 bytes (the bound the OpenAI provider uses instead of counting)', () => {
+  it('never counts more tokens than tokenUpperBound (the UTF-8 length), which the OpenAI provider uses instead of counting', () => {
     const texts = [
       'hello world',
       '   \n\n\t  spaces and newlines   ',
@@ -34,7 +34,8 @@ describe('the OpenAI token counter (cl100k_base)', () => {
       '1234567890'.repeat(50),
       String.fromCharCode(...Array.from({ length: 500 }, (_, i) => 32 + ((i * 7919) % 65000))),
     ];
-    for (const text of texts)
-      assert.ok(counter.count(text) <= Buffer.byteLength(text), `${counter.count(text)} tokens > ${Buffer.byteLength(text)} bytes: ${text.slice(0, 30)}`);
+    for (const text of texts) {
+      assert.ok(counter.count(text) <= tokenUpperBound(text), `${counter.count(text)} tokens > ${tokenUpperBound(text)} bytes: ${text.slice(0, 30)}`);
+    }
   });
 });
