@@ -10,6 +10,7 @@ if [ "${1:-}" = backfill ]; then
   exec node --import tsx bench/scale-backfill.ts "$@"
 fi
 node --import tsx bench/search-latency.ts
+node --import tsx bench/query-precision.ts
 node --import tsx bench/rate-limited-throughput.ts
 node --import tsx bench/cli-latency.ts
 node --import tsx bench/backfill-throughput.ts

@@ -108,8 +108,9 @@ export class Services {
     return new SearchRouter({ es, registry, catalog, providers, retiredSpecs, adapters }, options);
   }
 
-  /** Closes the Elasticsearch client if anything opened it. */
+  /** Stops the query threads and closes the Elasticsearch client, if anything started them. */
   async close(): Promise<void> {
+    if (this.built.has('providers')) await this.providers.close();
     if (this.built.has('es')) await this.es.close();
   }
 }

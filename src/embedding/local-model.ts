@@ -6,7 +6,7 @@ import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTok
  * threads hold the cores the others need: a query through MiniLM and then bge-small took
  * 17.8 ms (p50) with spinning and 9.1 ms without on this 2-core machine.
  */
-const SESSION_OPTIONS = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+const NO_SPINNING = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
 
 export interface ForwardPass {
   readonly hidden: Tensor;
@@ -24,12 +24,14 @@ export class LocalModel {
     private readonly model: PreTrainedModel,
   ) {}
 
-  static async load(name: string, dtype: 'fp32' | 'q8', modelsDir: string): Promise<LocalModel> {
+  /** `threads`: ONNX Runtime's intra-op threads (default: one per core). */
+  static async load(name: string, dtype: 'fp32' | 'q8', modelsDir: string, threads?: number): Promise<LocalModel> {
     env.localModelPath = modelsDir.endsWith('/') ? modelsDir : `${modelsDir}/`;
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     const tokenizer = await AutoTokenizer.from_pretrained(name);
-    const model = await AutoModel.from_pretrained(name, { dtype, session_options: SESSION_OPTIONS });
+    const session_options = { ...NO_SPINNING, ...(threads ? { intraOpNumThreads: threads } : {}) };
+    const model = await AutoModel.from_pretrained(name, { dtype, session_options });
     return new LocalModel(tokenizer, model);
   }
 

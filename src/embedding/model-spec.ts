@@ -18,6 +18,9 @@ export const indexOptionsSchema = z.object({
   ef_construction: z.int().positive().optional(),
 });
 
+/** Which ONNX file of a local model: full precision, or its int8 (`model_quantized.onnx`) twin. */
+const localDtypeSchema = z.enum(['fp32', 'q8']);
+
 const commonSpec = {
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,40}$/, 'lowercase letters, digits, dots and dashes (it becomes part of index names)'),
   description: z.string().optional(),
@@ -45,7 +48,14 @@ export const modelSpecSchema = z.discriminatedUnion('provider', [
     ...commonSpec,
     provider: z.literal('transformers'),
     pooling: z.enum(['mean', 'cls']),
-    dtype: z.enum(['fp32', 'q8']),
+    dtype: localDtypeSchema,
+    /**
+     * Weights for queries, when not `dtype`'s: 'q8' runs queries through the model's int8
+     * file (a quarter of the weights to stream per query), one text per forward pass. Not
+     * part of the fingerprint: stored vectors do not change, so it can be switched either
+     * way on a live index (README: "Query threads and query precision").
+     */
+    queryDtype: localDtypeSchema.optional(),
   }),
   z.object({
     ...commonSpec,
@@ -55,11 +65,17 @@ export const modelSpecSchema = z.discriminatedUnion('provider', [
 ]);
 
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
+export type LocalDtype = z.infer<typeof localDtypeSchema>;
+
+/** The weights a local spec's queries run through. */
+export function queryDtypeOf(spec: Extract<ModelSpec, { provider: 'transformers' }>): LocalDtype {
+  return spec.queryDtype ?? spec.dtype;
+}
 export type IndexOptions = z.infer<typeof indexOptionsSchema>;
 export type Similarity = z.infer<typeof similaritySchema>;
 
-/** Fields that do not change a vector: naming, prose, price and how the index stores it. */
-const NON_VECTOR_FIELDS = new Set(['id', 'description', 'pricePerMillionTokens', 'indexOptions', 'canaryMinCosine']);
+/** Fields that do not change a stored vector: naming, prose, price, how the index stores it, the query weights. */
+const NON_VECTOR_FIELDS = new Set(['id', 'description', 'pricePerMillionTokens', 'indexOptions', 'canaryMinCosine', 'queryDtype']);
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

@@ -1,7 +1,8 @@
 import type { Config } from '../config/env.js';
 import type { LocalModel } from './local-model.js';
 import { LruCache } from './lru-cache.js';
-import type { ModelSpec } from './model-spec.js';
+import { QueryThread } from './query-thread.js';
+import { queryDtypeOf, type LocalDtype, type ModelSpec } from './model-spec.js';
 import type { DeploymentChannel } from './openai-provider.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { EmbeddingProvider } from './provider.js';
@@ -29,6 +30,7 @@ export class ProviderPool {
   private readonly models = new Map<string, Promise<LocalModel>>();
   private channels?: DeploymentChannel[];
   private readonly queryVectors = new Map<string, LruCache<string, Float32Array>>();
+  private readonly threads = new Map<string, QueryThread>();
 
   /** `queryCacheSize` 0 turns the query-vector cache off (benchmarks measure the forward pass). */
   constructor(
@@ -42,10 +44,9 @@ export class ProviderPool {
 
   /**
    * The query's vector in each spec, in order. Cached vectors are reused; specs sharing
-   * local weights share one forward pass; different models are asked at once (API requests
-   * overlap; local forward passes run one after the other on this thread: a short query is
-   * bound by memory bandwidth, and a worker thread per model measured no faster — README,
-   * "Benchmarks").
+   * local weights share one forward pass; different models are asked at once: API requests
+   * overlap, and the first local model runs on this thread while each other one runs in
+   * its own query thread (README, "Query threads and query precision").
    */
   async embedQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
     const cached = specs.map((spec) => this.queryCache(spec).get(text));
@@ -56,10 +57,30 @@ export class ProviderPool {
   }
 
   private async computeQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
-    const providers = await Promise.all(specs.map((spec) => this.get(spec)));
-    const shared = specs.every((s) => s.provider === 'transformers') ? await this.embedSharedQuery(providers, text) : null;
-    if (shared) return shared;
-    return Promise.all(providers.map(async (provider) => (await provider.embed([text], 'query')).vectors[0]!));
+    const local = specs.filter((s): s is TransformersSpec => s.provider === 'transformers');
+    const first = local[0];
+    if (first && local.length === specs.length && local.every((s) => queryWeightsKey(s) === queryWeightsKey(first) && s.queryPrefix === first.queryPrefix)) {
+      const shared = await this.embedSharedQuery(await Promise.all(specs.map((spec) => this.get(spec))), text);
+      if (shared) return shared;
+    }
+    // Threads are asked first: a forward pass on this thread holds it until the pass ends.
+    const threaded = new Map(local.slice(1).map((spec) => [spec as ModelSpec, this.queryThread(spec).embed(text)]));
+    return Promise.all(specs.map(async (spec) => threaded.get(spec) ?? (await (await this.get(spec)).embed([text], 'query')).vectors[0]!));
+  }
+
+  private queryThread(spec: TransformersSpec): QueryThread {
+    let thread = this.threads.get(spec.id);
+    if (!thread || thread.failure) {
+      thread = new QueryThread(spec, this.config.modelsDir);
+      this.threads.set(spec.id, thread);
+    }
+    return thread;
+  }
+
+  /** Stops the query threads (loaded models stay until the process ends). */
+  async close(): Promise<void> {
+    await Promise.all([...this.threads.values()].map((thread) => thread.close()));
+    this.threads.clear();
   }
 
   private queryCache(spec: ModelSpec): LruCache<string, Float32Array> {
@@ -82,7 +103,8 @@ export class ProviderPool {
     switch (spec.provider) {
       case 'transformers': {
         const { TransformersProvider } = await transformers();
-        return new TransformersProvider(spec, await this.localModel(spec));
+        const [model, queryModel] = await Promise.all([this.localModel(spec, spec.dtype), this.localModel(spec, queryDtypeOf(spec))]);
+        return new TransformersProvider(spec, model, queryModel);
       }
       case 'openai': {
         const { OpenAIProvider } = await openai();
@@ -91,9 +113,9 @@ export class ProviderPool {
     }
   }
 
-  private localModel(spec: TransformersSpec): Promise<LocalModel> {
-    return this.once(this.models, `${spec.model}@${spec.revision}/${spec.dtype}`, async () =>
-      (await transformers()).TransformersProvider.loadModel(spec, this.config.modelsDir),
+  private localModel(spec: TransformersSpec, dtype: LocalDtype): Promise<LocalModel> {
+    return this.once(this.models, weightsKey(spec, dtype), async () =>
+      (await transformers()).TransformersProvider.loadModel(spec, this.config.modelsDir, dtype),
     );
   }
 
@@ -118,3 +140,7 @@ export class ProviderPool {
     return value;
   }
 }
+
+const weightsKey = (spec: TransformersSpec, dtype: LocalDtype) => `${spec.model}@${spec.revision}/${dtype}`;
+/** Specs with the same key run queries through the same weights. */
+const queryWeightsKey = (spec: TransformersSpec) => weightsKey(spec, queryDtypeOf(spec));

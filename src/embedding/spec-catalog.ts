@@ -33,6 +33,12 @@ export class SpecCatalog {
     return spec;
   }
 
+  /** This catalog with one spec replaced by another of the same id (a variant measured side by side). */
+  withSpec(spec: ModelSpec): SpecCatalog {
+    this.get(spec.id);
+    return new SpecCatalog(new Map([...this.byId, [spec.id, spec]]), `${this.source} (${spec.id} varied)`);
+  }
+
   all(): ModelSpec[] {
     return [...this.byId.values()];
   }

@@ -1,6 +1,6 @@
 import { mean_pooling } from '@huggingface/transformers';
 import { LocalModel, type ForwardPass } from './local-model.js';
-import type { ModelSpec } from './model-spec.js';
+import type { LocalDtype, ModelSpec } from './model-spec.js';
 import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider.js';
 
 export type TransformersSpec = Extract<ModelSpec, { provider: 'transformers' }>;
@@ -14,17 +14,23 @@ const FORWARD_BATCH = 16;
  * so nothing is ever downloaded at run time.
  */
 export class TransformersProvider implements EmbeddingProvider {
+  /**
+   * `queryModel`: the weights queries go through when the spec names a `queryDtype` other
+   * than its `dtype`. Those files quantize activations per forward pass, so each query gets
+   * a pass of its own: its vector never depends on which other queries came with it.
+   */
   constructor(
     readonly spec: TransformersSpec,
     readonly model: LocalModel,
+    readonly queryModel: LocalModel = model,
   ) {}
 
-  static async loadModel(spec: TransformersSpec, modelsDir: string): Promise<LocalModel> {
+  static async loadModel(spec: TransformersSpec, modelsDir: string, dtype: LocalDtype = spec.dtype, threads?: number): Promise<LocalModel> {
     try {
-      return await LocalModel.load(spec.model, spec.dtype, modelsDir);
+      return await LocalModel.load(spec.model, dtype, modelsDir, threads);
     } catch (cause) {
       throw new Error(
-        `Could not load local model "${spec.model}" for spec ${spec.id} from ${modelsDir}: ${(cause as Error).message}. ` +
+        `Could not load local model "${spec.model}" (${dtype}) for spec ${spec.id} from ${modelsDir}: ${(cause as Error).message}. ` +
           'Run `npm run setup` to install the local models, or set REEMBED_MODELS_DIR to the folder that holds them.',
         { cause },
       );
@@ -44,11 +50,13 @@ export class TransformersProvider implements EmbeddingProvider {
     const prefix = prefixFor(this.spec, purpose);
     const counts = this.countTokens(texts, purpose);
     const byLength = texts.map((_, i) => i).sort((a, b) => counts[a]! - counts[b]!);
+    const model = purpose === 'query' ? this.queryModel : this.model;
+    const passSize = model === this.model ? FORWARD_BATCH : 1;
     const vectors: Float32Array[] = [];
     let tokens = 0;
-    for (let start = 0; start < byLength.length; start += FORWARD_BATCH) {
-      const positions = byLength.slice(start, start + FORWARD_BATCH);
-      const pass = await this.model.forward(
+    for (let start = 0; start < byLength.length; start += passSize) {
+      const positions = byLength.slice(start, start + passSize);
+      const pass = await model.forward(
         positions.map((i) => prefix + texts[i]),
         this.spec.maxTokens,
       );
@@ -73,10 +81,10 @@ export class TransformersProvider implements EmbeddingProvider {
    */
   static async embedSharedQuery(providers: readonly TransformersProvider[], text: string): Promise<Float32Array[] | null> {
     const first = providers[0];
-    const shareable = first && providers.every((p) => p.model === first.model && p.spec.queryPrefix === first.spec.queryPrefix);
+    const shareable = first && providers.every((p) => p.queryModel === first.queryModel && p.spec.queryPrefix === first.spec.queryPrefix);
     if (!shareable || text.trim() === '') return null;
     const longest = Math.max(...providers.map((p) => p.spec.maxTokens));
-    const pass = await first.model.forward([first.spec.queryPrefix + text], longest);
+    const pass = await first.queryModel.forward([first.spec.queryPrefix + text], longest);
     const tokens = pass.mask.dims[1] ?? 0;
     const vectors: Float32Array[] = [];
     for (const p of providers) {

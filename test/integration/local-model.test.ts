@@ -132,6 +132,53 @@ describe('local models through transformers.js (remote loading off)', () => {
     again.forEach((v, i) => assert.equal(v, both[i], 'the same vector object: no second forward pass'));
   });
 
+  it('embeds the second model of a query in a query thread, whose failure to load fails the query with instructions', async () => {
+    const missing = { ...catalog.get('bge-small-en-v1.5'), id: 'bge-missing', model: 'no-such-model' };
+    await assert.rejects(pool.embedQuery([catalog.get('minilm-l6-v2'), missing], 'the cost of child care'), (error: Error) => {
+      assert.match(error.message, /spec bge-missing in its query thread: Could not load local model "no-such-model".*Run `npm run setup`/s);
+      return true;
+    });
+    const [vector] = await pool.embedQuery([catalog.get('minilm-l6-v2'), catalog.get('e5-small-v2')], 'the cost of child care');
+    assert.equal(vector!.length, 384, 'the pool still answers after a thread failed');
+  });
+
+  describe("queryDtype 'q8': queries through bge-small-en-v1.5's int8 file", () => {
+    const fp32 = catalog.get('bge-small-en-v1.5');
+    assert.equal(fp32.provider, 'transformers');
+    const q8 = fp32.provider === 'transformers' ? { ...fp32, queryDtype: 'q8' as const } : fp32;
+    // A pool of its own: pools key providers and cached query vectors by spec id.
+    const q8Pool = new ProviderPool(loadConfig(), { queryCacheSize: 0 });
+    const queries = ['tax cuts', 'how will the government lower the cost of prescription drugs for seniors on medicare', 'jobs'];
+
+    it('leaves document vectors as they are and moves query vectors only slightly', async () => {
+      const [plain, quantized] = await Promise.all([pool.get(fp32), q8Pool.get(q8)]);
+      const doc = ['Medicare will negotiate drug prices so seniors pay less for their medicine.'];
+      assert.deepEqual((await quantized.embed(doc, 'document')).vectors, (await plain.embed(doc, 'document')).vectors);
+      const exact = (await plain.embed(queries, 'query')).vectors;
+      const fast = (await quantized.embed(queries, 'query')).vectors;
+      fast.forEach((v, i) => {
+        const c = cosine(v, exact[i]!);
+        assert.ok(c > 0.99 && c < 0.99999, `query ${i}: cosine ${c} to the fp32 query vector (the int8 file is in use, in the same space)`);
+      });
+    });
+
+    it('gives each query the same vector alone as among other queries (one pass per query)', async () => {
+      const provider = await q8Pool.get(q8);
+      const together = (await provider.embed(queries, 'query')).vectors;
+      for (const [i, text] of queries.entries()) {
+        const [alone] = (await provider.embed([text], 'query')).vectors;
+        assert.deepEqual(alone, together[i], `query ${i}`);
+      }
+    });
+
+    it('gives a merged search the same query vector from the query thread as from the main thread', async () => {
+      const [, threaded] = await q8Pool.embedQuery([catalog.get('minilm-l6-v2'), q8], queries[1]!);
+      const [main] = await q8Pool.embedQuery([q8], queries[1]!);
+      assert.ok(cosine(threaded!, main!) > 0.9999, `cosine ${cosine(threaded!, main!)}`);
+      await q8Pool.close();
+    });
+  });
+
   it('fails with instructions when the model folder is missing, without reaching the network', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'reembed-models-'));
     await assert.rejects(new ProviderPool({ ...loadConfig(), modelsDir: empty }).get(catalog.get('minilm-l6-v2')), /Run `npm run setup`/);

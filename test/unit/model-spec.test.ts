@@ -25,11 +25,13 @@ describe('model spec fingerprint', () => {
     assert.equal(new Set(local.map(fingerprint)).size, local.length, 'every local spec is its own vector space');
   });
 
-  it('is stable under key order and ignores name, price and index options', () => {
+  it('is stable under key order and ignores name, price, index options and the query weights', () => {
     const reordered = Object.fromEntries(Object.entries(base).reverse()) as ModelSpec;
     assert.equal(fingerprint(reordered), fingerprint(base));
     const cosmetic = { ...base, id: 'renamed', description: 'x', pricePerMillionTokens: 0.13, indexOptions: { type: 'int8_hnsw' as const } };
     assert.equal(fingerprint(cosmetic), fingerprint(base));
+    // Stored vectors do not change with the query weights: an index stays valid either way.
+    assert.equal(fingerprint({ ...base, queryDtype: 'fp32' } as ModelSpec), fingerprint(base));
   });
 
   it('changes with every field that changes a vector', () => {
@@ -64,6 +66,7 @@ describe('model spec fingerprint', () => {
 describe('spec catalog', () => {
   it('rejects an invalid spec with a readable message', () => {
     assert.throws(() => parseModelSpec({ ...base, dimensions: -3 }, 'test'), /Invalid model spec in test:[\s\S]*dimensions/);
+    assert.throws(() => parseModelSpec({ ...base, queryDtype: 'int4' }, 'test'), /Invalid model spec in test:[\s\S]*queryDtype/);
   });
 
   it('rejects duplicate ids and names known specs for an unknown id', () => {

@@ -1,0 +1,84 @@
+import { loadConfig } from '../src/config/env.js';
+import { loadLeeCorpus, type LabelledCorpus } from '../src/corpus/lee.js';
+import { loadSotuGoldenCorpus } from '../src/corpus/sotu.js';
+import { ProviderPool } from '../src/embedding/provider-pool.js';
+import { SpecCatalog } from '../src/embedding/spec-catalog.js';
+import { percentile } from '../src/migration/latency.js';
+import { mean, ndcgAt, overlapAt, recallAt } from '../src/migration/retrieval-metrics.js';
+
+/**
+ * What `queryDtype: 'q8'` costs and buys for bge-small-en-v1.5: the documents embedded once
+ * with the spec's fp32 weights, the labelled queries embedded with each query weight, exact
+ * top-10 by cosine, nDCG@10 and recall@10 on human labels, overlap@10 between the two
+ * rankings; and each query's forward pass alone (p50, in the same loop).
+ */
+
+const SPEC = 'bge-small-en-v1.5';
+const K = 10;
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const catalog = SpecCatalog.load();
+  const spec = catalog.get(SPEC);
+  if (spec.provider !== 'transformers') throw new Error(`${SPEC} is not a local spec`);
+  const variants = { fp32: { ...spec, queryDtype: 'fp32' as const }, q8: { ...spec, queryDtype: 'q8' as const } };
+  // Pools key providers by spec id: one pool per variant, the query-vector cache off.
+  const pools = { fp32: new ProviderPool(config, { queryCacheSize: 0 }), q8: new ProviderPool(config, { queryCacheSize: 0 }) };
+  const corpora: [string, LabelledCorpus][] = [
+    ['lee', loadLeeCorpus(config.datasetsDir)],
+    ['demo', await loadSotuGoldenCorpus()],
+  ];
+  const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));
+  console.log(`\nQuery weights for ${SPEC} (documents fp32 in both), exact top-${K} on human labels\n`);
+  console.log('| corpus | queries | nDCG@10 fp32 → q8 | recall@10 fp32 → q8 | overlap@10 | least / mean cosine q8 vs fp32 query | query p50 ms fp32 → q8 |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const [name, corpus] of corpora) {
+    const documents = (
+      await (
+        await pools.fp32.get(variants.fp32)
+      ).embed(
+        corpus.documents.map((d) => d.text),
+        'document',
+      )
+    ).vectors;
+    const rank = (query: Float32Array) =>
+      documents
+        .map((d, i) => [dot(d, query), corpus.documents[i]!.id] as const)
+        .sort((a, b) => b[0] - a[0])
+        .map(([, id]) => id);
+    const labelled = corpus.queries.filter((q) => q.relevant);
+    const figures = {
+      ndcg: { fp32: [] as (number | null)[], q8: [] as (number | null)[] },
+      recall: { fp32: [] as (number | null)[], q8: [] as (number | null)[] },
+    };
+    const times = { fp32: [] as number[], q8: [] as number[] };
+    const overlaps: number[] = [];
+    const cosines: number[] = [];
+    for (const q of labelled) {
+      const vectors: Record<'fp32' | 'q8', Float32Array> = { fp32: new Float32Array(), q8: new Float32Array() };
+      for (const dtype of ['fp32', 'q8'] as const) {
+        const started = performance.now();
+        [vectors[dtype]] = (await pools[dtype].embedQuery([variants[dtype]], q.query)) as [Float32Array];
+        times[dtype].push(performance.now() - started);
+      }
+      const ranked = { fp32: rank(vectors.fp32), q8: rank(vectors.q8) };
+      for (const dtype of ['fp32', 'q8'] as const) {
+        figures.ndcg[dtype].push(ndcgAt(K, ranked[dtype], q.relevant!));
+        figures.recall[dtype].push(recallAt(K, ranked[dtype], q.relevant!));
+      }
+      overlaps.push(overlapAt(K, ranked.fp32, ranked.q8));
+      cosines.push(dot(vectors.fp32, vectors.q8));
+    }
+    for (const list of Object.values(times)) list.sort((a, b) => a - b);
+    console.log(
+      `| ${name} (${documents.length} docs) | ${labelled.length} | ${f(mean(figures.ndcg.fp32))} → ${f(mean(figures.ndcg.q8))} | ${f(mean(figures.recall.fp32))} → ${f(mean(figures.recall.q8))} | ${f(mean(overlaps))} | ${Math.min(...cosines).toFixed(4)} / ${mean(cosines)!.toFixed(4)} | ${percentile(times.fp32, 50).toFixed(1)} → ${percentile(times.q8, 50).toFixed(1)} |`,
+    );
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`query precision bench failed: ${error.message}`);
+  process.exit(1);
+});
