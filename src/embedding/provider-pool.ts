@@ -103,8 +103,7 @@ export class ProviderPool {
     switch (spec.provider) {
       case 'transformers': {
         const { TransformersProvider } = await transformers();
-        const [model, queryModel] = await Promise.all([this.localModel(spec, spec.dtype), this.localModel(spec, queryDtypeOf(spec))]);
-        return new TransformersProvider(spec, model, queryModel);
+        return new TransformersProvider(spec, await this.localModel(spec, queryDtypeOf(spec)), () => this.localModel(spec, spec.dtype));
       }
       case 'openai': {
         const { OpenAIProvider } = await openai();

@@ -8,7 +8,9 @@ import { TransformersProvider } from './transformers-provider.js';
  * main thread's model each keep a core, answering one query at a time.
  */
 const { spec, modelsDir } = workerData as QueryThreadData;
-const provider = TransformersProvider.loadModel(spec, modelsDir, queryDtypeOf(spec), 1).then((model) => new TransformersProvider(spec, model, model));
+const provider = TransformersProvider.loadModel(spec, modelsDir, queryDtypeOf(spec), 1).then(
+  (model) => new TransformersProvider(spec, model, () => Promise.reject(new Error('a query thread embeds queries only'))),
+);
 // A failed load is reported to each query as it comes, not as a crash of the thread.
 provider.catch(() => {});
 

@@ -1,6 +1,6 @@
 import { mean_pooling } from '@huggingface/transformers';
 import { LocalModel, type ForwardPass } from './local-model.js';
-import type { LocalDtype, ModelSpec } from './model-spec.js';
+import { queryDtypeOf, type LocalDtype, type ModelSpec } from './model-spec.js';
 import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider.js';
 
 export type TransformersSpec = Extract<ModelSpec, { provider: 'transformers' }>;
@@ -15,14 +15,14 @@ const FORWARD_BATCH = 16;
  */
 export class TransformersProvider implements EmbeddingProvider {
   /**
-   * `queryModel`: the weights queries go through when the spec names a `queryDtype` other
-   * than its `dtype`. Those files quantize activations per forward pass, so each query gets
-   * a pass of its own: its vector never depends on which other queries came with it.
+   * `queryModel`: the weights queries go through (the spec's `queryDtype`, else its `dtype`).
+   * The document weights load on the first document: a search process that only embeds
+   * queries through int8 weights never holds the fp32 ones.
    */
   constructor(
     readonly spec: TransformersSpec,
-    readonly model: LocalModel,
-    readonly queryModel: LocalModel = model,
+    readonly queryModel: LocalModel,
+    private readonly documentModel: () => Promise<LocalModel>,
   ) {}
 
   static async loadModel(spec: TransformersSpec, modelsDir: string, dtype: LocalDtype = spec.dtype, threads?: number): Promise<LocalModel> {
@@ -50,8 +50,10 @@ export class TransformersProvider implements EmbeddingProvider {
     const prefix = prefixFor(this.spec, purpose);
     const counts = this.countTokens(texts, purpose);
     const byLength = texts.map((_, i) => i).sort((a, b) => counts[a]! - counts[b]!);
-    const model = purpose === 'query' ? this.queryModel : this.model;
-    const passSize = model === this.model ? FORWARD_BATCH : 1;
+    const model = purpose === 'query' ? this.queryModel : await this.documentModel();
+    // Int8 query files quantize activations per forward pass: one query per pass keeps each
+    // query's vector independent of the others that came with it.
+    const passSize = purpose === 'query' && queryDtypeOf(this.spec) !== this.spec.dtype ? 1 : FORWARD_BATCH;
     const vectors: Float32Array[] = [];
     let tokens = 0;
     for (let start = 0; start < byLength.length; start += passSize) {
@@ -69,7 +71,8 @@ export class TransformersProvider implements EmbeddingProvider {
 
   countTokens(texts: readonly string[], purpose: EmbeddingPurpose): number[] {
     const prefix = prefixFor(this.spec, purpose);
-    return texts.map((t) => this.model.count(prefix + t));
+    // Both weight files of a model come with the same tokenizer.
+    return texts.map((t) => this.queryModel.count(prefix + t));
   }
 
   /**

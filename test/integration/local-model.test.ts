@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -113,7 +113,7 @@ describe('local models through transformers.js (remote loading off)', () => {
   it('specs sharing weights share one loaded model, and one query pass gives each its own vector', async () => {
     const specs = [catalog.get('minilm-l6-v2'), catalog.get('minilm-l6-v2-cls')];
     const [mean, cls] = (await Promise.all(specs.map((s) => pool.get(s)))) as [TransformersProvider, TransformersProvider];
-    assert.equal(mean.model, cls.model);
+    assert.equal(mean.queryModel, cls.queryModel);
     for (const text of ['tax cuts for working families', 'word '.repeat(200)]) {
       const shared = await pool.embedQuery(specs, text);
       const separate = await Promise.all([mean, cls].map(async (p) => (await p.embed([text], 'query')).vectors[0]!));
@@ -169,6 +169,19 @@ describe('local models through transformers.js (remote loading off)', () => {
         const [alone] = (await provider.embed([text], 'query')).vectors;
         assert.deepEqual(alone, together[i], `query ${i}`);
       }
+    });
+
+    it('searches without the fp32 weights: they load on the first document, and their absence is explained then', async () => {
+      const installed = join(loadConfig().modelsDir, fp32.model);
+      const dir = mkdtempSync(join(tmpdir(), 'reembed-int8-only-'));
+      mkdirSync(join(dir, fp32.model, 'onnx'), { recursive: true });
+      for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx']) {
+        symlinkSync(join(installed, file), join(dir, fp32.model, file));
+      }
+      const provider = await new ProviderPool({ ...loadConfig(), modelsDir: dir }).get(q8);
+      const [query] = (await provider.embed([queries[0]!], 'query')).vectors;
+      assert.equal(query!.length, 384);
+      await assert.rejects(provider.embed(['a document'], 'document'), /Could not load local model "bge-small-en-v1.5" \(fp32\).*Run `npm run setup`/s);
     });
 
     it('gives a merged search the same query vector from the query thread as from the main thread', async () => {
