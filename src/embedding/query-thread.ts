@@ -34,8 +34,10 @@ export class QueryThread {
     // An idle thread must not keep a process (a CLI command, a test) alive; a pending query does.
     this.worker.unref();
     this.worker.on('message', (reply: QueryReply) => this.settle(reply));
-    this.worker.on('error', (error) => this.fail(new Error(`The query thread for spec ${spec.id} failed: ${error.message}`, { cause: error })));
-    this.worker.on('exit', (code) => this.fail(new Error(`the query thread for spec ${spec.id} exited (code ${code})`)));
+    this.worker.on('error', (error) =>
+      this.fail(new Error(`The query thread for spec ${spec.id} failed: ${error.message}; the next query starts a new one.`, { cause: error })),
+    );
+    this.worker.on('exit', (code) => this.fail(new Error(`The query thread for spec ${spec.id} exited (code ${code}); the next query starts a new one.`)));
   }
 
   embed(text: string): Promise<Float32Array> {
@@ -49,7 +51,7 @@ export class QueryThread {
   }
 
   async close(): Promise<void> {
-    this.failure ??= new Error(`the query thread for spec ${this.spec.id} was closed`);
+    this.failure ??= new Error(`The query thread for spec ${this.spec.id} was closed; the next query starts a new one.`);
     await this.worker.terminate();
   }
 

@@ -189,6 +189,9 @@ describe('local models through transformers.js (remote loading off)', () => {
       const [main] = await q8Pool.embedQuery([q8], queries[1]!);
       assert.ok(cosine(threaded!, main!) > 0.9999, `cosine ${cosine(threaded!, main!)}`);
       await q8Pool.close();
+      const [, again] = await q8Pool.embedQuery([catalog.get('minilm-l6-v2'), q8], queries[1]!);
+      assert.ok(cosine(again!, threaded!) > 0.9999, 'after close, the next merged query starts a new thread');
+      await q8Pool.close();
     });
   });
 
