@@ -79,6 +79,7 @@ export class QueryThread {
 function spawn(workerData: QueryThreadData): Worker {
   const entry = new URL(`./query-thread-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const boot = `import(${tsx}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(boot, { eval: true, workerData });
 }
