@@ -3,8 +3,10 @@ import { loadLeeCorpus, type LabelledCorpus } from '../src/corpus/lee.js';
 import { loadSotuGoldenCorpus } from '../src/corpus/sotu.js';
 import { ProviderPool } from '../src/embedding/provider-pool.js';
 import { SpecCatalog } from '../src/embedding/spec-catalog.js';
+import { dot } from '../src/embedding/vector-math.js';
 import { percentile } from '../src/migration/latency.js';
 import { mean, ndcgAt, overlapAt, recallAt } from '../src/migration/retrieval-metrics.js';
+import { ExactTopK } from '../src/quality/exact-top-k.js';
 
 /**
  * What `queryDtype: 'q8'` costs and buys for bge-small-en-v1.5: the documents embedded once
@@ -15,8 +17,6 @@ import { mean, ndcgAt, overlapAt, recallAt } from '../src/migration/retrieval-me
 
 const SPEC = 'bge-small-en-v1.5';
 const K = 10;
-
-const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -43,11 +43,6 @@ async function main(): Promise<void> {
         'document',
       )
     ).vectors;
-    const rank = (query: Float32Array) =>
-      documents
-        .map((d, i) => [dot(d, query), corpus.documents[i]!.id] as const)
-        .sort((a, b) => b[0] - a[0])
-        .map(([, id]) => id);
     const labelled = corpus.queries.filter((q) => q.relevant);
     const figures = {
       ndcg: { fp32: [] as (number | null)[], q8: [] as (number | null)[] },
@@ -63,7 +58,9 @@ async function main(): Promise<void> {
         [vectors[dtype]] = (await pools[dtype].embedQuery([variants[dtype]], q.query)) as [Float32Array];
         times[dtype].push(performance.now() - started);
       }
-      const ranked = { fp32: rank(vectors.fp32), q8: rank(vectors.q8) };
+      const top = new ExactTopK([vectors.fp32, vectors.q8], K, spec.similarity);
+      documents.forEach((d, i) => top.add(corpus.documents[i]!.id, d));
+      const ranked = { fp32: top.topIds(0), q8: top.topIds(1) };
       for (const dtype of ['fp32', 'q8'] as const) {
         figures.ndcg[dtype].push(ndcgAt(K, ranked[dtype], q.relevant!));
         figures.recall[dtype].push(recallAt(K, ranked[dtype], q.relevant!));

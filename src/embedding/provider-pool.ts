@@ -6,7 +6,7 @@ import { queryDtypeOf, type LocalDtype, type ModelSpec } from './model-spec.js';
 import type { DeploymentChannel } from './openai-provider.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { EmbeddingProvider } from './provider.js';
-import type { TransformersSpec } from './transformers-provider.js';
+import type { TransformersProvider, TransformersSpec } from './transformers-provider.js';
 
 // The runtimes (onnxruntime and transformers, the openai client and its tokenizer) load on
 // first use: a process that never embeds (the CLI's status, list, approve) never pays for them.
@@ -60,7 +60,8 @@ export class ProviderPool {
     const local = specs.filter((s): s is TransformersSpec => s.provider === 'transformers');
     const first = local[0];
     if (first && local.length === specs.length && local.every((s) => queryWeightsKey(s) === queryWeightsKey(first) && s.queryPrefix === first.queryPrefix)) {
-      const shared = await this.embedSharedQuery(await Promise.all(specs.map((spec) => this.get(spec))), text);
+      const providers = (await Promise.all(specs.map((spec) => this.get(spec)))) as TransformersProvider[];
+      const shared = await (await transformers()).TransformersProvider.embedSharedQuery(providers, text);
       if (shared) return shared;
     }
     // Threads are asked first: a forward pass on this thread holds it until the pass ends.
@@ -90,13 +91,6 @@ export class ProviderPool {
       this.queryVectors.set(spec.id, cache);
     }
     return cache;
-  }
-
-  /** Local specs reading the same weights share one forward pass for a query. */
-  private async embedSharedQuery(providers: readonly EmbeddingProvider[], text: string): Promise<Float32Array[] | null> {
-    const { TransformersProvider } = await transformers();
-    const local = providers.filter((p) => p instanceof TransformersProvider);
-    return local.length === providers.length ? TransformersProvider.embedSharedQuery(local, text) : null;
   }
 
   private async load(spec: ModelSpec): Promise<EmbeddingProvider> {

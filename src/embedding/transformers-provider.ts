@@ -80,12 +80,12 @@ export class TransformersProvider implements EmbeddingProvider {
    * prefix, as long as the query fits each one's token limit untruncated (a truncated input
    * gives different hidden states, so a longer query falls back to one pass per spec).
    * This is what keeps a merged search during a pooling-only migration near single-index cost.
-   * Null when the providers do not share weights and prefix (each then embeds on its own).
+   * The caller (the provider pool) passes only providers whose specs share query weights and
+   * prefix. Null for an empty query: each provider then refuses it on its own.
    */
   static async embedSharedQuery(providers: readonly TransformersProvider[], text: string): Promise<Float32Array[] | null> {
     const first = providers[0];
-    const shareable = first && providers.every((p) => p.queryModel === first.queryModel && p.spec.queryPrefix === first.spec.queryPrefix);
-    if (!shareable || text.trim() === '') return null;
+    if (!first || text.trim() === '') return null;
     const longest = Math.max(...providers.map((p) => p.spec.maxTokens));
     const pass = await first.queryModel.forward([first.spec.queryPrefix + text], longest);
     const tokens = pass.mask.dims[1] ?? 0;
