@@ -4,6 +4,26 @@ export class ReembedUsageError extends Error {
 }
 
 /**
+ * The migration refused an operator action (wrong phase, an acknowledgement missing, an
+ * approver not allowed, an invalid payload): nothing changed, and `reason` says why.
+ */
+export class ActionRefusedError extends Error {
+  override readonly name = 'ActionRefusedError';
+  constructor(
+    readonly action: string,
+    readonly collection: string,
+    readonly reason: string,
+  ) {
+    super(`${action} refused by the migration of "${collection}": ${reason}`);
+  }
+}
+
+/** No worker took an operator action in time: it was not applied, and may still be once a worker runs. */
+export class ActionNotAnsweredError extends Error {
+  override readonly name = 'ActionNotAnsweredError';
+}
+
+/**
  * Errors that no retry can fix. Each names itself as its Temporal failure type (`type`),
  * so activities fail fast on them instead of retrying for minutes; the migration contract
  * lists them as non-retryable.

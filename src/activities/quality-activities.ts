@@ -2,7 +2,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { Similarity } from '../embedding/model-spec.js';
 import type { MigrationIndexes, QualityReport, WarmupReport } from '../migration/contract.js';
 import { latencySummary } from '../migration/latency.js';
-import { qualityReport, type QueryOutcome } from '../migration/quality-gate.js';
+import { gateMargin, qualityReport, type QueryOutcome } from '../migration/quality-gate.js';
 import { mean, recallAt } from '../migration/retrieval-metrics.js';
 import { ExactTopK } from '../quality/exact-top-k.js';
 import { QuerySample } from '../search/query-sample.js';
@@ -47,7 +47,11 @@ export function createQualityActivities(deps: MigrationDeps) {
      * index with the new spec, and scores both; for a sample, checks the new index's kNN
      * against an exact search. Vectors stay in this activity; the report carries ids and figures.
      */
-    async evaluateQuality(input: MigrationIndexes & { sourceSpecId: string; minQuality: number; minOverlap: number | null }): Promise<QualityReport> {
+    async evaluateQuality(
+      // minQuality: from workflows that scheduled this before the gate took a margin.
+      input: MigrationIndexes & { sourceSpecId: string; maxDrop?: number; minQuality?: number; minOverlap: number | null },
+    ): Promise<QualityReport> {
+      const gate = { maxDrop: gateMargin(input), minOverlap: input.minOverlap };
       const queries = await golden.list(input.collection);
       const specs = [catalog.get(input.sourceSpecId), catalog.get(input.targetSpecId)] as const;
       // A retired old spec embeds nothing: its queries come through the migration's adapter, or not at all.
@@ -71,11 +75,11 @@ export function createQualityActivities(deps: MigrationDeps) {
       const annRecall10 = await annRecall(input.targetIndex, specs[1].similarity, annSample);
       if (oldSideGone) {
         return {
-          ...qualityReport([], { minQuality: input.minQuality, minOverlap: input.minOverlap }, { annRecall10 }),
+          ...qualityReport([], gate, { annRecall10 }),
           reason: `${input.sourceSpecId} is retired and no adapter passed its gate, so the old index cannot be queried for a comparison (reembed spec retire ${input.sourceSpecId} refits it)`,
         };
       }
-      return qualityReport(outcomes, { minQuality: input.minQuality, minOverlap: input.minOverlap }, { annRecall10 });
+      return qualityReport(outcomes, gate, { annRecall10 });
     },
 
     /**

@@ -1,7 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { ReembedUsageError } from '../errors.js';
-import type { CliContext } from './context.js';
+import type { ActionOutcome } from '../migration/contract.js';
+import { printJson, type CliContext } from './context.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type ParsedArgs<T extends Options> = ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>>;
@@ -71,7 +72,13 @@ export const dollarsSchema = z.coerce.number({ error: 'expected an amount in US 
 /** Who sends a signal: --by, else the login name. */
 export const operator = (by: string | undefined) => by ?? process.env.USER ?? 'unknown';
 
-/** What every signal-sending command prints: the signal is sent, not yet applied. */
-export function printSent(signal: string, collection: string): void {
-  console.log(`Sent ${signal} to ${collection}; check it took effect with \`reembed status ${collection}\`.`);
+/** The usage lines every operator command shares: how it answers. */
+export const ACTION_ANSWER_USAGE = `  Waits for the migration to answer: exit 0 when it accepts, 3 with the reason when it refuses
+  (nothing changes), 1 when it cannot be reached. --json prints the outcome.`;
+
+/** What every operator command prints once the migration accepted its action (with --json, the outcome as is). */
+export function printOutcome(outcome: ActionOutcome, collection: string, json: boolean | undefined): void {
+  if (json) return printJson(outcome);
+  const approvals = outcome.approvals ? ` (${outcome.approvals.given} of ${outcome.approvals.required} approvals)` : '';
+  console.log(`${outcome.action} accepted by ${collection} in ${outcome.phase}${approvals}: ${outcome.next}.`);
 }

@@ -18,12 +18,3 @@ export function formatDuration(ms: number): string {
   if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
   return `${Math.round(ms / 1000)}s`;
 }
-
-/** An estimate for people: "2h 5m", "14m 3s", "9s". */
-export function humanDuration(ms: number): string {
-  const total = Math.round(ms / 1000);
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${s}s`;
-  return `${s}s`;
-}

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/env.js';
-import { CollectionNotFoundError, ReembedUsageError, UnknownSpecError } from '../errors.js';
+import { ActionRefusedError, CollectionNotFoundError, ReembedUsageError, UnknownSpecError } from '../errors.js';
 import type { Command } from './command.js';
 import { CliContext } from './context.js';
 
@@ -40,7 +40,7 @@ ${Object.entries(COMMANDS)
 reembed <command> --help shows a command's options.
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ES_URL, ... (see the README, Configuration).`;
 
-/** What the caller asked for cannot work as asked: one message, exit code 2. */
+/** What the caller asked for cannot work as asked: one message, exit code 2. (A migration refusing an action: exit code 3.) */
 const USAGE_ERRORS = [ReembedUsageError, ConfigError, UnknownSpecError, CollectionNotFoundError];
 
 async function main(argv: string[]): Promise<number> {
@@ -70,6 +70,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: Error) => {
+    if (error instanceof ActionRefusedError) {
+      console.error(`refused: ${error.reason}`);
+      process.exitCode = 3;
+      return;
+    }
     const usage = USAGE_ERRORS.some((type) => error instanceof type);
     console.error(usage ? error.message : `reembed: ${error.message}`);
     // The stack helps only when reembed itself is at fault; REEMBED_DEBUG shows it for any error.

@@ -1,6 +1,6 @@
 import { formatBytes as size } from '../estimate/disk-estimate.js';
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
-import { humanDuration } from './duration.js';
+import { humanDuration } from '../migration/progress.js';
 
 /** The estimate as `reembed migrate --dry-run` prints it. */
 export function renderEstimate(e: MigrationEstimate): string {

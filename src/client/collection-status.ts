@@ -1,6 +1,7 @@
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
 import type { MigrationStatus, QualityReport, QuarantineSample } from '../migration/contract.js';
 import type { MigrationPhase } from '../migration/phases.js';
+import { backfillRate, remainingDocuments } from '../migration/progress.js';
 import type { CollectionRecord, WriteTarget } from '../registry/collection-record.js';
 import type { AdapterSummary } from '../store/adapters.js';
 
@@ -68,13 +69,6 @@ export interface StatusSources {
   readonly nowMs: number;
 }
 
-/** Backfill throughput since the backfill started; null outside BACKFILLING. */
-export function backfillRate(m: MigrationStatus | null, nowMs: number): number | null {
-  if (!m?.backfillStartedAt || m.phase !== 'BACKFILLING') return null;
-  const elapsedS = (nowMs - Date.parse(m.backfillStartedAt)) / 1000;
-  return elapsedS > 0 ? m.documents.migrated / elapsedS : null;
-}
-
 /**
  * Joins the workflow's view with the registry and the live alias into one status. Pure:
  * the client reads the sources, this decides what they mean.
@@ -83,7 +77,6 @@ export function collectionStatus(sources: StatusSources): CollectionStatus {
   const { record, run, aliasTargets } = sources;
   const m = run?.status ?? null;
   const rate = backfillRate(m, sources.nowMs);
-  const remaining = m ? m.documents.total - m.documents.migrated - m.documents.quarantined : 0;
   return {
     collection: record.collection,
     phase: m?.phase ?? ((run?.recordedPhase ?? record.migration?.phase ?? 'NONE') as MigrationPhase | 'NONE'),
@@ -103,7 +96,7 @@ export function collectionStatus(sources: StatusSources): CollectionStatus {
     pausedBy: m?.pausedBy ?? null,
     pauseReason: m?.pauseReason ?? null,
     docsPerSecond: rate,
-    etaSeconds: rate && rate > 0 ? Math.ceil(remaining / rate) : null,
+    etaSeconds: m && rate && rate > 0 ? Math.ceil(remainingDocuments(m) / rate) : null,
     tokens: m?.tokens ?? 0,
     spentUsd: m?.spentUsd ?? 0,
     budgetUsd: m?.budgetUsd ?? null,

@@ -1,4 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { z } from 'zod';
 import { fitMigrationAdapter } from '../adapter/fit-migration-adapter.js';
 import { BEFORE_CUTOVER } from '../migration/phases.js';
@@ -8,11 +15,13 @@ import type { Config } from '../config/env.js';
 import { workflowUiUrl } from '../config/temporal.js';
 import { estimateMigration, type MigrationEstimate } from '../estimate/migration-estimate.js';
 import {
+  ACTION_REFUSED,
   MIGRATION_WORKFLOW_TYPE,
   migrationInputSchema,
   migrationWorkflowId,
   SIGNALS,
   STATUS_QUERY,
+  type ActionOutcome,
   type ApproveCutover,
   type MigrationRequest,
   type MigrationResult,
@@ -28,7 +37,8 @@ import type { CollectionRecord, WriteTarget } from '../registry/collection-recor
 import { chooseRoute, type Route } from '../search/route.js';
 import { AccessStats } from '../search/access-stats.js';
 import { Services } from '../services.js';
-import { ReembedUsageError } from '../errors.js';
+import { ActionNotAnsweredError, ActionRefusedError, ReembedUsageError } from '../errors.js';
+import { migrationSummary } from '../migration/current-details.js';
 import { collectionStatus, type CollectionStatus, type MigrationView } from './collection-status.js';
 import { CanaryClient } from './canary-client.js';
 import { parseOrExplain } from './parse-or-explain.js';
@@ -36,7 +46,14 @@ import { assertSearchAttributesRegistered, registerSearchAttributes } from './se
 import { connectTemporal, type TemporalClientHandle } from './temporal-client.js';
 
 export type { CollectionStatus } from './collection-status.js';
-export { ReembedUsageError } from '../errors.js';
+export { ActionNotAnsweredError, ActionRefusedError, ReembedUsageError } from '../errors.js';
+export type { ActionOutcome } from '../migration/contract.js';
+
+/**
+ * How long an operator action waits for a worker to answer its Update. A running worker
+ * answers in milliseconds; past this the caller learns that none is running.
+ */
+const ACTION_TIMEOUT_MS = 30_000;
 
 export type RetiredSpecReport = RetiredSpec & {
   /** Each running migration from the spec, with the adapter fitted for it or why none could be. */
@@ -134,6 +151,8 @@ export class ReembedClient {
         workflowId,
         taskQueue: this.config.temporal.taskQueue,
         args: [input],
+        // The Web UI's workflow list and page lead with what this migration is.
+        staticSummary: migrationSummary(input, record.activeSpecId),
         typedSearchAttributes: [
           { key: collectionKey, value: input.collection },
           { key: targetModelKey, value: input.targetSpecId },
@@ -153,25 +172,29 @@ export class ReembedClient {
     }
   }
 
-  async approve(collection: string, payload: ApproveCutover): Promise<void> {
-    await this.signal(collection, 'approveCutover', payload, 'approval');
+  /*
+   * Operator actions are Temporal Updates: each returns what happens next once the workflow
+   * accepted it, or throws ActionRefusedError with the reason it was refused (nothing changed).
+   */
+  async approve(collection: string, payload: ApproveCutover): Promise<ActionOutcome> {
+    return this.act(collection, 'approveCutover', payload, 'approval');
   }
-  async reject(collection: string, payload: RejectCutover): Promise<void> {
-    await this.signal(collection, 'rejectCutover', payload, 'rejection');
+  async reject(collection: string, payload: RejectCutover): Promise<ActionOutcome> {
+    return this.act(collection, 'rejectCutover', payload, 'rejection');
   }
-  async pause(collection: string, payload: OperatorAction = {}): Promise<void> {
-    await this.signal(collection, 'pause', payload, 'pause');
+  async pause(collection: string, payload: OperatorAction = {}): Promise<ActionOutcome> {
+    return this.act(collection, 'pause', payload, 'pause');
   }
   /** `addBudgetUsd` raises the budget of a migration paused at it. */
-  async resume(collection: string, payload: ResumeAction = {}): Promise<void> {
-    await this.signal(collection, 'resume', payload, 'resume');
+  async resume(collection: string, payload: ResumeAction = {}): Promise<ActionOutcome> {
+    return this.act(collection, 'resume', payload, 'resume');
   }
-  async rollback(collection: string, payload: OperatorAction = {}): Promise<void> {
-    await this.signal(collection, 'rollback', payload, 'rollback');
+  async rollback(collection: string, payload: OperatorAction = {}): Promise<ActionOutcome> {
+    return this.act(collection, 'rollback', payload, 'rollback');
   }
   /** Ends retention now: the old index is deleted instead of waiting out the window. */
-  async endRetention(collection: string, payload: OperatorAction = {}): Promise<void> {
-    await this.signal(collection, 'endRetention', payload, 'end-retention');
+  async endRetention(collection: string, payload: OperatorAction = {}): Promise<ActionOutcome> {
+    return this.act(collection, 'endRetention', payload, 'end-retention');
   }
 
   /** The migration's own view when one exists, joined with the registry and the live alias. */
@@ -336,14 +359,30 @@ export class ReembedClient {
     }
   }
 
-  /** Validates the payload as the workflow will, so a caller learns of a mistake at once. */
-  private async signal(collection: string, name: SignalName, payload: unknown, what: string): Promise<void> {
+  /**
+   * Sends an operator action as an Update and waits for the workflow's answer. The payload
+   * is validated here first, as the workflow will, so a malformed one never leaves.
+   */
+  private async act(collection: string, name: SignalName, payload: unknown, what: string): Promise<ActionOutcome> {
     const valid = parseOrExplain(SIGNALS[name].schema, payload, what);
+    const handle = this.handle(migrationWorkflowId(collection));
     try {
-      await this.handle(migrationWorkflowId(collection)).signal(name, valid);
+      return await this.temporal.client.connection.withDeadline(Date.now() + ACTION_TIMEOUT_MS, () =>
+        handle.executeUpdate<ActionOutcome, [unknown]>(name, { args: [valid] }),
+      );
     } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === ACTION_REFUSED) {
+        throw new ActionRefusedError(name, collection, error.cause.message);
+      }
       if (error instanceof WorkflowNotFoundError) {
         throw new ReembedUsageError(`Collection "${collection}" has no running migration. Start one with \`reembed migrate ${collection} --to <specId>\`.`);
+      }
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        throw new ActionNotAnsweredError(
+          `No worker answered ${name} for "${collection}" within ${ACTION_TIMEOUT_MS / 1000} s, so it has not taken effect. ` +
+            `Start a worker (npm run worker) on task queue ${this.config.temporal.taskQueue}; the action may still apply once one runs — check with \`reembed status ${collection}\`.`,
+          { cause: error },
+        );
       }
       throw error;
     }

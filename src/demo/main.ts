@@ -154,17 +154,22 @@ async function main(): Promise<void> {
     const quality = waiting.quality!;
     console.log(`\nQuality gate (reembed quality ${collection}; the Web UI's workflow page shows the same table):`);
     for (const line of renderQuality(quality, { losers: true })) console.log(`  ${line}`);
-    const regression = quality.verdict === 'REGRESSION';
+    const acknowledge = quality.acknowledgement ?? null;
 
     if (args.yes) {
-      console.log(`  --yes given: approving as "demo"${regression ? ', acknowledging the regression' : ''}.`);
-      await client.approve(collection, { approver: 'demo', note: 'approved by npm run demo -- --yes', ...(regression ? { acknowledgeRegression: true } : {}) });
+      console.log(`  --yes given: approving as "demo"${acknowledge ? `, acknowledging the ${quality.verdict} verdict (${acknowledge})` : ''}.`);
+      const outcome = await client.approve(collection, {
+        approver: 'demo',
+        note: 'approved by npm run demo -- --yes',
+        ...(acknowledge ? { acknowledgeRegression: true } : {}),
+      });
+      console.log(`  accepted: ${outcome.next}.`);
     } else {
-      const payload = JSON.stringify({ approver: 'your name', ...(regression ? { acknowledgeRegression: true } : {}) });
-      if (regression) console.log('\nThe gate found a regression: an approval must acknowledge it, or reject the migration.');
+      const payload = JSON.stringify({ approver: 'your name', ...(acknowledge ? { acknowledgeRegression: true } : {}) });
+      if (acknowledge) console.log(`\nThe gate says ${quality.verdict}: an approval must acknowledge that ${acknowledge} — or reject the migration.`);
       console.log('\nApprove the cutover in the Temporal Web UI — open the workflow, choose "Send a Signal", signal');
       console.log(`  approveCutover with input ${payload} — at ${started.webUiUrl}`);
-      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --approver "your name"${regression ? ' --acknowledge-regression' : ''}`);
+      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --approver "your name"${acknowledge ? ' --acknowledge-regression' : ''}`);
       console.log(`(reject instead:           ./bin/reembed reject ${collection} --by "your name" --reason "why")`);
     }
     const retained = await waitWithProgress(client, collection, ['RETENTION', 'REJECTED']);

@@ -62,7 +62,13 @@ export const migrationInputSchema = z.object({
   budgetUsd: z.number().positive().nullable().default(null),
   /** Start even when Elasticsearch reports too little free disk for the new index. */
   force: z.boolean().default(false),
-  /** The quality gate passes when the new nDCG@10 on labelled golden queries is at least this share of the old one. */
+  /**
+   * Non-inferiority margin of the quality gate: the largest drop of nDCG@10 on labelled golden
+   * queries, as a fraction of the old value, that the new model may plausibly have (95% interval).
+   * Absent: 1 − minQuality.
+   */
+  maxDrop: z.number().min(0).lt(1).optional(),
+  /** The complement of maxDrop (0.98 = a 2% margin), kept for callers that set it. */
   minQuality: z.number().positive().max(1).default(0.98),
   /** With only unlabelled golden queries: the gate passes when overlap@10 of old and new is at least this. Null: not gated. */
   minOverlap: z.number().min(0).max(1).nullable().default(null),
@@ -137,9 +143,33 @@ export const SIGNALS = {
   },
 } as const;
 export type SignalName = keyof typeof SIGNALS;
+/** Each action's payload as the workflow uses it (defaults applied). */
+export type ActionPayloads = { [K in SignalName]: z.output<(typeof SIGNALS)[K]['schema']> };
+
+/**
+ * What an accepted operator action did, as its Update returns it: the phase it found, what
+ * happens next, and for approvals how many of how many and when the cutover will run.
+ */
+export interface ActionOutcome {
+  readonly action: SignalName;
+  readonly phase: MigrationPhase;
+  /** What happens next, in one sentence. */
+  readonly next: string;
+  readonly approvals?: { readonly given: number; readonly required: number };
+  /** Set when this approval completed the decision: the end of the grace period. */
+  readonly cutoverAt?: string;
+}
+
+/** The ApplicationFailure type of an Update its validator refused: the message is the reason. */
+export const ACTION_REFUSED = 'ActionRefused';
 
 export const STATUS_QUERY = 'status';
 export const STATUS_QUERY_DESCRIPTION = 'Phase, counts, coverage, approvals and refused signals of this migration.';
+/**
+ * Updates carry the same names and payloads as the signals: the CLI and client send them and
+ * learn at once whether the action was accepted (a refused one leaves nothing in history).
+ */
+export const UPDATE_DESCRIPTION_SUFFIX = ' As an Update it answers with what happens next, or is refused with the reason.';
 
 // --- the workflow's state, as the status query returns it ---
 
@@ -305,7 +335,21 @@ export interface VerificationReport {
   readonly tokens: number;
 }
 
-export type QualityVerdict = 'PASS' | 'REGRESSION' | 'NOT_EVALUATED';
+/**
+ * IMPROVEMENT: the 95% interval of Δ nDCG@10 lies above 0. PASS: its lower end is above the
+ * margin (no larger drop is plausible). REGRESSION: its upper end is below the margin.
+ * INCONCLUSIVE: the interval spans the margin. NOT_EVALUATED: nothing to judge by.
+ */
+export type QualityVerdict = 'IMPROVEMENT' | 'PASS' | 'REGRESSION' | 'INCONCLUSIVE' | 'NOT_EVALUATED';
+
+/** One metric's paired comparison over the labelled queries (new − old). */
+export interface MetricDelta {
+  readonly delta: number;
+  readonly ci95: readonly [number, number];
+  readonly pValue: number;
+  /** Standard deviation of the per-query differences. */
+  readonly sd: number;
+}
 
 export interface RetrievalScores {
   readonly ndcg10: number | null;
@@ -347,27 +391,45 @@ export interface PartitionProgress {
   readonly workers: readonly string[];
 }
 
-/** The quality gate's evidence, as `status --json` prints it under `quality`. */
+/** A labelled query the new index scores lower on (nDCG@10). */
+export interface LosingQuery {
+  readonly query: string;
+  readonly old: number;
+  readonly new: number;
+  readonly oldIds: readonly string[];
+  readonly newIds: readonly string[];
+}
+
+/**
+ * The quality gate's evidence, as `status --json` prints it under `quality`. Fields marked
+ * optional are absent from reports recorded before the gate stated its confidence: running
+ * migrations carry those reports on.
+ */
 export interface QualityReport {
   readonly verdict: QualityVerdict;
-  /** Why the verdict is what it is, in one sentence. */
+  /** Why the verdict is what it is, in one sentence: what the data rules out. */
   readonly reason: string;
   readonly queries: { readonly labelled: number; readonly unlabelled: number };
   readonly old: RetrievalScores | null;
   readonly new: RetrievalScores | null;
+  /** Δ nDCG@10 (new − old) with its 95% bootstrap interval and sign-flip p-value; null without labelled queries. */
+  readonly delta?: { readonly ndcg10: number; readonly ci95: readonly [number, number]; readonly pValue: number } | null;
+  /** The same statistics for each metric; the verdict is on nDCG@10. */
+  readonly metricDeltas?: { readonly ndcg10: MetricDelta; readonly recall10: MetricDelta; readonly mrr10: MetricDelta } | null;
+  /** Non-inferiority margin: the largest drop of nDCG@10 tolerated, as a fraction of the old value. */
+  readonly margin?: number;
+  /** INCONCLUSIVE: labelled queries that would likely decide, from the per-query spread; null otherwise. */
+  readonly queriesNeeded?: number | null;
+  /** What an approval must acknowledge (REGRESSION, INCONCLUSIVE), in the words the refusal uses; null when nothing. */
+  readonly acknowledgement?: string | null;
   readonly overlap10: number | null;
   /** Recall@10 of the new index's kNN against an exact search over its vectors, on a sample of up to 50 golden queries. */
   readonly annRecall10: number | null;
   /** The labelled queries that lost the most nDCG@10 (at most 10). */
-  readonly worstQueries: readonly {
-    readonly query: string;
-    readonly oldNdcg10: number;
-    readonly newNdcg10: number;
-    readonly oldIds: readonly string[];
-    readonly newIds: readonly string[];
-  }[];
+  readonly losers?: readonly LosingQuery[];
   /** Cold and warm search latency of the new index, measured in the grace period. */
   readonly warmup: WarmupReport | null;
+  /** 1 − margin: the share of the old nDCG@10 the new one must plausibly keep. */
   readonly minQuality: number;
   readonly minOverlap: number | null;
 }

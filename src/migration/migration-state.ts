@@ -1,10 +1,9 @@
-import type { z } from 'zod';
 import {
-  approveCutoverSchema,
   MAX_QUARANTINE_SAMPLE,
-  operatorActionSchema,
-  rejectCutoverSchema,
-  resumeSchema,
+  SIGNALS,
+  type ActionOutcome,
+  type ActionPayloads,
+  type SignalName,
   type CatchUpReport,
   type ChunkReport,
   type MigrationInput,
@@ -20,6 +19,13 @@ import {
 } from './contract.js';
 import { coverage } from './coverage.js';
 import { BEFORE_CUTOVER, PAUSABLE, type MigrationPhase } from './phases.js';
+import { acknowledgementNeeded } from './quality-gate.js';
+
+/** One operator action's rule: why it is refused in the current state, and what applying it does. */
+interface ActionRule<P> {
+  refuse(payload: P): string | null;
+  apply(payload: P): Omit<ActionOutcome, 'action' | 'phase'>;
+}
 
 /** Refused signals kept in the status; older ones fall off. */
 const MAX_REFUSED = 20;
@@ -49,11 +55,13 @@ export class MigrationState {
 
   private readonly approvalsRequired: number;
   private readonly allowedApprovers: readonly string[] | null;
+  private readonly graceMs: number;
 
   constructor(input: MigrationInput, workflowId: string, resumeFrom?: MigrationStatus) {
     const at = now();
     this.approvalsRequired = input.approvals;
     this.allowedApprovers = input.approvers;
+    this.graceMs = input.graceMs;
     this.s = resumeFrom ?? {
       collection: input.collection,
       workflowId,
@@ -220,7 +228,7 @@ export class MigrationState {
     return quiet || this.catchUpPassesCounted >= MAX_CATCH_UP_PASSES ? 'done' : 'again';
   }
 
-  /** The quality gate's report; a REGRESSION makes approval need an explicit acknowledgement. */
+  /** The quality gate's report; a REGRESSION or INCONCLUSIVE verdict makes approval need an explicit acknowledgement. */
   evaluated(quality: QualityReport): void {
     this.s = { ...this.s, quality };
   }
@@ -272,93 +280,120 @@ export class MigrationState {
 
   /** Nobody decided within the approval timeout: the migration is rejected, as if by a person. */
   approvalTimedOut(timeoutMs: number): void {
-    this.reject({ by: 'reembed', reason: `no decision within the approval timeout of ${timeoutMs} ms` });
+    this.signal('rejectCutover', { by: 'reembed', reason: `no decision within the approval timeout of ${timeoutMs} ms` });
   }
 
   failed(message: string): void {
     this.enter('FAILED', { error: message });
   }
 
-  // --- signals: each validates its payload and its phase, and records a refusal otherwise ---
+  // --- operator actions: one refusal rule per action, shared by its signal and its Update ---
 
-  approve(payload: unknown): void {
-    const p = this.parse('approveCutover', approveCutoverSchema, payload);
-    if (!p) return;
-    if (this.s.phase !== 'AWAITING_APPROVAL')
-      return this.refuse('approveCutover', payload, `approval is only possible in AWAITING_APPROVAL; the migration is in ${this.s.phase}`);
-    if (this.rejected || this.approved) return this.refuse('approveCutover', payload, 'a decision was already made');
-    if (this.s.quality?.verdict === 'REGRESSION' && !p.acknowledgeRegression) {
-      return this.refuse(
-        'approveCutover',
-        payload,
-        `the quality gate found a regression (${this.s.quality.reason}); to cut over anyway, approve with "acknowledgeRegression": true (reembed approve --acknowledge-regression)`,
-      );
-    }
-    if (this.allowedApprovers && !this.allowedApprovers.includes(p.approver)) {
-      return this.refuse('approveCutover', payload, `${p.approver} is not among the approvers of this migration (${this.allowedApprovers.join(', ')})`);
-    }
-    const approvals = this.s.approvals ?? [];
-    if (approvals.some((a) => a.approver === p.approver)) {
-      return this.refuse(
-        'approveCutover',
-        payload,
-        `${p.approver} has approved already; the cutover needs ${this.approvalsRequired} distinct approvers (${approvals.length} so far)`,
-      );
-    }
-    const approval = { ...p, at: now() };
-    const all = [...approvals, approval];
-    this.s = { ...this.s, approvals: all, ...(all.length >= this.approvalsRequired ? { approval } : {}) };
+  /**
+   * Why `action` with `payload` would be refused now, or null when it would be accepted. The
+   * signal handler records a refusal in the status; the Update validator rejects with it, so
+   * nothing reaches history. Pure: it reads the state and changes nothing.
+   */
+  refusal(action: SignalName, payload: unknown): string | null {
+    const parsed = this.parse(action, payload);
+    return typeof parsed === 'string' ? parsed : this.rule(action).refuse(parsed);
   }
 
-  reject(payload: unknown): void {
-    const p = this.parse('rejectCutover', rejectCutoverSchema, payload);
-    if (!p) return;
-    if (!BEFORE_CUTOVER.has(this.s.phase))
-      return this.refuse('rejectCutover', payload, `rejection is only possible before cutover; the migration is in ${this.s.phase}`);
-    if (this.rejected) return this.refuse('rejectCutover', payload, 'the migration was already rejected');
-    this.s = { ...this.s, rejection: { ...p, at: now() } };
+  /** Applies an action that `refusal` allowed, and says what happens next. */
+  perform(action: SignalName, payload: unknown): ActionOutcome {
+    const parsed = this.parse(action, payload);
+    if (typeof parsed === 'string') throw new TypeError(`${action} was performed with an invalid payload: ${parsed}`);
+    return { action, phase: this.s.phase, ...this.rule(action).apply(parsed) };
   }
 
-  pause(payload: unknown): void {
-    const p = this.parse('pause', operatorActionSchema, payload ?? {});
-    if (!p) return;
-    if (!PAUSABLE.has(this.s.phase)) return this.refuse('pause', payload, `only the backfill and catch-up can pause; the migration is in ${this.s.phase}`);
-    this.s = { ...this.s, paused: true, pausedBy: 'operator', pauseReason: `${p.by}${p.reason ? `: ${p.reason}` : ''}` };
+  /** The signal path: applies the action, or records why it was refused. */
+  signal(action: SignalName, payload: unknown): void {
+    const reason = this.refusal(action, payload);
+    if (reason === null) this.perform(action, payload);
+    else this.refuse(action, payload, reason);
   }
 
-  resume(payload: unknown): void {
-    const p = this.parse('resume', resumeSchema, payload ?? {});
-    if (!p) return;
-    if (!this.s.paused) return this.refuse('resume', payload, 'the migration is not paused');
-    const budgetUsd = this.s.budgetUsd === null ? null : this.s.budgetUsd + (p.addBudgetUsd ?? 0);
-    // Paused at the budget means the next batch does not fit in what is left: more is needed.
-    if (this.s.pausedBy === 'budget' && !p.addBudgetUsd) {
-      return this.refuse(
-        'resume',
-        payload,
-        `the budget of $${this.s.budgetUsd} is used up to the next batch ($${this.s.spentUsd.toFixed(4)} spent); resume with more budget (addBudgetUsd, \`reembed resume --budget <dollars>\`)`,
-      );
-    }
-    const { pauseReason: _reason, pausedBy: _by, ...rest } = this.s;
-    this.s = { ...rest, paused: false, budgetUsd };
+  private rule(action: SignalName): ActionRule<ActionPayloads[SignalName]> {
+    // Each rule takes its own action's payload, which parse() produced with that action's schema.
+    return this.rules[action] as ActionRule<ActionPayloads[SignalName]>;
   }
 
-  rollback(payload: unknown): void {
-    const p = this.parse('rollback', operatorActionSchema, payload ?? {});
-    if (!p) return;
-    if (this.s.phase !== 'RETENTION')
-      return this.refuse('rollback', payload, `rollback is only possible in RETENTION (after cutover, before cleanup); the migration is in ${this.s.phase}`);
-    this.rollbackRequested = true;
-    this.s = { ...this.s, rollback: { signal: 'rollback', at: now(), by: p.by, reason: p.reason } };
-  }
-
-  endRetention(payload: unknown): void {
-    const p = this.parse('endRetention', operatorActionSchema, payload ?? {});
-    if (!p) return;
-    if (this.s.phase !== 'RETENTION')
-      return this.refuse('endRetention', payload, `retention can only be ended in RETENTION; the migration is in ${this.s.phase}`);
-    this.endRetentionRequested = true;
-  }
+  private readonly rules: { [K in SignalName]: ActionRule<ActionPayloads[K]> } = {
+    approveCutover: {
+      refuse: (p) => {
+        if (this.s.phase !== 'AWAITING_APPROVAL') return `approval is only possible in AWAITING_APPROVAL; the migration is in ${this.s.phase}`;
+        if (this.rejected || this.approved) return 'a decision was already made';
+        const ack = acknowledgementNeeded(this.s.quality);
+        if (ack && !p.acknowledgeRegression) {
+          return `${this.s.quality!.verdict}: ${ack}. To cut over anyway, approve with "acknowledgeRegression": true (reembed approve --acknowledge-regression)`;
+        }
+        if (this.allowedApprovers && !this.allowedApprovers.includes(p.approver))
+          return `${p.approver} is not among the approvers of this migration (${this.allowedApprovers.join(', ')})`;
+        const approvals = this.s.approvals ?? [];
+        if (approvals.some((a) => a.approver === p.approver))
+          return `${p.approver} has approved already; the cutover needs ${this.approvalsRequired} distinct approvers (${approvals.length} so far)`;
+        return null;
+      },
+      apply: (p) => {
+        const approval = { ...p, at: now() };
+        const all = [...(this.s.approvals ?? []), approval];
+        const complete = all.length >= this.approvalsRequired;
+        this.s = { ...this.s, approvals: all, ...(complete ? { approval } : {}) };
+        const approvals = { given: all.length, required: this.approvalsRequired };
+        if (!complete) return { approvals, next: `${this.approvalsRequired - all.length} more distinct approver(s) needed before the cutover` };
+        const cutoverAt = new Date(Date.now() + this.graceMs).toISOString();
+        return { approvals, cutoverAt, next: `the grace period starts; the read alias moves to the new index at ${cutoverAt} unless rejected before` };
+      },
+    },
+    rejectCutover: {
+      refuse: () => {
+        if (!BEFORE_CUTOVER.has(this.s.phase)) return `rejection is only possible before cutover; the migration is in ${this.s.phase}`;
+        return this.rejected ? 'the migration was already rejected' : null;
+      },
+      apply: (p) => {
+        this.s = { ...this.s, rejection: { ...p, at: now() } };
+        return { next: `the migration is abandoned: the read alias stays on ${this.s.sourceIndex ?? 'the active index'} and the new index is deleted` };
+      },
+    },
+    pause: {
+      refuse: () => (PAUSABLE.has(this.s.phase) ? null : `only the backfill and catch-up can pause; the migration is in ${this.s.phase}`),
+      apply: (p) => {
+        this.s = { ...this.s, paused: true, pausedBy: 'operator', pauseReason: `${p.by}${p.reason ? `: ${p.reason}` : ''}` };
+        return { next: `the migration pauses after the current batch; reembed resume ${this.s.collection} goes on from there` };
+      },
+    },
+    resume: {
+      refuse: (p) => {
+        if (!this.s.paused) return 'the migration is not paused';
+        // Paused at the budget means the next batch does not fit in what is left: more is needed.
+        if (this.s.pausedBy === 'budget' && !p.addBudgetUsd)
+          return `the budget of $${this.s.budgetUsd} is used up to the next batch ($${this.s.spentUsd.toFixed(4)} spent); resume with more budget (addBudgetUsd, \`reembed resume --budget <dollars>\`)`;
+        return null;
+      },
+      apply: (p) => {
+        const budgetUsd = this.s.budgetUsd === null ? null : this.s.budgetUsd + (p.addBudgetUsd ?? 0);
+        const { pauseReason: _reason, pausedBy: _by, ...rest } = this.s;
+        this.s = { ...rest, paused: false, budgetUsd };
+        return { next: `the migration goes on from where it paused${budgetUsd === null ? '' : `, with a budget of $${budgetUsd}`}` };
+      },
+    },
+    rollback: {
+      refuse: () =>
+        this.s.phase === 'RETENTION' ? null : `rollback is only possible in RETENTION (after cutover, before cleanup); the migration is in ${this.s.phase}`,
+      apply: (p) => {
+        this.rollbackRequested = true;
+        this.s = { ...this.s, rollback: { signal: 'rollback', at: now(), by: p.by, reason: p.reason } };
+        return { next: `the read alias moves back to ${this.s.sourceIndex ?? 'the old index'} and the new index is deleted` };
+      },
+    },
+    endRetention: {
+      refuse: () => (this.s.phase === 'RETENTION' ? null : `retention can only be ended in RETENTION; the migration is in ${this.s.phase}`),
+      apply: () => {
+        this.endRetentionRequested = true;
+        return { next: `retention ends now: the old index ${this.s.sourceIndex ?? ''} is deleted and the migration completes` };
+      },
+    },
+  };
 
   private pauseFor(by: Exclude<PausedBy, 'operator'>, reason: string): void {
     this.s = { ...this.s, paused: true, pausedBy: by, pauseReason: reason };
@@ -369,12 +404,11 @@ export class MigrationState {
     return { tokens: total, spentUsd: (total / 1_000_000) * this.s.pricePerMillionTokens };
   }
 
-  private parse<T extends z.ZodType>(signal: string, schema: T, payload: unknown): z.output<T> | undefined {
-    const parsed = schema.safeParse(payload);
-    if (parsed.success) return parsed.data;
-    const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
-    this.refuse(signal, payload, `invalid payload (${reason})`);
-    return undefined;
+  /** The payload as the action's schema reads it, or why it does not parse. */
+  private parse<K extends SignalName>(action: K, payload: unknown): ActionPayloads[K] | string {
+    const parsed = SIGNALS[action].schema.safeParse(payload ?? {});
+    if (parsed.success) return parsed.data as ActionPayloads[K];
+    return `invalid payload (${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')})`;
   }
 
   private refuse(signal: string, payload: unknown, reason: string): void {

@@ -1,23 +1,34 @@
-import { defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
-import { SIGNALS, STATUS_QUERY, STATUS_QUERY_DESCRIPTION, type MigrationStatus, type SignalName } from '../migration/contract.js';
+import { ApplicationFailure, defineQuery, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+import {
+  ACTION_REFUSED,
+  SIGNALS,
+  STATUS_QUERY,
+  STATUS_QUERY_DESCRIPTION,
+  UPDATE_DESCRIPTION_SUFFIX,
+  type ActionOutcome,
+  type MigrationStatus,
+  type SignalName,
+} from '../migration/contract.js';
 import type { MigrationState } from '../migration/migration-state.js';
 
 /**
- * The status query and the six signals, each handed to the state's rule for it. Payloads
- * stay `unknown` on the wire so a malformed signal from the Web UI is recorded and refused,
- * not a decoding failure.
+ * The status query, and each operator action twice under one name: as a signal (the Temporal
+ * Web UI and `temporal workflow signal` send these; a refusal is recorded in the status) and
+ * as an Update (the CLI and client send these; the validator refuses at once with the reason,
+ * leaving nothing in history). Payloads stay `unknown` on the wire so a malformed one is
+ * refused with a readable reason, not a decoding failure.
  */
 export function wireHandlers(state: MigrationState): void {
   setHandler(defineQuery<MigrationStatus>(STATUS_QUERY), () => state.status, { description: STATUS_QUERY_DESCRIPTION });
-  const handlers: Record<SignalName, (payload: unknown) => void> = {
-    approveCutover: (p) => state.approve(p),
-    rejectCutover: (p) => state.reject(p),
-    pause: (p) => state.pause(p),
-    resume: (p) => state.resume(p),
-    rollback: (p) => state.rollback(p),
-    endRetention: (p) => state.endRetention(p),
-  };
-  for (const [name, handler] of Object.entries(handlers)) {
-    setHandler(defineSignal<[unknown]>(name), handler, { description: SIGNALS[name as SignalName].description });
+  for (const name of Object.keys(SIGNALS) as SignalName[]) {
+    const { description } = SIGNALS[name];
+    setHandler(defineSignal<[unknown]>(name), (payload) => state.signal(name, payload), { description });
+    setHandler(defineUpdate<ActionOutcome, [unknown]>(name), (payload) => state.perform(name, payload), {
+      description: description + UPDATE_DESCRIPTION_SUFFIX,
+      validator: (payload) => {
+        const reason = state.refusal(name, payload);
+        if (reason !== null) throw ApplicationFailure.create({ message: reason, type: ACTION_REFUSED, nonRetryable: true });
+      },
+    });
   }
 }

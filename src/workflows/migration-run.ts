@@ -19,7 +19,7 @@ import {
 } from '../migration/contract.js';
 import { MigrationState } from '../migration/migration-state.js';
 import type { MigrationPhase } from '../migration/phases.js';
-import { qualityMarkdown } from '../migration/quality-gate.js';
+import { currentDetails } from '../migration/current-details.js';
 import { coverageKey, phaseKey } from '../migration/search-attributes.js';
 import { backfillingActivities, bookkeeping, warming } from './activity-stubs.js';
 import { wireHandlers } from './handlers.js';
@@ -65,13 +65,20 @@ export class MigrationRun {
     return { phase: this.state.phase, status: this.state.status };
   }
 
+  /** Shows the phase to the Web UI and `reembed list`: the search attributes and the current details. */
   publishPhase(): void {
+    this.showDetails();
     if (!this.input.searchAttributes) return;
     // PAUSED is not a phase (the migration resumes where it was) but is what the Web UI and `reembed list` should show.
     upsertSearchAttributes([
       { key: phaseKey, value: this.state.paused ? 'PAUSED' : this.state.phase },
       { key: coverageKey, value: this.state.status.coverage },
     ]);
+  }
+
+  /** The Web UI's current details: one line with the phase, progress, verdict and next action, then the evidence. */
+  showDetails(): void {
+    setCurrentDetails(currentDetails(this.state.status, Date.now()));
   }
 
   async enter(phase: MigrationPhase, extra: Partial<MigrationStatus> = {}): Promise<void> {
@@ -127,7 +134,7 @@ export class MigrationRun {
       const warmup = await warming.warmUpIndex(this.indexes());
       if (!warmup) return;
       this.state.warmedUp(warmup);
-      setCurrentDetails(qualityMarkdown(this.state.status.quality!, this.input.collection));
+      this.showDetails();
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       log.warn('warm-up failed; the cutover goes ahead cold', { collection: this.input.collection, error: error.cause?.message ?? error.message });

@@ -7,13 +7,12 @@ import {
   isCancellation,
   log,
   patched,
-  setCurrentDetails,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FAILURE_TYPES, type MigrationRequest, type MigrationResult, type MigrationStatus } from '../migration/contract.js';
 import { BEFORE_CUTOVER } from '../migration/phases.js';
-import { qualityMarkdown } from '../migration/quality-gate.js';
+import { gateMargin } from '../migration/quality-gate.js';
 import { bookkeeping, scanning } from './activity-stubs.js';
 import { backfillPartitions } from './partitioned-backfill.js';
 import { MigrationRun, parseInput, REJECTED } from './migration-run.js';
@@ -75,6 +74,7 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
         );
         if (chunk === REJECTED) return await run.rejected();
         state.applyChunk(chunk);
+        run.showDetails();
         if (chunk.done && !chunk.budgetReached) break;
       }
       await run.enter('CATCHING_UP', { backfillEndedAt: now() });
@@ -104,10 +104,9 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       if (!report.ok) return await run.abandon('FAILED', `verification failed: ${report.problems.join('; ')}`);
       // Migrations started before the quality gate existed replay without it.
       if (patched('quality-gate')) {
-        const { minQuality, minOverlap } = input;
-        const quality = await scanning.evaluateQuality({ ...run.indexes(), sourceSpecId: state.status.sourceSpecId!, minQuality, minOverlap });
-        state.evaluated(quality);
-        setCurrentDetails(qualityMarkdown(quality, input.collection));
+        const gate = { maxDrop: gateMargin(input), minOverlap: input.minOverlap };
+        state.evaluated(await scanning.evaluateQuality({ ...run.indexes(), sourceSpecId: state.status.sourceSpecId!, ...gate }));
+        run.showDetails();
       }
       await run.enter('AWAITING_APPROVAL');
     }
@@ -160,8 +159,10 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     }
     // An activity's failure says only "Activity task failed"; what happened is its cause.
     const message = ((error instanceof ActivityFailure && error.cause) || (error as Error)).message ?? String(error);
-    if (BEFORE_CUTOVER.has(state.phase)) await run.abandon('FAILED', message);
+    // Named before abandoning, which moves the migration to FAILED.
+    const failedIn = state.phase;
+    if (BEFORE_CUTOVER.has(failedIn)) await run.abandon('FAILED', message);
     else state.failed(message);
-    throw ApplicationFailure.nonRetryable(`Migration of "${input.collection}" failed in ${state.status.phase}: ${message}`, FAILURE_TYPES.migrationFailed);
+    throw ApplicationFailure.nonRetryable(`Migration of "${input.collection}" failed in ${failedIn}: ${message}`, FAILURE_TYPES.migrationFailed);
   }
 }

@@ -43,7 +43,10 @@ export async function backfillPartitions(run: MigrationRun): Promise<BackfillOut
           chunk.then((report: ChunkReport | typeof REJECTED) => {
             running.delete(index);
             if (report === REJECTED) rejected = true;
-            else state.applyPartitionChunk(index, report);
+            else {
+              state.applyPartitionChunk(index, report);
+              run.showDetails();
+            }
           }),
         );
       }

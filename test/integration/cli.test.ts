@@ -155,16 +155,25 @@ describe('reembed CLI against the real services', () => {
     assert.match(invalid.stderr, /approver is required/);
 
     // Four eyes: two distinct approvers from the list; the first is shown, the decision waits.
-    assert.equal((await reembed('approve', collection, '--approver', 'alice')).code, 0);
-    assert.equal((await reembed('approve', collection, '--approver', 'mallory')).code, 0, 'the signal is sent; the workflow refuses it');
-    await new Promise((r) => setTimeout(r, 1000));
+    const alice = await reembed('approve', collection, '--approver', 'alice');
+    assert.equal(alice.code, 0, alice.stderr);
+    assert.match(
+      alice.stdout,
+      /approveCutover accepted by \S+ in AWAITING_APPROVAL \(1 of 2 approvals\): 1 more distinct approver\(s\) needed before the cutover/,
+    );
+    const mallory = await reembed('approve', collection, '--approver', 'mallory');
+    assert.equal(mallory.code, 3, 'the workflow refuses the approval, and the command says so');
+    assert.equal(mallory.stderr.trim(), 'refused: mallory is not among the approvers of this migration (alice, bob)');
     const half = JSON.parse((await reembed('status', collection, '--json')).stdout);
     assert.equal(half.phase, 'AWAITING_APPROVAL');
     assert.deepEqual(
       half.migration.approvals.map((a: { approver: string }) => a.approver),
       ['alice'],
     );
-    assert.match(half.migration.refusedSignals.at(-1).reason, /mallory is not among the approvers of this migration \(alice, bob\)/);
+    assert.deepEqual(half.migration.refusedSignals, [], 'a refused Update leaves nothing behind');
+    const early = await reembed('rollback', collection, '--by', 'ops', '--reason', 'too soon');
+    assert.equal(early.code, 3);
+    assert.match(early.stderr, /^refused: rollback is only possible in RETENTION \(after cutover, before cleanup\); the migration is in AWAITING_APPROVAL/);
     assert.match((await reembed('status', collection)).stdout, /approved by: {2}alice[\s\S]*approvals: {4}1 of 2 distinct approvers/);
   });
 

@@ -37,7 +37,7 @@ describe('errors no retry can fix', () => {
       () => assert.fail('the migration should have failed'),
       (error: Error) => error,
     );
-    assert.match((failed.cause as Error).message, /failed in FAILED: Unknown model spec "spec-the-worker-does-not-know"/);
+    assert.match((failed.cause as Error).message, /failed in PREPARING: Unknown model spec "spec-the-worker-does-not-know"/);
     assert.ok(Date.now() - started < 60_000, `failed after ${Date.now() - started} ms, not after retrying`);
 
     const { events } = await handle.fetchHistory();

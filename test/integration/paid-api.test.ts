@@ -7,6 +7,7 @@ import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
 import { versionedIndexName } from '../../src/store/vector-index.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
+import { waitFor } from '../helpers/services.js';
 
 const TARGET = 'openai-3-small-256';
 const MODELS = ['text-embedding-3-small'];
@@ -78,8 +79,7 @@ describe('paid embedding API: faults, budget, bad key, estimate', () => {
     assert.equal(status.paused, true);
     assert.equal(status.budgetUsd, budgetUsd);
 
-    await fx.client.resume(collection, { by: 'finance' });
-    await waitFor(async () => (await fx.client.status(collection)).migration?.refusedSignals.some((r) => r.signal === 'resume') ?? false, 'refused resume');
+    await assert.rejects(fx.client.resume(collection, { by: 'finance' }), /refused .*: the budget of \$[\d.]+ is used up to the next batch/);
     await fx.client.resume(collection, { by: 'finance', addBudgetUsd: Number(estimate.costUsd.toFixed(4)) });
     const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
     assert.equal(waiting.documents.migrated, 40);
@@ -147,11 +147,3 @@ describe('paid embedding API: faults, budget, bad key, estimate', () => {
     assert.match(local.durationBasis, /local throughput measured/);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backfillRate, collectionStatus, type StatusSources } from '../../src/client/collection-status.js';
+import { collectionStatus, type StatusSources } from '../../src/client/collection-status.js';
+import { backfillRate } from '../../src/migration/progress.js';
 import { migrationInputSchema, type MigrationStatus } from '../../src/migration/contract.js';
 import { MigrationState } from '../../src/migration/migration-state.js';
 import type { CollectionRecord } from '../../src/registry/collection-record.js';

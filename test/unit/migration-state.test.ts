@@ -53,15 +53,15 @@ describe('migration rules', () => {
 
   it('accepts approval only while awaiting it, once', () => {
     const early = stateIn('BACKFILLING');
-    early.approve({ approver: 'alice' });
+    early.signal('approveCutover', { approver: 'alice' });
     assert.equal(early.approved, false);
     assert.match(early.status.refusedSignals[0]!.reason, /only possible in AWAITING_APPROVAL; the migration is in BACKFILLING/);
     assert.equal(early.status.refusedSignals[0]!.by, 'alice');
 
     const waiting = stateIn('AWAITING_APPROVAL');
-    waiting.approve({ approver: 'alice', note: 'ok' });
+    waiting.signal('approveCutover', { approver: 'alice', note: 'ok' });
     assert.equal(waiting.status.approval?.approver, 'alice');
-    waiting.approve({ approver: 'bob' });
+    waiting.signal('approveCutover', { approver: 'bob' });
     assert.equal(waiting.status.approval?.approver, 'alice', 'the first decision stands');
     assert.match(waiting.status.refusedSignals.at(-1)!.reason, /already made/);
   });
@@ -70,18 +70,18 @@ describe('migration rules', () => {
     const fourEyes = migrationInputSchema.parse({ collection: 'products', targetSpecId: 'minilm-l6-v2-cls', approvals: 2, approvers: ['alice', 'bob'] });
     const s = new MigrationState(fourEyes, 'reembed:products');
     s.enter('AWAITING_APPROVAL');
-    s.approve({ approver: 'alice', note: 'metrics fine' });
+    s.signal('approveCutover', { approver: 'alice', note: 'metrics fine' });
     assert.equal(s.approved, false, 'one of two');
     assert.deepEqual(
       s.status.approvals?.map((a) => a.approver),
       ['alice'],
     );
-    s.approve({ approver: 'alice' });
+    s.signal('approveCutover', { approver: 'alice' });
     assert.match(s.status.refusedSignals.at(-1)!.reason, /alice has approved already; the cutover needs 2 distinct approvers \(1 so far\)/);
-    s.approve({ approver: 'mallory' });
+    s.signal('approveCutover', { approver: 'mallory' });
     assert.match(s.status.refusedSignals.at(-1)!.reason, /mallory is not among the approvers of this migration \(alice, bob\)/);
     assert.equal(s.approved, false);
-    s.approve({ approver: 'bob' });
+    s.signal('approveCutover', { approver: 'bob' });
     assert.equal(s.approved, true);
     assert.equal(s.status.approval?.approver, 'bob', 'the approval that completed the decision');
     assert.deepEqual(
@@ -90,10 +90,38 @@ describe('migration rules', () => {
     );
   });
 
+  it('as an Update: the validator rule refuses without recording anything, and an accepted action says what happens next', () => {
+    const fourEyes = migrationInputSchema.parse({ collection: 'products', targetSpecId: 'minilm-l6-v2-cls', approvals: 2, graceMs: 60_000 });
+    const s = new MigrationState(fourEyes, 'reembed:products');
+    s.enter('BACKFILLING', { sourceIndex: 'products__old' });
+    assert.match(s.refusal('approveCutover', { approver: 'alice' })!, /only possible in AWAITING_APPROVAL; the migration is in BACKFILLING/);
+    assert.match(s.refusal('approveCutover', {})!, /^invalid payload \(approver: /);
+    assert.deepEqual(s.status.refusedSignals, [], 'a refused Update leaves no trace in the state');
+    assert.deepEqual(s.perform('pause', { by: 'ops' }), {
+      action: 'pause',
+      phase: 'BACKFILLING',
+      next: 'the migration pauses after the current batch; reembed resume products goes on from there',
+    });
+    assert.equal(s.paused, true);
+    assert.match(s.perform('resume', { by: 'ops' }).next, /goes on from where it paused/);
+
+    s.enter('AWAITING_APPROVAL');
+    const first = s.perform('approveCutover', { approver: 'alice' });
+    assert.deepEqual(first.approvals, { given: 1, required: 2 });
+    assert.equal(first.cutoverAt, undefined);
+    assert.match(first.next, /1 more distinct approver\(s\) needed/);
+    const second = s.perform('approveCutover', { approver: 'bob' });
+    assert.deepEqual(second.approvals, { given: 2, required: 2 });
+    assert.equal(Date.parse(second.cutoverAt!) - Date.parse(s.status.approval!.at), 60_000, 'the cutover runs one grace period after the approval');
+    assert.match(second.next, /the read alias moves to the new index at .* unless rejected before/);
+    assert.match(s.perform('rejectCutover', { by: 'carol', reason: 'no' }).next, /alias stays on products__old/);
+    assert.throws(() => s.perform('rejectCutover', { by: '' }), /invalid payload/);
+  });
+
   it('refuses oversized signal payloads and keeps no more than a short name of them', () => {
     const s = stateIn('AWAITING_APPROVAL');
-    s.approve({ approver: 'alice', note: 'x'.repeat(2 * 1024 * 1024) });
-    s.reject({ by: 'y'.repeat(100_000), reason: 'too long a name' });
+    s.signal('approveCutover', { approver: 'alice', note: 'x'.repeat(2 * 1024 * 1024) });
+    s.signal('rejectCutover', { by: 'y'.repeat(100_000), reason: 'too long a name' });
     assert.equal(s.approved, false);
     assert.equal(s.rejected, false);
     const [note, name] = s.status.refusedSignals;
@@ -104,18 +132,18 @@ describe('migration rules', () => {
 
   it('records invalid payloads instead of throwing', () => {
     const s = stateIn('AWAITING_APPROVAL');
-    for (const bad of [null, 'yes', { approver: '' }, { approver: 42 }, { who: 'x' }]) s.approve(bad);
+    for (const bad of [null, 'yes', { approver: '' }, { approver: 42 }, { who: 'x' }]) s.signal('approveCutover', bad);
     assert.equal(s.approved, false);
     assert.equal(s.status.refusedSignals.length, 5);
     assert.ok(s.status.refusedSignals.every((r) => r.reason.startsWith('invalid payload')));
-    s.reject({ by: 'carol' });
+    s.signal('rejectCutover', { by: 'carol' });
     assert.match(s.status.refusedSignals.at(-1)!.reason, /reason: /);
     assert.equal(s.rejected, false);
   });
 
   it('keeps only the most recent refusals', () => {
     const s = stateIn('BACKFILLING');
-    for (let i = 0; i < 50; i++) s.rollback({ by: `user${i}` });
+    for (let i = 0; i < 50; i++) s.signal('rollback', { by: `user${i}` });
     assert.equal(s.status.refusedSignals.length, 20);
     assert.equal(s.status.refusedSignals.at(-1)!.by, 'user49');
   });
@@ -123,37 +151,37 @@ describe('migration rules', () => {
   it('allows rejection until cutover and not after', () => {
     for (const phase of ['BACKFILLING', 'VERIFYING', 'AWAITING_APPROVAL', 'GRACE_PERIOD'] as const) {
       const s = stateIn(phase);
-      s.reject({ by: 'carol', reason: 'no' });
+      s.signal('rejectCutover', { by: 'carol', reason: 'no' });
       assert.equal(s.rejected, true, phase);
     }
     const after = stateIn('RETENTION');
-    after.reject({ by: 'carol', reason: 'too late' });
+    after.signal('rejectCutover', { by: 'carol', reason: 'too late' });
     assert.equal(after.rejected, false);
     assert.match(after.status.refusedSignals[0]!.reason, /only possible before cutover/);
   });
 
   it('pauses and resumes only the backfill and catch-up', () => {
     const s = stateIn('BACKFILLING');
-    s.pause({ by: 'ops', reason: 'peak traffic' });
+    s.signal('pause', { by: 'ops', reason: 'peak traffic' });
     assert.equal(s.paused, true);
     assert.equal(s.status.pauseReason, 'ops: peak traffic');
-    s.resume({ by: 'ops' });
+    s.signal('resume', { by: 'ops' });
     assert.equal(s.paused, false);
     assert.equal(s.status.pauseReason, undefined);
-    s.resume({});
+    s.signal('resume', {});
     assert.match(s.status.refusedSignals[0]!.reason, /not paused/);
     const waiting = stateIn('AWAITING_APPROVAL');
-    waiting.pause({});
+    waiting.signal('pause', {});
     assert.equal(waiting.paused, false);
   });
 
   it('allows rollback and early cleanup only in retention', () => {
     const s = stateIn('GRACE_PERIOD');
-    s.rollback({ by: 'erin', reason: 'x' });
-    s.endRetention({ by: 'erin' });
+    s.signal('rollback', { by: 'erin', reason: 'x' });
+    s.signal('endRetention', { by: 'erin' });
     assert.equal(s.wantsRollback || s.wantsEndRetention, false);
     const r = stateIn('RETENTION');
-    r.rollback({ by: 'erin', reason: 'latency' });
+    r.signal('rollback', { by: 'erin', reason: 'latency' });
     assert.equal(r.wantsRollback, true);
     assert.equal(r.status.rollback?.by, 'erin');
   });
@@ -203,10 +231,10 @@ describe('migration input', () => {
     assert.equal(s.tokenAllowance(), 2000);
     s.pauseAtBudget();
     assert.match(s.status.pauseReason!, /budget of \$0.01 reached: \$0.0060 spent on 3000 tokens.*reembed resume products --budget/);
-    s.resume({ by: 'alice' });
+    s.signal('resume', { by: 'alice' });
     assert.equal(s.paused, true, 'resuming without more budget is refused');
     assert.match(s.status.refusedSignals.at(-1)!.reason, /resume with more budget/);
-    s.resume({ by: 'alice', addBudgetUsd: 0.01 });
+    s.signal('resume', { by: 'alice', addBudgetUsd: 0.01 });
     assert.equal(s.paused, false);
     assert.equal(s.status.budgetUsd, 0.02);
     assert.equal(s.tokenAllowance(), 7000);
@@ -227,7 +255,7 @@ describe('migration input', () => {
     s.pauseForProvider('the endpoint refused our API key.');
     assert.equal(s.status.pauseReason, 'the endpoint refused our API key. Then: reembed resume products');
     assert.equal(s.status.pausedBy, 'provider');
-    s.resume({ by: 'ops' });
+    s.signal('resume', { by: 'ops' });
     assert.equal(s.paused, false);
   });
 });

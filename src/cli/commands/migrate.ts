@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { approverListSchema } from '../../config/env.js';
+import { ReembedUsageError } from '../../errors.js';
 import { defineCommand, dollarsSchema, nameSchema, operator, validate } from '../command.js';
 import { printJson } from '../context.js';
 import { durationSchema, formatDuration } from '../duration.js';
 import { renderEstimate } from '../render-estimate.js';
 
 const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
-                [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--min-quality 0.98] [--min-overlap <0-1>]
+                [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--max-drop 0.02 | --min-quality 0.98] [--min-overlap <0-1>]
                 [--min-adapter-recall 0.9]
                 [--approvals <n>] [--approvers <name,name,...>] [--parallelism 1] [--dry-run [--json]]
   Starts the migration workflow of <collection> to the model spec <specId>. It backfills, catches up,
@@ -14,8 +15,9 @@ const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retent
   keeps the old index for the retention window (reembed rollback / reembed end-retention).
   --approval-timeout rejects when nobody decides in time; --budget pauses the migration at that spend;
   --force starts even when Elasticsearch reports too little disk. The quality gate compares old and new on the
-  collection's golden queries (reembed golden): --min-quality is the share of the old nDCG@10 the new one must
-  reach; --min-overlap gates collections with only unlabelled queries on overlap@10. --approvals 2 needs two distinct
+  collection's golden queries (reembed golden): --max-drop is the non-inferiority margin, the largest drop of
+  nDCG@10 (a fraction of the old value) the new model may plausibly have; --min-quality is its complement
+  (0.98 = --max-drop 0.02). --min-overlap gates collections with only unlabelled queries on overlap@10. --approvals 2 needs two distinct
   approvers before the cutover (four eyes); --approvers (default: REEMBED_APPROVERS) names who may approve.
   --parallelism is how many partitions of the source are backfilled at once, by any workers on the task queue.
   Documents the source holds without text get vectors mapped from their old ones by a linear adapter if its
@@ -30,6 +32,7 @@ const optionsSchema = z.object({
   'batch-size': z.coerce.number().int().min(1).max(1024),
   by: z.string().optional(),
   budget: dollarsSchema.optional(),
+  'max-drop': z.coerce.number().min(0).lt(1).optional(),
   'min-quality': z.coerce.number().positive().max(1).optional(),
   'min-overlap': z.coerce.number().min(0).max(1).optional(),
   'min-adapter-recall': z.coerce.number().min(0).max(1).optional(),
@@ -49,6 +52,7 @@ export const command = defineCommand({
     by: { type: 'string' },
     budget: { type: 'string' },
     force: { type: 'boolean' },
+    'max-drop': { type: 'string' },
     'min-quality': { type: 'string' },
     'min-overlap': { type: 'string' },
     'min-adapter-recall': { type: 'string' },
@@ -61,6 +65,8 @@ export const command = defineCommand({
   positionals: ['collection'],
   async run(ctx, { values, positionals }) {
     const o = validate(optionsSchema, values, 'migrate');
+    if (o['max-drop'] !== undefined && o['min-quality'] !== undefined)
+      throw new ReembedUsageError(`reembed migrate: give --max-drop or --min-quality, not both (--min-quality 0.98 is --max-drop 0.02)\n\n${usage}`);
     const collection = positionals[0]!;
     const client = await ctx.client();
     if (values['dry-run']) {
@@ -81,6 +87,7 @@ export const command = defineCommand({
       requestedBy: operator(o.by),
       budgetUsd: o.budget ?? null,
       force: Boolean(values.force),
+      ...(o['max-drop'] === undefined ? {} : { maxDrop: o['max-drop'] }),
       ...(o['min-quality'] === undefined ? {} : { minQuality: o['min-quality'] }),
       minOverlap: o['min-overlap'] ?? null,
       ...(o['min-adapter-recall'] === undefined ? {} : { minAdapterRecall: o['min-adapter-recall'] }),

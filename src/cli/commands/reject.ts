@@ -1,16 +1,16 @@
-import { defineCommand, printSent } from '../command.js';
+import { ACTION_ANSWER_USAGE, defineCommand, printOutcome } from '../command.js';
 
-const usage = `reembed reject <collection> --by <name> --reason <text>
-  Sends rejectCutover: before cutover (up to the end of the grace period) the migration is
-  abandoned, the alias stays where it is and the new index is deleted.`;
+const usage = `reembed reject <collection> --by <name> --reason <text> [--json]
+  Rejects the migration: before cutover (up to the end of the grace period) it is abandoned,
+  the alias stays where it is and the new index is deleted.
+${ACTION_ANSWER_USAGE}`;
 
 export const command = defineCommand({
   usage,
-  options: { by: { type: 'string' }, reason: { type: 'string' } },
+  options: { by: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
   positionals: ['collection'],
   async run(ctx, { values, positionals }) {
     const collection = positionals[0]!;
-    await (await ctx.client()).reject(collection, { by: values.by ?? '', reason: values.reason ?? '' });
-    printSent('rejectCutover', collection);
+    printOutcome(await (await ctx.client()).reject(collection, { by: values.by ?? '', reason: values.reason ?? '' }), collection, values.json);
   },
 });

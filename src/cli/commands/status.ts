@@ -1,4 +1,5 @@
 import type { CollectionStatus } from '../../client/collection-status.js';
+import { nextAction } from '../../migration/next-action.js';
 import { WORKING, type MigrationPhase } from '../../migration/phases.js';
 import { defineCommand } from '../command.js';
 import { renderQuality } from '../render-quality.js';
@@ -9,14 +10,6 @@ const usage = `reembed status <collection> [--json] [--no-watch]
   Phase, progress bar, rate and ETA, tokens and spend, verification, approvals and refused signals,
   and the command to run next. On a terminal it redraws while the migration works (--no-watch: once).
   --json prints the same as ReembedClient.status() returns.`;
-
-const NEXT_STEP: Record<string, (c: string) => string> = {
-  AWAITING_APPROVAL: (c) => `approve: reembed approve ${c} --approver <name> [--note <text>]   reject: reembed reject ${c} --by <name> --reason <text>`,
-  GRACE_PERIOD: (c) => `cancel before cutover: reembed reject ${c} --by <name> --reason <text>`,
-  RETENTION: (c) => `roll back: reembed rollback ${c} --by <name> --reason <text>   finish now: reembed end-retention ${c} --by <name>`,
-  BACKFILLING: (c) => `pause: reembed pause ${c} --by <name>`,
-  PAUSED: (c) => `resume: reembed resume ${c} --by <name> [--budget <more dollars>]`,
-};
 
 function bar(fraction: number, width = 30): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
@@ -87,8 +80,8 @@ export function renderStatus(s: CollectionStatus): string {
     if (s.quarantinedDocuments.length > 10) lines.push(`  … and ${s.documents.quarantined - 10} more (reembed status ${s.collection} --json)`);
     for (const r of m.refusedSignals.slice(-5)) lines.push(`  refused:      ${r.signal} at ${r.at}${r.by ? ` from ${r.by}` : ''}: ${r.reason}`);
   }
-  const next = s.paused ? NEXT_STEP.PAUSED : NEXT_STEP[s.phase];
-  if (next) lines.push(`  next:         ${next(s.collection)}`);
+  const next = nextAction(s.collection, { phase: s.phase, paused: s.paused, quality: s.quality ?? undefined });
+  if (next) lines.push(`  next:         ${next}`);
   return lines.join('\n');
 }
 

@@ -1,0 +1,83 @@
+import type { MigrationInput, MigrationStatus } from './contract.js';
+import { nextAction } from './next-action.js';
+import { backfillRate, humanDuration, remainingDocuments } from './progress.js';
+import { acknowledgementNeeded, qualityMarkdown } from './quality-gate.js';
+
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+
+/**
+ * The one-line summary the Temporal Web UI shows in the workflow list and on top of the
+ * workflow page, fixed when the migration starts.
+ */
+export function migrationSummary(input: Pick<MigrationInput, 'collection' | 'targetSpecId' | 'requestedBy' | 'approvals'>, sourceSpecId: string): string {
+  const approvals = input.approvals === 1 ? '1 approval' : `${input.approvals} distinct approvals`;
+  return `Migrate ${input.collection}: ${sourceSpecId} → ${input.targetSpecId}, started by ${input.requestedBy}; cutover needs ${approvals}`;
+}
+
+/** What the phase is doing, in a few words with its figures. */
+function phaseText(s: MigrationStatus, nowMs: number): string {
+  const d = s.documents;
+  switch (s.phase) {
+    case 'PREPARING':
+      return 'estimating cost and disk, creating the new index';
+    case 'BACKFILLING': {
+      const rate = backfillRate(s, nowMs);
+      const eta = rate && rate > 0 ? `, ${rate.toFixed(1)} docs/s, ETA ${humanDuration((remainingDocuments(s) / rate) * 1000)}` : '';
+      return `${d.migrated}/${d.total} documents copied (${(s.coverage * 100).toFixed(1)}%), ${d.quarantined} quarantined${eta}`;
+    }
+    case 'CATCHING_UP':
+      return `catch-up pass ${s.catchUp.passes + 1}: ${s.catchUp.reembedded} re-embedded, ${s.catchUp.deleted} deleted so far`;
+    case 'VERIFYING':
+      return 'checking coverage and vectors, then the quality gate on the golden queries';
+    case 'AWAITING_APPROVAL':
+      return `${s.approvals?.length ?? 0} of ${s.approvalsRequired ?? 1} approvals`;
+    case 'GRACE_PERIOD':
+      return `approved by ${s.approval?.approver ?? '?'}; the alias moves at ${s.graceEndsAt ?? '?'}`;
+    case 'CUTOVER':
+      return 'moving the read alias';
+    case 'RETENTION':
+      return `cut over at ${s.cutoverAt ?? '?'}; the old index is kept for rollback until ${s.retentionEndsAt ?? '?'}`;
+    case 'REJECTED':
+      return `rejected by ${s.rejection?.by ?? '?'}: ${s.rejection?.reason ?? ''}`;
+    case 'FAILED':
+      return `failed: ${s.error ?? 'unknown error'}`;
+    case 'ROLLED_BACK':
+      return `rolled back by ${s.rollback?.by ?? '?'}; the alias is on the old index`;
+    case 'COMPLETED':
+      return 'done: the new index serves, the old one is deleted';
+  }
+}
+
+/** The verdict in a few words: "quality INCONCLUSIVE, Δ nDCG@10 −0.012 [−0.061, +0.034]". */
+function verdictText(s: MigrationStatus): string | null {
+  const q = s.quality;
+  if (!q) return null;
+  const delta = q.delta ? `, Δ nDCG@10 ${signed(q.delta.ndcg10)} [${signed(q.delta.ci95[0])}, ${signed(q.delta.ci95[1])}]` : '';
+  return `quality ${q.verdict}${delta}`;
+}
+
+/**
+ * The workflow's current details, as the Temporal Web UI shows them: one line first — phase,
+ * what it is doing, the verdict with its interval, the exact action to take — then the
+ * quality gate's evidence once there is some.
+ */
+export function currentDetails(s: MigrationStatus, nowMs: number): string {
+  const action = nextAction(s.collection, s);
+  const head = [
+    `**${s.phase}${s.paused ? ` — PAUSED by ${s.pausedBy ?? 'operator'}` : ''}**`,
+    phaseText(s, nowMs),
+    verdictText(s),
+    action ? `next: \`${action}\`` : null,
+  ]
+    .filter((part): part is string => part !== null)
+    .join(' · ');
+  const lines = [head];
+  if (s.paused && s.pauseReason) lines.push('', `Paused: ${s.pauseReason}`);
+  if (s.phase === 'AWAITING_APPROVAL') {
+    const ack = acknowledgementNeeded(s.quality);
+    const payload = JSON.stringify({ approver: 'your name', ...(ack ? { acknowledgeRegression: true } : {}) });
+    lines.push('', `Approve here: More Actions → Send a Signal → \`approveCutover\` with \`${payload}\`.${ack ? ` The approval acknowledges: ${ack}.` : ''}`);
+  }
+  if (s.quality) lines.push('', qualityMarkdown(s.quality));
+  return lines.join('\n');
+}
