@@ -38,7 +38,7 @@ import { chooseRoute, type Route } from '../search/route.js';
 import { AccessStats } from '../search/access-stats.js';
 import { Services } from '../services.js';
 import { ActionNotAnsweredError, ActionRefusedError, ReembedUsageError } from '../errors.js';
-import { migrationSummary } from '../migration/current-details.js';
+import { migrationStaticDetails, migrationSummary } from '../migration/current-details.js';
 import { collectionStatus, type CollectionStatus, type MigrationView } from './collection-status.js';
 import { CanaryClient } from './canary-client.js';
 import { parseOrExplain } from './parse-or-explain.js';
@@ -153,6 +153,7 @@ export class ReembedClient {
         args: [input],
         // The Web UI's workflow list and page lead with what this migration is.
         staticSummary: migrationSummary(input, record.activeSpecId),
+        staticDetails: migrationStaticDetails(input),
         typedSearchAttributes: [
           { key: collectionKey, value: input.collection },
           { key: targetModelKey, value: input.targetSpecId },

@@ -1,7 +1,7 @@
 import type { MigrationInput, MigrationStatus } from './contract.js';
 import { nextAction } from './next-action.js';
 import { backfillRate, humanDuration, remainingDocuments } from './progress.js';
-import { acknowledgementNeeded, qualityMarkdown } from './quality-gate.js';
+import { acknowledgementNeeded, gateMargin, qualityMarkdown } from './quality-gate.js';
 
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
 
@@ -12,6 +12,20 @@ const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`
 export function migrationSummary(input: Pick<MigrationInput, 'collection' | 'targetSpecId' | 'requestedBy' | 'approvals'>, sourceSpecId: string): string {
   const approvals = input.approvals === 1 ? '1 approval' : `${input.approvals} distinct approvals`;
   return `Migrate ${input.collection}: ${sourceSpecId} → ${input.targetSpecId}, started by ${input.requestedBy}; cutover needs ${approvals}`;
+}
+
+/** The settings an approver weighs, fixed at start: the Web UI shows them as the workflow's details. */
+export function migrationStaticDetails(input: MigrationInput): string {
+  const hours = (ms: number) => `${+(ms / 3_600_000).toFixed(2)} h`;
+  return [
+    `| setting | value |`,
+    `| --- | --- |`,
+    `| grace period before the cutover | ${hours(input.graceMs)} |`,
+    `| retention of the old index (rollback window) | ${hours(input.retentionMs)} |`,
+    `| quality margin (largest tolerated drop of nDCG@10) | ${(gateMargin(input) * 100).toFixed(1)}% of the old value |`,
+    `| approvals | ${input.approvals}${input.approvers ? ` of ${input.approvers.join(', ')}` : ''} |`,
+    `| budget | ${input.budgetUsd === null ? 'none' : `$${input.budgetUsd}`} |`,
+  ].join('\n');
 }
 
 /** What the phase is doing, in a few words with its figures. */

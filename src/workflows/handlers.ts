@@ -27,7 +27,11 @@ export function wireHandlers(state: MigrationState): void {
       description: description + UPDATE_DESCRIPTION_SUFFIX,
       validator: (payload) => {
         const reason = state.refusal(name, payload);
-        if (reason !== null) throw ApplicationFailure.create({ message: reason, type: ACTION_REFUSED, nonRetryable: true });
+        if (reason === null) return;
+        const refused = ApplicationFailure.create({ message: reason, type: ACTION_REFUSED, nonRetryable: true });
+        // Operators read this in the Web UI and the CLI: the reason, not a stack into reembed's code.
+        refused.stack = `${refused.name}: ${reason}`;
+        throw refused;
       },
     });
   }

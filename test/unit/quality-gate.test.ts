@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { migrationInputSchema, type QualityReport } from '../../src/migration/contract.js';
-import { currentDetails, migrationSummary } from '../../src/migration/current-details.js';
+import { currentDetails, migrationStaticDetails, migrationSummary } from '../../src/migration/current-details.js';
 import { MigrationState } from '../../src/migration/migration-state.js';
 import { acknowledgementNeeded, gateMargin, qualityMarkdown, qualityReport, verdictOf, type QueryOutcome } from '../../src/migration/quality-gate.js';
 
@@ -189,6 +189,10 @@ describe('what the Temporal Web UI shows', () => {
       migrationSummary(input, 'minilm-l6-v2'),
       'Migrate products: minilm-l6-v2 → bge-small-en-v1.5, started by alice; cutover needs 2 distinct approvals',
     );
+    const settings = migrationStaticDetails({ ...input, maxDrop: 0.05, approvers: ['alice', 'bob'] });
+    assert.match(settings, /\| grace period before the cutover \| 1 h \|/);
+    assert.match(settings, /\| quality margin \(largest tolerated drop of nDCG@10\) \| 5\.0% of the old value \|/);
+    assert.match(settings, /\| approvals \| 2 of alice, bob \|/);
   });
 
   it('current details that lead with phase, progress or verdict, and the exact action', () => {
