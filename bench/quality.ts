@@ -1,16 +1,33 @@
 import { loadLeeCorpus, type LabelledCorpus } from '../src/corpus/lee.js';
 import { loadSotuGoldenCorpus } from '../src/corpus/sotu.js';
+import type { QualityReport } from '../src/migration/contract.js';
+import { resolvableDrop } from '../src/migration/quality-gate.js';
 import { openBench, ensureCollection, whileAwaitingApproval } from './harness.js';
+import { recordResult } from './results.js';
 
 /**
- * The quality gate's figures for real upgrades from MiniLM: per labelled corpus and target
- * spec, one real migration up to AWAITING_APPROVAL (then rejected), and its quality report —
- * old vs new nDCG@10, recall@10 and MRR@10 on human labels, overlap@10, ANN recall@10.
+ * The quality gate on real upgrades from MiniLM: per labelled corpus and target spec, one real
+ * migration up to AWAITING_APPROVAL (then rejected), and its report — verdict, Δ of nDCG@10,
+ * recall@10 and MRR@10 with 95% intervals on human labels, the per-query spread, and what
+ * 50, 200 and 1,000 labelled queries with that spread could rule out.
  */
 
 const SOURCE = 'minilm-l6-v2';
 const TARGETS = (process.env.REEMBED_BENCH_TARGETS ?? 'minilm-l6-v2-cls,bge-small-en-v1.5,e5-small-v2,all-mpnet-base-v2').split(',');
 const BATCH = 64;
+const QUERY_COUNTS = [50, 200, 1000] as const;
+
+export interface QualityFigures {
+  readonly source: string;
+  readonly rows: readonly {
+    readonly corpus: string;
+    readonly documents: number;
+    readonly target: string;
+    readonly report: QualityReport;
+    /** ± share of the old nDCG@10 a 95% interval spans with this spread, per number of labelled queries. */
+    readonly resolvable: Readonly<Record<string, number>>;
+  }[];
+}
 
 async function main(): Promise<void> {
   const bench = await openBench();
@@ -18,30 +35,26 @@ async function main(): Promise<void> {
     ['lee', loadLeeCorpus(bench.config.datasetsDir)],
     ['demo', await loadSotuGoldenCorpus()],
   ];
-
-  const f = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
-  const rows: string[] = [];
+  const rows: QualityFigures['rows'][number][] = [];
   for (const [name, corpus] of corpora) {
     for (const target of TARGETS) {
       const collection = `bench-quality-${name}-${target.replace(/\./g, '-')}`;
       await ensureCollection(bench, collection, SOURCE, corpus.documents);
       await bench.services.golden.clear(collection);
       await bench.services.golden.add(collection, corpus.queries, 'file');
-      const q = await whileAwaitingApproval(
+      const report = await whileAwaitingApproval(
         bench,
         { collection, targetSpecId: target, batchSize: BATCH, hotFirstLimit: 0 },
         async (waiting) => waiting.quality!,
       );
-      rows.push(
-        `| ${name} (${corpus.documents.length} docs, ${q.queries.labelled}+${q.queries.unlabelled} queries) | ${target} | ${q.verdict} | ${f(q.old?.ndcg10)} → ${f(q.new?.ndcg10)} | ${f(q.old?.recall10)} → ${f(q.new?.recall10)} | ${f(q.old?.mrr10)} → ${f(q.new?.mrr10)} | ${f(q.overlap10)} | ${f(q.annRecall10)} |`,
-      );
-      console.error(rows.at(-1));
+      const sd = report.metricDeltas!.ndcg10.sd;
+      const resolvable = Object.fromEntries(QUERY_COUNTS.map((n) => [String(n), resolvableDrop(sd, n, report.old!.ndcg10!)]));
+      rows.push({ corpus: name, documents: corpus.documents.length, target, report, resolvable });
+      console.error(`${name} → ${target}: ${report.verdict} — ${report.reason}`);
     }
   }
-  console.log(`\nQuality gate, ${SOURCE} → target, real migrations (gate: new nDCG@10 ≥ 0.98 × old)\n`);
-  console.log('| corpus | target spec | verdict | nDCG@10 old → new | recall@10 old → new | MRR@10 old → new | overlap@10 | ANN recall@10 |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const row of rows) console.log(row);
+  const file = recordResult<QualityFigures>('quality', 'npm run bench -- quality', { source: SOURCE, rows });
+  console.log(`quality gate figures recorded in ${file}; render them with npm run bench:render`);
   await bench.client.close();
 }
 

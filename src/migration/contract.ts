@@ -156,7 +156,7 @@ export interface ActionOutcome {
   /** What happens next, in one sentence. */
   readonly next: string;
   readonly approvals?: { readonly given: number; readonly required: number };
-  /** Set when this approval completed the decision: the end of the grace period. */
+  /** Set when this approval completed the decision: when the grace period ends and the alias moves. */
   readonly cutoverAt?: string;
 }
 

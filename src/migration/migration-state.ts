@@ -55,13 +55,11 @@ export class MigrationState {
 
   private readonly approvalsRequired: number;
   private readonly allowedApprovers: readonly string[] | null;
-  private readonly graceMs: number;
 
   constructor(input: MigrationInput, workflowId: string, resumeFrom?: MigrationStatus) {
     const at = now();
     this.approvalsRequired = input.approvals;
     this.allowedApprovers = input.approvers;
-    this.graceMs = input.graceMs;
     this.s = resumeFrom ?? {
       collection: input.collection,
       workflowId,
@@ -341,8 +339,7 @@ export class MigrationState {
         this.s = { ...this.s, approvals: all, ...(complete ? { approval } : {}) };
         const approvals = { given: all.length, required: this.approvalsRequired };
         if (!complete) return { approvals, next: `${this.approvalsRequired - all.length} more distinct approver(s) needed before the cutover` };
-        const cutoverAt = new Date(Date.now() + this.graceMs).toISOString();
-        return { approvals, cutoverAt, next: `the grace period starts; the read alias moves to the new index at ${cutoverAt} unless rejected before` };
+        return { approvals, next: 'the grace period starts; the read alias moves to the new index at its end unless rejected before' };
       },
     },
     rejectCutover: {

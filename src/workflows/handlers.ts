@@ -1,4 +1,4 @@
-import { ApplicationFailure, defineQuery, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
 import {
   ACTION_REFUSED,
   SIGNALS,
@@ -23,7 +23,7 @@ export function wireHandlers(state: MigrationState): void {
   for (const name of Object.keys(SIGNALS) as SignalName[]) {
     const { description } = SIGNALS[name];
     setHandler(defineSignal<[unknown]>(name), (payload) => state.signal(name, payload), { description });
-    setHandler(defineUpdate<ActionOutcome, [unknown]>(name), (payload) => state.perform(name, payload), {
+    setHandler(defineUpdate<ActionOutcome, [unknown]>(name), (payload) => answer(state, state.perform(name, payload)), {
       description: description + UPDATE_DESCRIPTION_SUFFIX,
       validator: (payload) => {
         const reason = state.refusal(name, payload);
@@ -35,4 +35,16 @@ export function wireHandlers(state: MigrationState): void {
       },
     });
   }
+}
+
+/**
+ * An approval that completes the decision answers once the workflow has entered the grace
+ * period, whose end it then names exactly: that end is fixed by the workflow task after this one.
+ */
+async function answer(state: MigrationState, outcome: ActionOutcome): Promise<ActionOutcome> {
+  if (outcome.action !== 'approveCutover' || !state.approved) return outcome;
+  await condition(() => state.status.graceEndsAt !== undefined || state.rejected);
+  const cutoverAt = state.status.graceEndsAt;
+  if (!cutoverAt) return { ...outcome, next: 'the migration was rejected before the grace period began' };
+  return { ...outcome, cutoverAt, next: `the grace period runs; the read alias moves to the new index at ${cutoverAt} unless rejected before` };
 }

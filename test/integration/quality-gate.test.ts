@@ -162,7 +162,7 @@ describe('quality gate before approval', () => {
     assert.equal(accepted.code, 0, accepted.stderr);
     assert.match(
       accepted.stdout,
-      /^approveCutover accepted by \S+ in AWAITING_APPROVAL \(1 of 1 approvals\): the grace period starts; the read alias moves to the new index at \S+ unless rejected before\./,
+      /^approveCutover accepted by \S+ in AWAITING_APPROVAL \(1 of 1 approvals\): the grace period runs; the read alias moves to the new index at \S+ unless rejected before\./,
     );
     const retained = await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
     assert.equal(retained.approval?.acknowledgeRegression, true);

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { createMigrationActivities } from '../../src/activities/index.js';
 import { versionedIndexName } from '../../src/store/vector-index.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
-import { DAY_MS, migrationWorkflowId, STATUS_QUERY, type MigrationStatus } from '../../src/migration/contract.js';
+import { DAY_MS, migrationWorkflowId, STATUS_QUERY, type ActionOutcome, type MigrationStatus } from '../../src/migration/contract.js';
 import type { migrationWorkflow } from '../../src/workflows/migration-workflow.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
@@ -73,7 +73,9 @@ describe('7-day grace period and retention under time skipping', () => {
         }
       };
       await reach('AWAITING_APPROVAL');
-      await handle.signal('approveCutover', { approver: 'time-traveller' });
+      // As an Update, the approval answers with when the cutover will run: one grace period on.
+      const outcome = await handle.executeUpdate<ActionOutcome, [unknown]>('approveCutover', { args: [{ approver: 'time-traveller' }] });
+      assert.deepEqual(outcome.approvals, { given: 1, required: 1 });
       await timersStarted(1);
       await env.sleep('7 days');
       await reach('RETENTION');
@@ -85,7 +87,9 @@ describe('7-day grace period and retention under time skipping', () => {
       const { phase, status } = await handle.result();
       assert.equal(phase, 'COMPLETED');
       const approvedAt = Date.parse(status.approval!.at);
-      assert.ok(Date.parse(status.cutoverAt!) - approvedAt >= 7 * DAY_MS, 'cutover waited out the grace period');
+      assert.equal(outcome.cutoverAt, status.graceEndsAt, 'the Update named the end of the grace period');
+      assert.ok(Date.parse(outcome.cutoverAt!) - approvedAt >= 7 * DAY_MS);
+      assert.ok(Date.parse(status.cutoverAt!) >= Date.parse(outcome.cutoverAt!), 'cutover waited out the grace period');
       assert.ok(Date.parse(status.phaseStartedAt) - Date.parse(status.cutoverAt!) >= 7 * DAY_MS, 'cleanup waited out retention');
     });
     assert.ok(Date.now() - started < 120_000, `took ${Date.now() - started} ms of real time`);

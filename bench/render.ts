@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { MetricDelta } from '../src/migration/contract.js';
+import type { QualityFigures } from './quality.js';
+import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
+
+/**
+ * Renders docs/benchmarks.md from the newest recorded run of each bench in bench/results/:
+ * every figure in it comes from a results file, with the command and commit that made it.
+ */
+
+const OUTPUT = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+const interval = (m: MetricDelta) => `${signed(m.delta)} [${signed(m.ci95[0])}, ${signed(m.ci95[1])}]`;
+const pct = (x: number) => `±${(x * 100).toFixed(1)}%`;
+
+type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
+
+const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
+  quality: {
+    title: 'Quality gate on real upgrades',
+    render: (record) => {
+      const { source, rows } = record.figures as QualityFigures;
+      return [
+        `Each row is one real migration from \`${source}\` up to the approval, judged on the corpus's human labels`,
+        'with the default margin (a drop of at most 2% of the old nDCG@10). Δ is new − old with its 95% paired',
+        'bootstrap interval; p is the two-sided sign-flip p-value of Δ nDCG@10; sd is the spread of the per-query',
+        'differences of nDCG@10, from which the last columns say what a 95% interval spans (± a share of the old',
+        'nDCG@10) with 50, 200 and 1,000 labelled queries.',
+        '',
+        '| corpus | target spec | labelled queries | verdict | nDCG@10 old → new | Δ nDCG@10 [95%] | p | Δ recall@10 [95%] | Δ MRR@10 [95%] | sd | 50 | 200 | 1,000 |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...rows.map((r) => {
+          const q = r.report;
+          const d = q.metricDeltas!;
+          return `| ${r.corpus} (${r.documents} docs) | ${r.target} | ${q.queries.labelled} | ${q.verdict} | ${f3(q.old?.ndcg10)} → ${f3(q.new?.ndcg10)} | ${interval(d.ndcg10)} | ${d.ndcg10.pValue.toFixed(3)} | ${interval(d.recall10)} | ${interval(d.mrr10)} | ${d.ndcg10.sd.toFixed(3)} | ${pct(r.resolvable['50']!)} | ${pct(r.resolvable['200']!)} | ${pct(r.resolvable['1000']!)} |`;
+        }),
+        '',
+        ...rows.filter((r) => r.report.verdict === 'INCONCLUSIVE').map((r) => `- ${r.corpus} → ${r.target}: ${r.report.reason}.`),
+      ];
+    },
+  },
+};
+
+function newestRuns(): Map<string, { record: BenchRecord; run: ResultsFile }> {
+  const newest = new Map<string, { record: BenchRecord; run: ResultsFile }>();
+  for (const file of readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json'))) {
+    const run = JSON.parse(readFileSync(`${RESULTS_DIR}${file}`, 'utf8')) as ResultsFile;
+    for (const [bench, record] of Object.entries(run.benches)) {
+      const seen = newest.get(bench);
+      if (!seen || seen.record.at < record.at) newest.set(bench, { record, run });
+    }
+  }
+  return newest;
+}
+
+const runs = newestRuns();
+const sections = Object.entries(RENDERERS).flatMap(([bench, { title, render }]) => {
+  const found = runs.get(bench);
+  if (!found) return [`## ${title}`, '', `No recorded run yet: \`npm run bench -- ${bench}\`.`, ''];
+  const { record, run } = found;
+  const m = run.machine;
+  return [
+    `## ${title}`,
+    '',
+    `Measured ${record.at.slice(0, 10)} at commit \`${run.commit}\`${run.dirty ? ' (with uncommitted changes)' : ''} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, by \`${record.command}\`.`,
+    '',
+    ...render(record, run),
+    '',
+  ];
+});
+writeFileSync(
+  OUTPUT,
+  ['# Benchmarks', '', '<!-- Rendered by `npm run bench:render` from bench/results/*.json; edit the benches, not this file. -->', '', ...sections].join('\n'),
+);
+console.log(`wrote ${OUTPUT}`);
