@@ -10,6 +10,8 @@ import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
  */
 
 const OUTPUT = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+/** README blocks between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` get that bench's section too. */
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
 const interval = (m: MetricDelta) => `${signed(m.delta)} [${signed(m.ci95[0])}, ${signed(m.ci95[1])}]`;
@@ -55,23 +57,34 @@ function newestRuns(): Map<string, { record: BenchRecord; run: ResultsFile }> {
   return newest;
 }
 
-const runs = newestRuns();
-const sections = Object.entries(RENDERERS).flatMap(([bench, { title, render }]) => {
+function section(bench: string, render: Renderer, runs: ReturnType<typeof newestRuns>): string[] {
   const found = runs.get(bench);
-  if (!found) return [`## ${title}`, '', `No recorded run yet: \`npm run bench -- ${bench}\`.`, ''];
+  if (!found) return [`No recorded run yet: \`npm run bench -- ${bench}\`.`];
   const { record, run } = found;
   const m = run.machine;
   return [
-    `## ${title}`,
-    '',
     `Measured ${record.at.slice(0, 10)} at commit \`${run.commit}\`${run.dirty ? ' (with uncommitted changes)' : ''} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, by \`${record.command}\`.`,
     '',
     ...render(record, run),
-    '',
   ];
-});
+}
+
+const runs = newestRuns();
+const rendered = Object.entries(RENDERERS).map(([bench, { title, render }]) => ({ bench, title, lines: section(bench, render, runs) }));
 writeFileSync(
   OUTPUT,
-  ['# Benchmarks', '', '<!-- Rendered by `npm run bench:render` from bench/results/*.json; edit the benches, not this file. -->', '', ...sections].join('\n'),
+  [
+    '# Benchmarks',
+    '',
+    '<!-- Rendered by `npm run bench:render` from bench/results/*.json; edit the benches, not this file. -->',
+    '',
+    ...rendered.flatMap(({ title, lines }) => [`## ${title}`, '', ...lines, '']),
+  ].join('\n'),
 );
-console.log(`wrote ${OUTPUT}`);
+let readme = readFileSync(README, 'utf8');
+for (const { bench, lines } of rendered) {
+  const block = new RegExp(`(<!-- bench:${bench} -->\\n)[\\s\\S]*?(<!-- /bench:${bench} -->)`);
+  readme = readme.replace(block, (_, open: string, close: string) => `${open}${lines.join('\n')}\n${close}`);
+}
+writeFileSync(README, readme);
+console.log(`wrote ${OUTPUT} and the README's bench blocks`);

@@ -12,6 +12,15 @@ export type { MergeStrategy, RankedHit } from './search/merge-results.js';
 export type { Route } from './search/route.js';
 export { ReembedClient, type MigrationListEntry, type RoutingState } from './client/reembed-client.js';
 export type { CollectionStatus } from './client/collection-status.js';
-export { CollectionNotFoundError, ProviderConfigError, ReembedUsageError, UnknownSpecError } from './errors.js';
-export { migrationWorkflowId, SIGNALS, type MigrationRequest, type MigrationStatus, type MigrationResult } from './migration/contract.js';
+export { ActionNotAnsweredError, ActionRefusedError, CollectionNotFoundError, ProviderConfigError, ReembedUsageError, UnknownSpecError } from './errors.js';
+export {
+  migrationWorkflowId,
+  SIGNALS,
+  type ActionOutcome,
+  type MigrationRequest,
+  type MigrationStatus,
+  type MigrationResult,
+  type QualityReport,
+  type QualityVerdict,
+} from './migration/contract.js';
 export type { MigrationPhase } from './migration/phases.js';
