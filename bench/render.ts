@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MetricDelta } from '../src/migration/contract.js';
 import type { QualityFigures } from './quality.js';
@@ -10,8 +10,14 @@ import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
  */
 
 const OUTPUT = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
-/** README blocks between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` get that bench's section too. */
-const README = fileURLToPath(new URL('../README.md', import.meta.url));
+const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
+/** Pages whose blocks between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` get that bench's section too. */
+const PAGES = [
+  fileURLToPath(new URL('../README.md', import.meta.url)),
+  ...readdirSync(DOCS)
+    .filter((f) => f.endsWith('.md') && f !== 'benchmarks.md')
+    .map((f) => `${DOCS}${f}`),
+];
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
 const interval = (m: MetricDelta) => `${signed(m.delta)} [${signed(m.ci95[0])}, ${signed(m.ci95[1])}]`;
@@ -47,7 +53,8 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
 
 function newestRuns(): Map<string, { record: BenchRecord; run: ResultsFile }> {
   const newest = new Map<string, { record: BenchRecord; run: ResultsFile }>();
-  for (const file of readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json'))) {
+  const files = existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR) : [];
+  for (const file of files.filter((f) => f.endsWith('.json'))) {
     const run = JSON.parse(readFileSync(`${RESULTS_DIR}${file}`, 'utf8')) as ResultsFile;
     for (const [bench, record] of Object.entries(run.benches)) {
       const seen = newest.get(bench);
@@ -81,10 +88,13 @@ writeFileSync(
     ...rendered.flatMap(({ title, lines }) => [`## ${title}`, '', ...lines, '']),
   ].join('\n'),
 );
-let readme = readFileSync(README, 'utf8');
-for (const { bench, lines } of rendered) {
-  const block = new RegExp(`(<!-- bench:${bench} -->\\n)[\\s\\S]*?(<!-- /bench:${bench} -->)`);
-  readme = readme.replace(block, (_, open: string, close: string) => `${open}${lines.join('\n')}\n${close}`);
+for (const path of PAGES) {
+  const before = readFileSync(path, 'utf8');
+  let text = before;
+  for (const { bench, lines } of rendered) {
+    const block = new RegExp(`(<!-- bench:${bench} -->\n)[\\s\\S]*?(<!-- /bench:${bench} -->)`);
+    text = text.replace(block, (_, open: string, close: string) => `${open}${lines.join('\n')}\n${close}`);
+  }
+  if (text !== before) writeFileSync(path, text);
 }
-writeFileSync(README, readme);
-console.log(`wrote ${OUTPUT} and the README's bench blocks`);
+console.log(`wrote ${OUTPUT} and the bench blocks of README.md and docs/`);

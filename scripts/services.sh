@@ -90,7 +90,7 @@ YML
   printf -- '-Xms%s\n-Xmx%s\n' "$heap" "$heap" >"$conf/jvm.options.d/heap.options"
   if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
   if [ "$secure" = "true" ]; then
-    # The least privileges reembed needs (README, Security): test collections are named mig-*.
+    # The least privileges reembed needs (docs/security.md): test collections are named mig-*.
     # Roles and users live in the file realm: this distribution has no analysis-common module,
     # without which the .security index (native users, roles, API keys) cannot be created.
     cat >"$conf/roles.yml" <<YML

@@ -38,7 +38,7 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 reembed <command> --help shows a command's options.
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ES_URL, ... (see the README, Configuration).`;
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ES_URL, ... (see docs/configuration.md).`;
 
 /** What the caller asked for cannot work as asked: one message, exit code 2. (A migration refusing an action: exit code 3.) */
 const USAGE_ERRORS = [ReembedUsageError, ConfigError, UnknownSpecError, CollectionNotFoundError];

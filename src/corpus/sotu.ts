@@ -77,7 +77,7 @@ export function loadSotuPassages(selection: SotuSelection): SourceDocument[] {
 /**
  * The demo's golden queries over the 2001–2021 passages: 12 queries written by a developer,
  * each judged against the pooled top 6 of MiniLM, bge-small and a keyword search (grade 2:
- * about the query's subject; 1: touches it; unlisted: not relevant). See the README.
+ * about the query's subject; 1: touches it; unlisted: not relevant). See docs/demo.md.
  */
 export const SOTU_GOLDEN_FILE = fileURLToPath(new URL('../../data/demo-golden.jsonl', import.meta.url));
 

@@ -53,7 +53,7 @@ export const modelSpecSchema = z.discriminatedUnion('provider', [
      * Weights for queries, when not `dtype`'s: 'q8' runs queries through the model's int8
      * file (a quarter of the weights to stream per query), one text per forward pass. Not
      * part of the fingerprint: stored vectors do not change, so it can be switched either
-     * way on a live index (README: "Query threads and query precision").
+     * way on a live index (docs/measurements.md, "Query threads and query precision").
      */
     queryDtype: localDtypeSchema.optional(),
   }),

@@ -46,7 +46,7 @@ export class ProviderPool {
    * The query's vector in each spec, in order. Cached vectors are reused; specs sharing
    * local weights share one forward pass; different models are asked at once: API requests
    * overlap, and the first local model runs on this thread while each other one runs in
-   * its own query thread (README, "Query threads and query precision").
+   * its own query thread (docs/measurements.md, "Query threads and query precision").
    */
   async embedQuery(specs: readonly ModelSpec[], text: string): Promise<Float32Array[]> {
     const cached = specs.map((spec) => this.queryCache(spec).get(text));

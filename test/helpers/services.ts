@@ -25,7 +25,7 @@ export const SECURE_ES = {
   url: `http://127.0.0.1:${process.env.REEMBED_ES_SECURE_PORT ?? '9201'}`,
   username: 'reembed',
   password: 'reembed-local-password',
-  /** Holds only the role reembed_app (README, Security) on mig-* and reembed-*. */
+  /** Holds only the role reembed_app (docs/security.md) on mig-* and reembed-*. */
   app: { username: 'reembed-app', password: 'reembed-app-local-password' },
 } as const;
 

@@ -15,7 +15,7 @@ import { withWorkerFixture } from '../helpers/migration-fixture.js';
 const OLD = 'minilm-l6-v2';
 const NEW = 'bge-small-en-v1.5';
 /**
- * Real pairs of these models measure 0.5–0.75 held-out recall@10 (README, Adapters), below
+ * Real pairs of these models measure 0.5–0.75 held-out recall@10 (docs/canaries-and-adapters.md), below
  * the default gate of 0.9; these tests lower the gate to exercise what a passing adapter does,
  * and keep the default to see it refused.
  */

@@ -23,7 +23,7 @@ function historyText(value: unknown, out: string[] = []): string[] {
 
 /**
  * A production-shaped run: Elasticsearch with security on and a user that holds only the
- * privileges the README lists, a paid-API spec with an API key, a worker in its own process,
+ * privileges docs/security.md lists, a paid-API spec with an API key, a worker in its own process,
  * a live writer and a router — and afterwards no secret anywhere in Temporal or the logs.
  */
 describe('against secured Elasticsearch with least privilege, secrets kept out of history and logs', () => {
