@@ -33,7 +33,7 @@ trap stop_started EXIT
 REEMBED_STARTED_FILE="$started_file" bash scripts/services.sh up temporal elasticsearch elasticsearch-secure
 
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
+[ ${#tests[@]} -eq 0 ] && tests=(test/unit/*.test.ts test/workflow/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
 # One file at a time: the integration tests share two CPU cores with Elasticsearch,
 # Temporal and the embedding models.
 node --import tsx --test --test-concurrency=1 "${tests[@]}"
