@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MetricDelta } from '../src/migration/contract.js';
+import { intervalText } from '../src/migration/quality-gate.js';
 import type { QualityFigures } from './quality.js';
 import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
 
@@ -19,8 +20,7 @@ const PAGES = [
     .map((f) => `${DOCS}${f}`),
 ];
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
-const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
-const interval = (m: MetricDelta) => `${signed(m.delta)} [${signed(m.ci95[0])}, ${signed(m.ci95[1])}]`;
+const interval = (m: MetricDelta) => intervalText(m.delta, m.ci95);
 const pct = (x: number) => `±${(x * 100).toFixed(1)}%`;
 
 type Renderer = (record: BenchRecord, run: ResultsFile) => string[];

@@ -1,9 +1,8 @@
 import type { MetricDelta, QualityReport } from '../migration/contract.js';
 import { latencyText } from '../migration/latency.js';
-import { metricText as fixed } from '../migration/quality-gate.js';
+import { intervalText, metricText as fixed } from '../migration/quality-gate.js';
 
-const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
-const deltaText = (m: MetricDelta | undefined) => (m ? `${signed(m.delta)} [${signed(m.ci95[0])}, ${signed(m.ci95[1])}]  p=${m.pValue.toFixed(3)}` : '');
+const deltaText = (m: MetricDelta | undefined) => (m ? `${intervalText(m.delta, m.ci95)}  p=${m.pValue.toFixed(3)}` : '');
 
 /**
  * The quality gate's report as a table: `reembed quality` prints it whole, `reembed status`

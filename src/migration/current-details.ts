@@ -1,9 +1,7 @@
 import type { MigrationInput, MigrationStatus } from './contract.js';
 import { nextAction } from './next-action.js';
 import { backfillRate, humanDuration, remainingDocuments } from './progress.js';
-import { acknowledgementNeeded, gateMargin, qualityMarkdown } from './quality-gate.js';
-
-const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+import { acknowledgementNeeded, gateMargin, intervalText, qualityMarkdown } from './quality-gate.js';
 
 /**
  * The one-line summary the Temporal Web UI shows in the workflow list and on top of the
@@ -66,7 +64,7 @@ function phaseText(s: MigrationStatus, nowMs: number): string {
 function verdictText(s: MigrationStatus): string | null {
   const q = s.quality;
   if (!q) return null;
-  const delta = q.delta ? `, Δ nDCG@10 ${signed(q.delta.ndcg10)} [${signed(q.delta.ci95[0])}, ${signed(q.delta.ci95[1])}]` : '';
+  const delta = q.delta ? `, Δ nDCG@10 ${intervalText(q.delta.ndcg10, q.delta.ci95)}` : '';
   return `quality ${q.verdict}${delta}`;
 }
 

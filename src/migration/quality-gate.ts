@@ -40,6 +40,8 @@ const METRICS: Record<Metric, (ids: readonly string[], relevant: Judgements) => 
 export const metricText = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(3));
 
 const signed = (x: number, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
+/** A difference and its 95% interval as every report prints them: "−0.026 [−0.077, +0.018]". */
+export const intervalText = (delta: number, ci95: readonly [number, number]) => `${signed(delta, 3)} [${signed(ci95[0], 3)}, ${signed(ci95[1], 3)}]`;
 /** A difference as a share of the old value: "−1.9%"; absolute when the old value is 0. */
 const relative = (d: number, old: number) => (old > 0 ? `${signed((d / old) * 100)}%` : signed(d, 3));
 
@@ -76,7 +78,7 @@ function labelledReport(labelled: readonly QueryOutcome[], gate: GateSettings) {
   const threshold = -gate.maxDrop * oldNdcg;
   const verdict = verdictOf(ndcg.ci95, oldNdcg, gate.maxDrop);
   const needed = verdict === 'INCONCLUSIVE' ? queriesToDecide(ndcg.sd, ndcg.delta, threshold) : null;
-  const interval = `Δ ${signed(ndcg.delta, 3)} [${signed(ndcg.ci95[0], 3)}, ${signed(ndcg.ci95[1], 3)}]`;
+  const interval = `Δ ${intervalText(ndcg.delta, ndcg.ci95)}`;
   const margin = `${(gate.maxDrop * 100).toFixed(gate.maxDrop * 100 < 1 ? 1 : 0)}% margin`;
   const moreText =
     needed === null
@@ -178,8 +180,7 @@ export function resolvableDrop(sd: number, queries: number, oldNdcg10: number): 
 /** The report as markdown tables: the Temporal Web UI shows it under the workflow's current details. */
 export function qualityMarkdown(report: QualityReport): string {
   const d = report.metricDeltas;
-  const deltaCell = (m: MetricDelta | undefined) =>
-    m ? `${signed(m.delta, 3)} [${signed(m.ci95[0], 3)}, ${signed(m.ci95[1], 3)}] p=${m.pValue.toFixed(3)}` : '–';
+  const deltaCell = (m: MetricDelta | undefined) => (m ? `${intervalText(m.delta, m.ci95)} p=${m.pValue.toFixed(3)}` : '–');
   const row = (name: string, metric: Metric) =>
     `| ${name} | ${metricText(report.old?.[metric])} | ${metricText(report.new?.[metric])} | ${deltaCell(d?.[metric])} |`;
   const losers = report.losers ?? [];
