@@ -2,7 +2,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ReembedClient } from '../src/client/reembed-client.js';
 import { loadConfig, type Config } from '../src/config/env.js';
 import type { SourceDocument } from '../src/corpus/source-document.js';
-import type { MigrationRequest, MigrationStatus } from '../src/migration/contract.js';
+import type { MigrationRequest } from '../src/migration/input.js';
+import type { MigrationStatus } from '../src/migration/status.js';
 import { Services, type ServicesOptions } from '../src/services.js';
 import { createReembedWorker } from '../src/worker/create-worker.js';
 

@@ -1,6 +1,6 @@
 import { loadLeeCorpus, type LabelledCorpus } from '../src/corpus/lee.js';
 import { loadSotuGoldenCorpus } from '../src/corpus/sotu.js';
-import type { QualityReport } from '../src/migration/contract.js';
+import type { QualityReport } from '../src/migration/reports.js';
 import { resolvableDrop } from '../src/migration/quality-gate.js';
 import { openBench, ensureCollection, whileAwaitingApproval } from './harness.js';
 import { recordResult } from './results.js';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { MetricDelta } from '../src/migration/contract.js';
+import type { MetricDelta } from '../src/migration/reports.js';
 import { intervalText } from '../src/migration/quality-gate.js';
 import type { QualityFigures } from './quality.js';
 import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';

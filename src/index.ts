@@ -13,14 +13,8 @@ export type { Route } from './search/route.js';
 export { ReembedClient, type MigrationListEntry, type RoutingState } from './client/reembed-client.js';
 export type { CollectionStatus } from './client/collection-status.js';
 export { ActionNotAnsweredError, ActionRefusedError, CollectionNotFoundError, ProviderConfigError, ReembedUsageError, UnknownSpecError } from './errors.js';
-export {
-  migrationWorkflowId,
-  SIGNALS,
-  type ActionOutcome,
-  type MigrationRequest,
-  type MigrationStatus,
-  type MigrationResult,
-  type QualityReport,
-  type QualityVerdict,
-} from './migration/contract.js';
+export { migrationWorkflowId, type MigrationRequest } from './migration/input.js';
+export { SIGNALS, type ActionOutcome } from './migration/messages.js';
+export type { MigrationStatus, MigrationResult } from './migration/status.js';
+export type { QualityReport, QualityVerdict } from './migration/reports.js';
 export type { MigrationPhase } from './migration/phases.js';

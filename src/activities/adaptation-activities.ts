@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import { fitMigrationAdapter } from '../adapter/fit-migration-adapter.js';
-import { NO_SOURCE_TEXT_REASON, type AdaptationReport, type MigrationIndexes } from '../migration/contract.js';
+import { NO_SOURCE_TEXT_REASON, type AdaptationReport } from '../migration/status.js';
+import type { MigrationIndexes } from '../migration/reports.js';
 import type { AdapterSummary } from '../store/adapters.js';
 import type { VectorDocument } from '../store/vector-index.js';
 import type { MigrationDeps } from './deps.js';

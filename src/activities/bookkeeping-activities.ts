@@ -1,4 +1,5 @@
-import { FAILURE_TYPES, type MigrationIndexes, type MigrationRef } from '../migration/contract.js';
+import { FAILURES } from '../migration/failures.js';
+import type { MigrationIndexes, MigrationRef } from '../migration/reports.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import { abandoned, completed, cutOver, phaseRecorded, rolledBack } from '../migration/registry-transitions.js';
 import { captureAfterAliasMove } from './canary-activities.js';
@@ -14,10 +15,7 @@ export function createBookkeepingActivities(deps: MigrationDeps) {
     const targets = await aliases.targets(collection);
     if (targets.length === 1 && targets[0] === to) return;
     if (!(targets.length === 1 && targets[0] === from)) {
-      throw fatal(
-        FAILURE_TYPES.aliasMoved,
-        `Alias "${collection}" points to [${targets.join(', ')}], expected ${from}; someone changed it. Fix the alias, then retry.`,
-      );
+      throw fatal(FAILURES.aliasMoved, `Alias "${collection}" points to [${targets.join(', ')}], expected ${from}; someone changed it.`);
     }
     await aliases.swap(collection, from, to);
   }
@@ -50,7 +48,7 @@ export function createBookkeepingActivities(deps: MigrationDeps) {
       const record = await registry.find(input.collection);
       const aliasTargets = await aliases.targets(input.collection);
       if (aliasTargets.includes(input.index) || record?.activeIndex === input.index) {
-        throw fatal(FAILURE_TYPES.activeIndexProtected, `Refusing to delete ${input.index}: it is the active index of "${input.collection}".`);
+        throw fatal(FAILURES.activeIndexProtected, `Refusing to delete ${input.index}: it is the active index of "${input.collection}".`);
       }
       await store.deleteIndex(input.index);
     },

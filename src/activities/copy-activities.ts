@@ -2,7 +2,7 @@ import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { ModelSpec } from '../embedding/model-spec.js';
 import { coverage } from '../migration/coverage.js';
 import { hostname } from 'node:os';
-import type { CatchUpReport, ChunkReport, MigrationIndexes, PartitionProgress } from '../migration/contract.js';
+import type { CatchUpReport, ChunkReport, MigrationIndexes, PartitionProgress } from '../migration/reports.js';
 import { byteOrder, partitionBoundaries, partitionRanges, plannedPartitions } from '../migration/partitions.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
 import { AccessStats } from '../search/access-stats.js';

@@ -1,6 +1,7 @@
 import { embedIsolatingFailures } from '../embedding/embed-isolating-failures.js';
 import type { ModelSpec } from '../embedding/model-spec.js';
-import { MAX_QUARANTINE_SAMPLE, NO_SOURCE_TEXT_REASON, type ChunkReport, type MigrationIndexes } from '../migration/contract.js';
+import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes } from '../migration/reports.js';
+import { NO_SOURCE_TEXT_REASON } from '../migration/status.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
 import type { StoredDocument, VectorDocument, WriteGuard } from '../store/vector-index.js';
 import { holdsAtLeastAsNew } from '../writer/write-version.js';

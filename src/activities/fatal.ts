@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { FailureKind } from '../migration/failures.js';
 
-/** An error a retry cannot fix; the workflow turns it into FAILED with this message. */
-export function fatal(type: string, message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, type);
+/** An error a retry cannot fix: what happened, then the catalog's hint; the workflow turns it into FAILED with this message. */
+export function fatal(kind: FailureKind, happened: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`${happened} ${kind.hint}`, kind.type);
 }

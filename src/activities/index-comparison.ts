@@ -1,5 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
-import type { MigrationIndexes } from '../migration/contract.js';
+import type { MigrationIndexes } from '../migration/reports.js';
 import type { VectorIndexStore } from '../store/vector-index.js';
 
 const SCAN_PAGE = 500;

@@ -3,7 +3,8 @@ import { formatBytes } from '../estimate/disk-estimate.js';
 import { estimateMigration } from '../estimate/migration-estimate.js';
 import { fingerprint, type ModelSpec } from '../embedding/model-spec.js';
 import { InvalidEmbeddingError } from '../embedding/provider.js';
-import { FAILURE_TYPES, type MigrationRef, type Prepared } from '../migration/contract.js';
+import { FAILURES } from '../migration/failures.js';
+import type { MigrationRef, Prepared } from '../migration/reports.js';
 import { migrationStarted } from '../migration/registry-transitions.js';
 import { BACKFILL_SETTINGS, versionedIndexName } from '../store/vector-index.js';
 import type { MigrationDeps } from './deps.js';
@@ -20,7 +21,7 @@ export function createPrepareActivities(deps: MigrationDeps) {
     try {
       return (await (await providers.get(spec)).embed([PROBE_TEXT], 'document')).tokens;
     } catch (error) {
-      if (error instanceof InvalidEmbeddingError) throw fatal(FAILURE_TYPES.invalidModelSpec, `Model spec ${spec.id} failed its probe: ${error.message}`);
+      if (error instanceof InvalidEmbeddingError) throw fatal(FAILURES.invalidModelSpec, `Model spec ${spec.id} failed its probe: ${error.message}`);
       throw error;
     }
   }
@@ -29,11 +30,11 @@ export function createPrepareActivities(deps: MigrationDeps) {
     async prepareMigration(input: MigrationRef & { targetSpecId: string; force: boolean }): Promise<Prepared> {
       const record = await registry.get(input.collection);
       if (record.migration && record.migration.workflowId !== input.workflowId) {
-        throw fatal(FAILURE_TYPES.migrationInProgress, `Collection "${input.collection}" is already migrating (workflow ${record.migration.workflowId}).`);
+        throw fatal(FAILURES.migrationInProgress, `Collection "${input.collection}" is already migrating (workflow ${record.migration.workflowId}).`);
       }
       if (!record.storeContent) {
         throw fatal(
-          FAILURE_TYPES.noSourceText,
+          FAILURES.noSourceText,
           `Collection "${input.collection}" stores no text (privacy mode), so its documents cannot be re-embedded from the index.`,
         );
       }
@@ -41,7 +42,7 @@ export function createPrepareActivities(deps: MigrationDeps) {
       const targetSpec = catalog.get(input.targetSpecId);
       if (fingerprint(sourceSpec) === fingerprint(targetSpec)) {
         throw fatal(
-          FAILURE_TYPES.sameVectorSpace,
+          FAILURES.sameVectorSpace,
           `Spec ${targetSpec.id} has the same fingerprint as the active spec ${sourceSpec.id}: there is nothing to migrate.`,
         );
       }
@@ -56,9 +57,9 @@ export function createPrepareActivities(deps: MigrationDeps) {
       const { disk } = estimate;
       if (!disk.fits && !input.force && !record.migration) {
         throw fatal(
-          FAILURE_TYPES.insufficientDisk,
+          FAILURES.insufficientDisk,
           `The new index needs about ${formatBytes(disk.totalBytes)} but Elasticsearch has ${formatBytes(disk.usableBytes)} usable below its high disk watermark ` +
-            `(${formatBytes(disk.availableBytes)} free). Free disk space or add a node, or start with force (reembed migrate --force) to go ahead anyway.`,
+            `(${formatBytes(disk.availableBytes)} free).`,
         );
       }
       await store.ensureIndex(targetIndex, targetSpec, BACKFILL_SETTINGS);

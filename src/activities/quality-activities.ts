@@ -1,6 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Similarity } from '../embedding/model-spec.js';
-import type { MigrationIndexes, QualityReport, WarmupReport } from '../migration/contract.js';
+import type { MigrationIndexes, QualityReport, WarmupReport } from '../migration/reports.js';
 import { latencySummary } from '../migration/latency.js';
 import { gateMargin, qualityReport, type QueryOutcome } from '../migration/quality-gate.js';
 import { mean, recallAt } from '../migration/retrieval-metrics.js';

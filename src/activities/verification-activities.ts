@@ -1,5 +1,5 @@
 import { fingerprint } from '../embedding/model-spec.js';
-import type { MigrationIndexes, VerificationReport } from '../migration/contract.js';
+import type { MigrationIndexes, VerificationReport } from '../migration/reports.js';
 import { coverage } from '../migration/coverage.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
 import { SERVING_SETTINGS } from '../store/vector-index.js';

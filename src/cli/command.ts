@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { ReembedUsageError } from '../errors.js';
-import type { ActionOutcome } from '../migration/contract.js';
+import type { ActionOutcome } from '../migration/messages.js';
 import { printJson, type CliContext } from './context.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

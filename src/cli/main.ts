@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/env.js';
-import { ActionRefusedError, CollectionNotFoundError, ReembedUsageError, UnknownSpecError } from '../errors.js';
+import { ActionRefusedError, ReembedUsageError } from '../errors.js';
+import { failureKind } from '../migration/failures.js';
 import type { Command } from './command.js';
 import { CliContext } from './context.js';
 
@@ -40,9 +40,6 @@ ${Object.entries(COMMANDS)
 reembed <command> --help shows a command's options.
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ES_URL, ... (see docs/configuration.md).`;
 
-/** What the caller asked for cannot work as asked: one message, exit code 2. (A migration refusing an action: exit code 3.) */
-const USAGE_ERRORS = [ReembedUsageError, ConfigError, UnknownSpecError, CollectionNotFoundError];
-
 async function main(argv: string[]): Promise<number> {
   const [given, ...rest] = argv;
   if (given === undefined || given === 'help' || given === '--help' || given === '-h') {
@@ -70,15 +67,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: Error) => {
-    if (error instanceof ActionRefusedError) {
-      console.error(`refused: ${error.reason}`);
-      process.exitCode = 3;
-      return;
-    }
-    const usage = USAGE_ERRORS.some((type) => error instanceof type);
-    console.error(usage ? error.message : `reembed: ${error.message}`);
+    // The failure catalog decides the exit code: 2 the request cannot work as asked, 3 the migration refused it.
+    const exitCode = failureKind(error.name)?.exitCode ?? 1;
+    if (error instanceof ActionRefusedError) console.error(`refused: ${error.reason}`);
+    else console.error(exitCode === 2 ? error.message : `reembed: ${error.message}`);
     // The stack helps only when reembed itself is at fault; REEMBED_DEBUG shows it for any error.
     if (process.env.REEMBED_DEBUG) console.error(error.stack);
-    process.exitCode = usage ? 2 : 1;
+    process.exitCode = exitCode;
   },
 );

@@ -1,5 +1,5 @@
 import type { ReembedClient } from '../client/reembed-client.js';
-import type { ActionOutcome, OperatorAction } from '../migration/contract.js';
+import type { ActionOutcome, OperatorAction } from '../migration/messages.js';
 import { ReembedUsageError } from '../errors.js';
 import { defineCommand, operator, printOutcome, type Command } from './command.js';
 

@@ -1,4 +1,4 @@
-import type { MetricDelta, QualityReport } from '../migration/contract.js';
+import type { MetricDelta, QualityReport } from '../migration/reports.js';
 import { latencyText } from '../migration/latency.js';
 import { intervalText, metricText as fixed } from '../migration/quality-gate.js';
 

@@ -1,5 +1,6 @@
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
-import type { MigrationStatus, QualityReport, QuarantineSample } from '../migration/contract.js';
+import type { MigrationStatus } from '../migration/status.js';
+import type { QualityReport, QuarantineSample } from '../migration/reports.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import { backfillRate, remainingDocuments } from '../migration/progress.js';
 import type { CollectionRecord, WriteTarget } from '../registry/collection-record.js';

@@ -16,21 +16,17 @@ import { workflowUiUrl } from '../config/temporal.js';
 import { estimateMigration, type MigrationEstimate } from '../estimate/migration-estimate.js';
 import {
   ACTION_REFUSED,
-  MIGRATION_WORKFLOW_TYPE,
-  migrationInputSchema,
-  migrationWorkflowId,
   SIGNALS,
   STATUS_QUERY,
   type ActionOutcome,
   type ApproveCutover,
-  type MigrationRequest,
-  type MigrationResult,
-  type MigrationStatus,
   type OperatorAction,
   type RejectCutover,
   type ResumeAction,
   type SignalName,
-} from '../migration/contract.js';
+} from '../migration/messages.js';
+import { MIGRATION_WORKFLOW_TYPE, migrationInputSchema, migrationWorkflowId, type MigrationRequest } from '../migration/input.js';
+import type { MigrationResult, MigrationStatus } from '../migration/status.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import { collectionKey, phaseKey, targetModelKey } from '../migration/search-attributes.js';
 import type { CollectionRecord, WriteTarget } from '../registry/collection-record.js';
@@ -47,7 +43,7 @@ import { connectTemporal, type TemporalClientHandle } from './temporal-client.js
 
 export type { CollectionStatus } from './collection-status.js';
 export { ActionNotAnsweredError, ActionRefusedError, ReembedUsageError } from '../errors.js';
-export type { ActionOutcome } from '../migration/contract.js';
+export type { ActionOutcome } from '../migration/messages.js';
 
 /**
  * How long an operator action waits for a worker to answer its Update. A running worker

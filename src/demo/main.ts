@@ -9,7 +9,7 @@ import { renderEstimate } from '../cli/render-estimate.js';
 import { renderQuality } from '../cli/render-quality.js';
 import { latencyText } from '../migration/latency.js';
 import { loadSotuGoldenCorpus, loadSotuPassages, SOTU_GOLDEN_FILE } from '../corpus/sotu.js';
-import type { MigrationStatus } from '../migration/contract.js';
+import type { MigrationStatus } from '../migration/status.js';
 import { createReembedWorker } from '../worker/create-worker.js';
 
 /**

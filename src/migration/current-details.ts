@@ -1,4 +1,5 @@
-import type { MigrationInput, MigrationStatus } from './contract.js';
+import type { MigrationInput } from './input.js';
+import type { MigrationStatus } from './status.js';
 import { nextAction } from './next-action.js';
 import { backfillRate, humanDuration, remainingDocuments } from './progress.js';
 import { acknowledgementNeeded, gateMargin, intervalText, qualityMarkdown } from './quality-gate.js';

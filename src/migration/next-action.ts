@@ -1,4 +1,4 @@
-import type { QualityReport } from './contract.js';
+import type { QualityReport } from './reports.js';
 import { acknowledgementNeeded } from './quality-gate.js';
 
 /** What the next operator action depends on. */

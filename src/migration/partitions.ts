@@ -1,4 +1,4 @@
-import type { PartitionProgress } from './contract.js';
+import type { PartitionProgress } from './reports.js';
 
 /**
  * Elasticsearch orders keyword values by their UTF-8 bytes, which is code-point order; so

@@ -1,4 +1,4 @@
-import type { MigrationStatus } from './contract.js';
+import type { MigrationStatus } from './status.js';
 
 /** Backfill throughput since copying began; null outside BACKFILLING. */
 export function backfillRate(m: MigrationStatus | null, nowMs: number): number | null {

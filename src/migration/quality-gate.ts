@@ -1,4 +1,4 @@
-import type { LosingQuery, MetricDelta, QualityReport, QualityVerdict, RetrievalScores } from './contract.js';
+import type { LosingQuery, MetricDelta, QualityReport, QualityVerdict, RetrievalScores } from './reports.js';
 import { latencyText } from './latency.js';
 import { comparePaired, halfWidth95, queriesToDecide, type PairedComparison } from './paired-statistics.js';
 import { mean, mrrAt, ndcgAt, overlapAt, recallAt, type Judgements } from './retrieval-metrics.js';

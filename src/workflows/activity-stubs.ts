@@ -1,6 +1,6 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { MigrationActivities } from '../activities/index.js';
-import { NON_RETRYABLE_ERROR_TYPES } from '../migration/contract.js';
+import { NON_RETRYABLE_ERROR_TYPES } from '../migration/failures.js';
 
 const retry = (maximumAttempts: number, initialInterval: string, maximumInterval: string): ActivityOptions['retry'] => ({
   initialInterval,

@@ -1,7 +1,7 @@
 import { ActivityFailure, log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { MigrationActivities } from '../activities/index.js';
 import { canaryInputSchema, canaryMarkdown, unreachableResult, type CanaryInput, type CanaryResult } from '../migration/canary.js';
-import { NON_RETRYABLE_ERROR_TYPES } from '../migration/contract.js';
+import { NON_RETRYABLE_ERROR_TYPES } from '../migration/failures.js';
 import { canaryStatusKey, collectionKey } from '../migration/search-attributes.js';
 
 /** A check takes seconds; a few quick retries ride out a blip, and a longer outage is itself the finding. */

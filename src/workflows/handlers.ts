@@ -6,9 +6,9 @@ import {
   STATUS_QUERY_DESCRIPTION,
   UPDATE_DESCRIPTION_SUFFIX,
   type ActionOutcome,
-  type MigrationStatus,
   type SignalName,
-} from '../migration/contract.js';
+} from '../migration/messages.js';
+import type { MigrationStatus } from '../migration/status.js';
 import type { MigrationState } from '../migration/migration-state.js';
 
 /**

@@ -9,14 +9,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  FAILURE_TYPES,
-  migrationInputSchema,
-  type MigrationInput,
-  type MigrationRequest,
-  type MigrationResult,
-  type MigrationStatus,
-} from '../migration/contract.js';
+import { FAILURES, failureKind } from '../migration/failures.js';
+import { migrationInputSchema, type MigrationInput, type MigrationRequest } from '../migration/input.js';
+import type { MigrationResult, MigrationStatus } from '../migration/status.js';
 import { MigrationState } from '../migration/migration-state.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import { currentDetails } from '../migration/current-details.js';
@@ -32,7 +27,7 @@ export function parseInput(request: MigrationRequest): MigrationInput {
   if (parsed.success) return parsed.data;
   // A ZodError would retry the workflow task forever; the input will not get better.
   const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  throw ApplicationFailure.nonRetryable(`Invalid migration input: ${issues}`, FAILURE_TYPES.invalidInput);
+  throw ApplicationFailure.nonRetryable(`Invalid migration input: ${issues}`, FAILURES.invalidInput.type);
 }
 
 /**
@@ -93,6 +88,15 @@ export class MigrationRun {
     await bookkeeping.deleteRetiredIndex({ ...this.ref, index });
   }
 
+  /**
+   * Whether this run should hand over to a new one (continue-as-new, carrying the status and
+   * its cursors): after `activitiesPerRun` backfill activities, or when Temporal says the
+   * history grows large. Keeps history bounded for millions of documents.
+   */
+  handOverDue(activitiesThisRun: number): boolean {
+    return activitiesThisRun >= this.input.activitiesPerRun || workflowInfo().continueAsNewSuggested;
+  }
+
   async waitWhilePaused(): Promise<void> {
     const { state } = this;
     if (!state.paused || state.rejected) return;
@@ -117,9 +121,9 @@ export class MigrationRun {
       } catch (error) {
         const cause = error instanceof ActivityFailure ? error.cause : undefined;
         if (!(cause instanceof ApplicationFailure)) throw error;
-        if (cause.type === FAILURE_TYPES.providerConfig) this.state.pauseForProvider(cause.message);
-        else if (cause.type === FAILURE_TYPES.indexBlocked) this.state.pauseForElasticsearch(cause.message);
-        else throw error;
+        const reaction = failureKind(cause.type ?? undefined)?.reaction;
+        if (typeof reaction !== 'object') throw error;
+        this.state.pauseUntilFixed(reaction.pause, cause.message);
       }
     }
   }

@@ -1,16 +1,7 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  ContinueAsNew,
-  continueAsNew,
-  isCancellation,
-  log,
-  patched,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { FAILURE_TYPES, type MigrationRequest, type MigrationResult, type MigrationStatus } from '../migration/contract.js';
+import { ActivityFailure, ApplicationFailure, condition, ContinueAsNew, continueAsNew, isCancellation, log, patched, sleep } from '@temporalio/workflow';
+import { FAILURES } from '../migration/failures.js';
+import type { MigrationRequest } from '../migration/input.js';
+import type { MigrationResult, MigrationStatus } from '../migration/status.js';
 import { BEFORE_CUTOVER } from '../migration/phases.js';
 import { gateMargin } from '../migration/quality-gate.js';
 import { bookkeeping, scanning } from './activity-stubs.js';
@@ -57,7 +48,7 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
         await run.waitWhilePaused();
         if (state.rejected) return await run.rejected();
         // Continue-as-new carries the status, and with it the cursor.
-        if (state.shouldContinueAsNew(activities, input.activitiesPerRun, workflowInfo().continueAsNewSuggested)) {
+        if (run.handOverDue(activities)) {
           return await continueAsNew<typeof migrationWorkflow>(request, state.status);
         }
         const { cursor, documents } = state.status;
@@ -163,6 +154,6 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
     const failedIn = state.phase;
     if (BEFORE_CUTOVER.has(failedIn)) await run.abandon('FAILED', message);
     else state.failed(message);
-    throw ApplicationFailure.nonRetryable(`Migration of "${input.collection}" failed in ${failedIn}: ${message}`, FAILURE_TYPES.migrationFailed);
+    throw ApplicationFailure.nonRetryable(`Migration of "${input.collection}" failed in ${failedIn}: ${message}`, FAILURES.migrationFailed.type);
   }
 }

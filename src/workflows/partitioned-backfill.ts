@@ -1,5 +1,4 @@
-import { workflowInfo } from '@temporalio/workflow';
-import type { ChunkReport } from '../migration/contract.js';
+import type { ChunkReport } from '../migration/reports.js';
 import { scanning } from './activity-stubs.js';
 import { REJECTED, type MigrationRun } from './migration-run.js';
 
@@ -20,7 +19,7 @@ export async function backfillPartitions(run: MigrationRun): Promise<BackfillOut
   for (let activities = 0; ;) {
     await run.waitWhilePaused();
     if (state.rejected) rejected = true;
-    const handOver = state.shouldContinueAsNew(activities, input.activitiesPerRun, workflowInfo().continueAsNewSuggested);
+    const handOver = run.handOverDue(activities);
     if (!rejected && !handOver) {
       for (const index of state.partitionsToStart(new Set(running.keys()), input.parallelism)) {
         activities++;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { workflowUiUrl } from '../../temporal.config.js';
-import { migrationWorkflowId } from '../../src/migration/contract.js';
+import { migrationWorkflowId } from '../../src/migration/input.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -17,7 +17,7 @@ import type { VectorIndexStore } from '../../src/store/vector-index.js';
 import type { CollectionWriter } from '../../src/writer/collection-writer.js';
 import { createReembedWorker, WORKFLOWS_PATH, type ReembedWorker } from '../../src/worker/create-worker.js';
 import { connectTemporal } from '../../src/client/temporal-client.js';
-import { migrationWorkflowId } from '../../src/migration/contract.js';
+import { migrationWorkflowId } from '../../src/migration/input.js';
 import { requireServices, uniqueName } from './services.js';
 
 let runtimeInstalled = false;

@@ -1,16 +1,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { MigrationActivities } from '../../src/activities/index.js';
-import {
-  FAILURE_TYPES,
-  type AdaptationReport,
-  type CatchUpReport,
-  type ChunkReport,
-  type MigrationIndexes,
-  type PartitionProgress,
-  type Prepared,
-  type QualityReport,
-  type VerificationReport,
-} from '../../src/migration/contract.js';
+import { FAILURES } from '../../src/migration/failures.js';
+import type { AdaptationReport } from '../../src/migration/status.js';
+import type {
+  CatchUpReport,
+  ChunkReport,
+  MigrationIndexes,
+  PartitionProgress,
+  Prepared,
+  QualityReport,
+  VerificationReport,
+} from '../../src/migration/reports.js';
 import { qualityReport, type QueryOutcome } from '../../src/migration/quality-gate.js';
 
 /** The activities the migration workflow schedules, by name. */
@@ -84,7 +84,7 @@ export class StubMigration {
     const fatal = this.fatal.get(name);
     if (fatal) throw ApplicationFailure.nonRetryable(fatal, 'StubFailure');
     if (this.providerFailures.delete(name)) {
-      throw ApplicationFailure.create({ message: 'the provider refused the API key (stub)', type: FAILURE_TYPES.providerConfig, nonRetryable: true });
+      throw ApplicationFailure.create({ message: 'the provider refused the API key (stub)', type: FAILURES.providerConfig.type, nonRetryable: true });
     }
     await this.gates.get(name)?.opened;
   }

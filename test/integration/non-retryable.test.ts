@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connectTemporal, type TemporalClientHandle } from '../../src/client/temporal-client.js';
-import { MIGRATION_WORKFLOW_TYPE, migrationWorkflowId, type MigrationRequest, type MigrationResult } from '../../src/migration/contract.js';
+import { MIGRATION_WORKFLOW_TYPE, migrationWorkflowId, type MigrationRequest } from '../../src/migration/input.js';
+import type { MigrationResult } from '../../src/migration/status.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 /**

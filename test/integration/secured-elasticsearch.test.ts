@@ -5,7 +5,7 @@ import { connectTemporal } from '../../src/client/temporal-client.js';
 import { loadConfig } from '../../src/config/env.js';
 import { ProviderPool } from '../../src/embedding/provider-pool.js';
 import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
-import { migrationWorkflowId } from '../../src/migration/contract.js';
+import { migrationWorkflowId } from '../../src/migration/input.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 import { SECURE_ES } from '../helpers/services.js';

@@ -7,7 +7,9 @@ import { Worker } from '@temporalio/worker';
 import { createMigrationActivities } from '../../src/activities/index.js';
 import { versionedIndexName } from '../../src/store/vector-index.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
-import { DAY_MS, migrationWorkflowId, STATUS_QUERY, type ActionOutcome, type MigrationStatus } from '../../src/migration/contract.js';
+import { DAY_MS, migrationWorkflowId } from '../../src/migration/input.js';
+import { STATUS_QUERY, type ActionOutcome } from '../../src/migration/messages.js';
+import type { MigrationStatus } from '../../src/migration/status.js';
 import type { migrationWorkflow } from '../../src/workflows/migration-workflow.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 

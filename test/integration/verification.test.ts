@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createVerificationActivities } from '../../src/activities/verification-activities.js';
-import { migrationWorkflowId, type VerificationReport } from '../../src/migration/contract.js';
+import { migrationWorkflowId } from '../../src/migration/input.js';
+import type { VerificationReport } from '../../src/migration/reports.js';
 import { withWorkerFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrationInputSchema } from '../../src/migration/contract.js';
-import type { CatchUpReport, ChunkReport, Prepared } from '../../src/migration/contract.js';
+import { migrationInputSchema } from '../../src/migration/input.js';
+import type { CatchUpReport, ChunkReport, Prepared } from '../../src/migration/reports.js';
 import { coverage } from '../../src/migration/coverage.js';
 import { MAX_CATCH_UP_PASSES, MigrationState } from '../../src/migration/migration-state.js';
 
@@ -180,10 +180,19 @@ describe('migration rules', () => {
     s.signal('rollback', { by: 'erin', reason: 'x' });
     s.signal('endRetention', { by: 'erin' });
     assert.equal(s.wantsRollback || s.wantsEndRetention, false);
+    assert.deepEqual(
+      s.status.refusedSignals.map((r) => r.signal),
+      ['rollback', 'endRetention'],
+    );
     const r = stateIn('RETENTION');
     r.signal('rollback', { by: 'erin', reason: 'latency' });
     assert.equal(r.wantsRollback, true);
     assert.equal(r.status.rollback?.by, 'erin');
+    const e = stateIn('RETENTION');
+    e.signal('endRetention', { by: 'erin' });
+    assert.equal(e.wantsEndRetention, true, 'end-retention is accepted in RETENTION');
+    assert.equal(e.wantsRollback, false);
+    assert.deepEqual(e.status.refusedSignals, []);
   });
 
   it('accumulates backfill chunks into counts, coverage and a bounded quarantine sample', () => {
@@ -252,7 +261,7 @@ describe('migration input', () => {
 
   it('resumes a provider pause without extra budget', () => {
     const s = stateIn('BACKFILLING');
-    s.pauseForProvider('the endpoint refused our API key.');
+    s.pauseUntilFixed('provider', 'the endpoint refused our API key.');
     assert.equal(s.status.pauseReason, 'the endpoint refused our API key. Then: reembed resume products');
     assert.equal(s.status.pausedBy, 'provider');
     s.signal('resume', { by: 'ops' });
@@ -293,11 +302,22 @@ describe('workflow decisions', () => {
     assert.equal(s.status.pausedBy, 'budget');
   });
 
-  it('continues as new after the activities of one run or when Temporal suggests it', () => {
+  it('carries everything over continue-as-new: a state rebuilt from the status goes on where the last run stopped', () => {
     const s = stateIn('BACKFILLING');
-    assert.equal(s.shouldContinueAsNew(499, 500, false), false);
-    assert.equal(s.shouldContinueAsNew(500, 500, false), true);
-    assert.equal(s.shouldContinueAsNew(3, 500, true), true);
+    s.prepared(prepared(100, 2));
+    s.partitioned([{ lower: null, upper: 'doc-050', cursor: null, documents: 50, migrated: 0, quarantined: 0, done: false, workers: [] }]);
+    s.applyPartitionChunk(0, chunk(1000, { cursor: 'doc-020', migrated: 20, quarantined: 1, quarantineSample: [{ id: 'bad', reason: 'empty' }] }));
+    s.signal('approveCutover', { approver: 'too-early' });
+    const next = new MigrationState(input, 'reembed:products', s.status);
+    assert.deepEqual(next.status, s.status);
+    assert.deepEqual(next.partitionsToStart(new Set(), 4), [0], 'the partition goes on from its cursor');
+    next.applyPartitionChunk(0, chunk(500, { cursor: 'doc-050', migrated: 30, done: true }));
+    assert.deepEqual(next.status.documents, { total: 100, migrated: 50, quarantined: 1, truncated: 0 });
+    assert.equal(next.status.partitions![0]!.migrated, 50);
+    assert.equal(next.status.tokens, 1500);
+    assert.ok(Math.abs(next.status.spentUsd - 0.003) < 1e-12, 'spend goes on at the same price');
+    assert.equal(next.status.refusedSignals.length, 1, 'refusals are kept');
+    assert.ok(next.partitionsDone);
   });
 
   it('stops catch-up at the first quiet pass, reruns a pass stopped at the budget, and bounds the passes', () => {

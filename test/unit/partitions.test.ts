@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChunkReport } from '../../src/migration/contract.js';
-import { migrationInputSchema } from '../../src/migration/contract.js';
+import type { ChunkReport } from '../../src/migration/reports.js';
+import { migrationInputSchema } from '../../src/migration/input.js';
 import { MigrationState } from '../../src/migration/migration-state.js';
 import { byteOrder, partitionBoundaries, plannedPartitions } from '../../src/migration/partitions.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrationInputSchema, type QualityReport } from '../../src/migration/contract.js';
+import { migrationInputSchema } from '../../src/migration/input.js';
+import type { QualityReport } from '../../src/migration/reports.js';
 import { currentDetails, migrationStaticDetails, migrationSummary } from '../../src/migration/current-details.js';
 import { MigrationState } from '../../src/migration/migration-state.js';
 import { acknowledgementNeeded, gateMargin, qualityMarkdown, qualityReport, verdictOf, type QueryOutcome } from '../../src/migration/quality-gate.js';

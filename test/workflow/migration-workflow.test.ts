@@ -3,15 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import {
-  migrationWorkflowId,
-  STATUS_QUERY,
-  type ActionOutcome,
-  type MigrationRequest,
-  type MigrationResult,
-  type MigrationStatus,
-  type SignalName,
-} from '../../src/migration/contract.js';
+import { migrationWorkflowId, type MigrationRequest } from '../../src/migration/input.js';
+import { STATUS_QUERY, type ActionOutcome, type SignalName } from '../../src/migration/messages.js';
+import type { MigrationResult, MigrationStatus } from '../../src/migration/status.js';
 import type { QueryOutcome } from '../../src/migration/quality-gate.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { loadConfig } from '../../src/config/env.js';
