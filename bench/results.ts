@@ -25,19 +25,28 @@ export interface ResultsFile {
 const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
 
 /**
- * Adds one bench's figures to today's results file for the current commit, so a script
- * renders the docs from data rather than from figures copied by hand.
+ * The code a bench runs is the code it loaded when it started: a commit made while it runs
+ * (a bench takes minutes) must not claim its figures.
+ */
+const STARTED_AT = {
+  commit: git('rev-parse', '--short=10', 'HEAD'),
+  dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'src').length > 0,
+};
+
+/**
+ * Adds one bench's figures to today's results file for the commit the bench started at, so a
+ * script renders the docs from data rather than from figures copied by hand.
  */
 export function recordResult<F>(bench: string, command: string, figures: F): string {
   const date = new Date().toISOString().slice(0, 10);
-  const commit = git('rev-parse', '--short=10', 'HEAD');
+  const { commit } = STARTED_AT;
   const file = `${RESULTS_DIR}${date}-${commit}.json`;
   mkdirSync(RESULTS_DIR, { recursive: true });
   const previous: ResultsFile | null = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ResultsFile) : null;
   const results: ResultsFile = {
     date,
     commit,
-    dirty: (previous?.dirty ?? false) || git('status', '--porcelain', '--untracked-files=no', '--', 'src').length > 0,
+    dirty: (previous?.dirty ?? false) || STARTED_AT.dirty,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     benches: { ...previous?.benches, [bench]: { command, at: new Date().toISOString(), figures } },
   };
