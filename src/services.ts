@@ -100,12 +100,15 @@ export class Services {
   /** `registryCacheMs` bounds how long a change of write targets takes to reach this writer. */
   writer(options: { registryCacheMs?: number } = {}): CollectionWriter {
     const { registry, store, aliases, catalog, providers, retiredSpecs, adapters } = this;
-    return new CollectionWriter({ registry, store, aliases, catalog, providers, retiredSpecs, adapters }, options.registryCacheMs);
+    return new CollectionWriter(
+      { registry, store, aliases, catalog, providers, retiredSpecs, adapters },
+      options.registryCacheMs ?? this.config.registryCacheMs,
+    );
   }
 
   router(options: RouterOptions = {}): SearchRouter {
     const { es, registry, catalog, providers, retiredSpecs, adapters } = this;
-    return new SearchRouter({ es, registry, catalog, providers, retiredSpecs, adapters }, options);
+    return new SearchRouter({ es, registry, catalog, providers, retiredSpecs, adapters }, { registryCacheMs: this.config.registryCacheMs, ...options });
   }
 
   /** Stops the query threads and closes the Elasticsearch client, if anything started them. */

@@ -1,3 +1,4 @@
+import { goneFromSource } from '../migration/write-ordering.js';
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { ModelSpec } from '../embedding/model-spec.js';
 import { coverage } from '../migration/coverage.js';
@@ -198,13 +199,9 @@ export function createCopyActivities(deps: MigrationDeps) {
       // Target version first, then the source: a document a writer re-created meanwhile is kept.
       const inTarget = await store.getMany(input.targetIndex, extra, false);
       const inSource = await store.getMany(input.sourceIndex, [...inTarget.keys()], false);
-      const gone = [...inTarget.values()].filter((d) => !inSource.has(d.id));
-      const { superseded } = await store.deleteDocuments(
-        input.targetIndex,
-        gone.map((d) => d.id),
-        { guard: new Map(gone.map((d) => [d.id, d.version ?? null])) },
-      );
-      const deleted = gone.length - superseded.length;
+      const gone = goneFromSource(inTarget, inSource);
+      const { superseded } = await store.deleteDocuments(input.targetIndex, gone.ids, { guard: gone.guard });
+      const deleted = gone.ids.length - superseded.length;
       const stillBad = new Set(newlyQuarantined.map((q) => q.docId));
       await quarantine.remove(
         input.workflowId,

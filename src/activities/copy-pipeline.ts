@@ -3,8 +3,8 @@ import type { ModelSpec } from '../embedding/model-spec.js';
 import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes } from '../migration/reports.js';
 import { NO_SOURCE_TEXT_REASON } from '../migration/status.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
-import type { StoredDocument, VectorDocument, WriteGuard } from '../store/vector-index.js';
-import { holdsAtLeastAsNew } from '../writer/write-version.js';
+import type { StoredDocument, VectorDocument } from '../store/vector-index.js';
+import { holdsAtLeastAsNew, holdsSameText, pendingCopies, type Pending, type WriteGuard } from '../migration/write-ordering.js';
 import type { MigrationDeps } from './deps.js';
 
 export const EMPTY_REPORT: ChunkReport = {
@@ -37,30 +37,8 @@ export function withBatch<R extends ChunkReport>(report: R, batch: CopiedBatch):
   };
 }
 
-/** Source documents the target lacks, with the target versions read before their text. */
-export interface PendingBatch {
-  readonly docs: StoredDocument[];
-  readonly guard: WriteGuard;
-  /** Documents among the ids the target already holds with their current text. */
-  readonly alreadyPresent: number;
-}
-
-/**
- * The source documents whose target copy (`present`) is not up to date, with the target
- * versions of those as the write guard; the others are counted as already present.
- */
-function pendingAgainst(
-  sourceDocs: readonly StoredDocument[],
-  present: ReadonlyMap<string, StoredDocument>,
-  upToDate: (source: StoredDocument, target: StoredDocument | undefined) => boolean,
-): PendingBatch {
-  const docs = sourceDocs.filter((doc) => !upToDate(doc, present.get(doc.id)));
-  return {
-    docs,
-    guard: new Map(docs.map((d) => [d.id, present.get(d.id)?.version ?? null])),
-    alreadyPresent: sourceDocs.length - docs.length,
-  };
-}
+/** Source documents the target lacks, with the guard to copy them under. */
+export type PendingBatch = Pending<StoredDocument>;
 
 /** A batch embedded for the target, not yet written. */
 export interface EmbeddedBatch {
@@ -91,27 +69,26 @@ export class CopyPipeline {
   }
 
   /**
-   * Source documents among `ids` whose current text the target does not hold, with a guard
-   * of the target's versions read *before* the source text. Live dual-writes race with the
-   * migration's own writes; writing under that guard, an older text can never overwrite a
-   * newer one that a writer put in the target meanwhile (its write wins, ours is skipped).
+   * Source documents among `ids` whose current text the target does not hold, each to be
+   * copied with the source revision it was read at (write-ordering.ts): a live write or
+   * delete that reaches the target meanwhile is newer and wins, the copy is skipped.
    */
   async pendingInTarget(input: MigrationIndexes, ids: readonly string[]): Promise<PendingBatch> {
     const { store } = this.deps;
     const present = await store.getMany(input.targetIndex, ids, false);
     const current = await store.getMany(input.sourceIndex, ids);
-    return pendingAgainst(
+    return pendingCopies(
       ids.flatMap((id) => current.get(id) ?? []),
       present,
-      (doc, target) => doc.sourceHash === target?.sourceHash,
+      holdsSameText,
     );
   }
 
   /**
-   * Of a page of source documents read with their text and versions (each read once), those
-   * the target does not hold at least as new, with a guard of the target's versions read
-   * *after* the text. A live write that reached the target before that read shows there as
-   * at least as new and is kept; one that reaches it after makes the guard refuse our write.
+   * Of a page of source documents read with their text and revisions (each read once), those
+   * the target does not hold at least as new. A live write that reached the target before
+   * this read shows there as at least as new and is kept; one that reaches it after carries
+   * a higher version than the copy's revision and wins over it.
    */
   async pendingOfPage(input: MigrationIndexes, page: readonly StoredDocument[]): Promise<PendingBatch> {
     const present = await this.deps.store.getMany(
@@ -119,7 +96,7 @@ export class CopyPipeline {
       page.map((d) => d.id),
       false,
     );
-    return pendingAgainst(page, present, holdsAtLeastAsNew);
+    return pendingCopies(page, present, holdsAtLeastAsNew);
   }
 
   /**

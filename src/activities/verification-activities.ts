@@ -3,7 +3,7 @@ import type { MigrationIndexes, VerificationReport } from '../migration/reports.
 import { coverage } from '../migration/coverage.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
 import { SERVING_SETTINGS } from '../store/vector-index.js';
-import { holdsAtLeastAsNew } from '../writer/write-version.js';
+import { holdsAtLeastAsNew } from '../migration/write-ordering.js';
 import type { MigrationDeps } from './deps.js';
 import { compareIndexes } from './index-comparison.js';
 

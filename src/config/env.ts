@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { REGISTRY_CACHE_MS } from '../migration/writer-staleness.js';
 
 /**
  * reembed's whole environment contract. Parsed once at start-up; everything after
@@ -66,6 +67,7 @@ const FIXES: Record<string, string> = {
   OPENAI_FALLBACK_TPM: "the fallback deployment's tokens-per-minute limit, or unset it",
   REEMBED_PRICES: 'comma-separated <spec>=<US dollars per million tokens>, e.g. openai-3-small-256=0.02',
   REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'a positive number: activity starts per second across all workers of the task queue, or unset it',
+  REEMBED_REGISTRY_CACHE_MS: 'milliseconds from 0 to 60000 that writers and routers may keep a registry record, or unset it for 2000',
 };
 
 const envSchema = z
@@ -95,6 +97,7 @@ const envSchema = z
     OPENAI_FALLBACK_TPM: perMinute.optional(),
     REEMBED_PRICES: prices.optional(),
     REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND: z.coerce.number().positive().optional(),
+    REEMBED_REGISTRY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(REGISTRY_CACHE_MS),
   })
   .superRefine((env, ctx) => {
     if ((env.ES_USERNAME === undefined) !== (env.ES_PASSWORD === undefined)) {
@@ -144,6 +147,11 @@ export interface Config {
   readonly prices: Readonly<Record<string, number>>;
   /** Temporal's task-queue activity rate limit: a cap across every worker. */
   readonly taskQueueActivitiesPerSecond?: number;
+  /**
+   * How long this process's writers and routers may keep a registry record. Migrations the
+   * client starts wait a multiple of it before relying on every writer having seen a change.
+   */
+  readonly registryCacheMs: number;
 }
 
 export class ConfigError extends Error {
@@ -195,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrency: e.OPENAI_MAX_CONCURRENCY,
     }),
     prices: Object.freeze(e.REEMBED_PRICES ?? {}),
+    registryCacheMs: e.REEMBED_REGISTRY_CACHE_MS,
     ...(e.REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND ? { taskQueueActivitiesPerSecond: e.REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND } : {}),
   });
 }

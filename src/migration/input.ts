@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REGISTRY_CACHE_MS, writerStalenessFor } from './writer-staleness.js';
 import { collectionNameSchema } from '../registry/collection-record.js';
 
 /**
@@ -42,11 +43,12 @@ export const migrationInputSchema = z.object({
   /** Copy up to this many of the most-searched documents (router access statistics) first; 0 turns it off. */
   hotFirstLimit: z.int().nonnegative().default(10_000),
   /**
-   * The longest a writer or router may act on a stale registry (their cache TTL, 2 s by
-   * default). The workflow waits this long after changing write targets before it relies
-   * on the change: before catch-up, and before deleting an index no longer written.
+   * The longest a writer or router may act on a stale registry, well past their cache TTL
+   * (REEMBED_REGISTRY_CACHE_MS). The workflow waits this long after changing write targets
+   * before it relies on the change: before catch-up, and before deleting an index no longer
+   * written. The client derives it from its own configuration.
    */
-  writerStalenessMs: z.int().nonnegative().default(5_000),
+  writerStalenessMs: z.int().nonnegative().default(writerStalenessFor(REGISTRY_CACHE_MS)),
   /**
    * Publish phase and coverage as search attributes (the Web UI and `reembed list` filter
    * on them). Only for namespaces that cannot register them, such as the time-skipping

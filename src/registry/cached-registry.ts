@@ -1,12 +1,6 @@
+import { REGISTRY_CACHE_MS } from '../migration/writer-staleness.js';
 import type { CollectionRecord } from './collection-record.js';
 import type { CollectionRegistry } from './collection-registry.js';
-
-/**
- * How stale a writer's or router's view of the registry may be. Migrations wait at least
- * this long after changing write targets before they rely on every writer having seen the
- * change (before catch-up, before deleting an index); see `writerStalenessMs`.
- */
-export const REGISTRY_CACHE_MS = 2_000;
 
 /** Values loaded at most once per `ttlMs` per key; a failed load is forgotten so the next call retries. */
 export class TtlCache<V> {

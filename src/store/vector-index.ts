@@ -1,7 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
 import { fingerprint, type ModelSpec } from '../embedding/model-spec.js';
 import { IndexBlockedError } from '../errors.js';
+import { supersededByConflict, writeCondition, type DocumentVersion, type WriteOrder } from '../migration/write-ordering.js';
 import { createIndexIfMissing } from './create-index.js';
+
+export type { DocumentVersion, WriteGuard, WriteOrder } from '../migration/write-ordering.js';
 
 /** One stored document of a versioned vector index. */
 export interface VectorDocument {
@@ -31,26 +34,6 @@ export interface StoredDocument {
   /** Elasticsearch's `_version` (real-time gets and scans): a live write's external version, or a count of internal writes. */
   readonly revision?: number;
 }
-
-export interface DocumentVersion {
-  readonly seqNo: number;
-  readonly primaryTerm: number;
-}
-
-/**
- * What a write expects to find, by id: the version it read, or null for "absent". A write
- * whose expectation no longer holds is skipped: someone wrote the document after we read it,
- * and theirs is the newer text.
- */
-export type WriteGuard = ReadonlyMap<string, DocumentVersion | null>;
-
-/**
- * How a write is ordered against others on the same document: under a guard (the
- * migration's copies: only if the target still holds what was read), or with an external
- * version (live writes: only if newer than what the index holds — a delete's tombstone
- * included — see nextWriteVersion). A write that loses is returned as superseded.
- */
-export type WriteOrder = { readonly guard: WriteGuard } | { readonly version: number };
 
 export interface SearchHit {
   readonly id: string;
@@ -131,14 +114,20 @@ export class BulkWriteError extends Error {
   }
 }
 
+/** The bulk action line of one write, its ordering (see write-ordering.ts) in Elasticsearch's options. */
 function orderedOperation(action: 'index' | 'delete', index: string, id: string, order?: WriteOrder): object {
-  if (order && 'version' in order) return { [action]: { _index: index, _id: id, version: order.version, version_type: 'external' } };
-  const guard = order?.guard;
-  if (!guard?.has(id)) return { [action]: { _index: index, _id: id } };
-  const expected = guard.get(id);
-  if (expected) return { [action]: { _index: index, _id: id, if_seq_no: expected.seqNo, if_primary_term: expected.primaryTerm } };
-  // Expected absent: create fails if someone wrote it meanwhile; a delete of an absent document is a no-op.
-  return action === 'index' ? { create: { _index: index, _id: id } } : { delete: { _index: index, _id: id } };
+  const target = { _index: index, _id: id };
+  const condition = writeCondition(action, id, order);
+  switch (condition.kind) {
+    case 'external':
+      return { [action]: { ...target, version: condition.version, version_type: 'external' } };
+    case 'ifVersion':
+      return { [action]: { ...target, if_seq_no: condition.seqNo, if_primary_term: condition.primaryTerm } };
+    case 'ifAbsent':
+      return { create: target };
+    case 'unconditional':
+      return { [action]: target };
+  }
 }
 
 /** Reads and writes the versioned vector indexes of one Elasticsearch cluster. */
@@ -286,7 +275,6 @@ export class VectorIndexStore {
   }
 
   private async bulk(operations: object[], order?: WriteOrder): Promise<{ superseded: string[] }> {
-    const lost = (id: string) => order !== undefined && ('version' in order || order.guard.has(id));
     const response = await this.es.bulk({ operations });
     const superseded: string[] = [];
     const failures: { id: string; reason: string }[] = [];
@@ -294,7 +282,7 @@ export class VectorIndexStore {
       const result = item.index ?? item.create ?? item.delete;
       if (!result) continue;
       const id = String(result._id);
-      if (result.status === 409 && lost(id)) superseded.push(id);
+      if (result.status === 409 && supersededByConflict(id, order)) superseded.push(id);
       else if (result.error?.type === 'cluster_block_exception') throw new IndexBlockedError(result._index, result.error.reason ?? 'blocked');
       else if (result.error) failures.push({ id, reason: `${result.error.type}: ${result.error.reason}` });
     }

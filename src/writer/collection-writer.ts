@@ -6,7 +6,8 @@ import { embedIsolatingFailures } from '../embedding/embed-isolating-failures.js
 import type { ProviderPool } from '../embedding/provider-pool.js';
 import type { SpecCatalog } from '../embedding/spec-catalog.js';
 import { collectionNameSchema, type CollectionRecord } from '../registry/collection-record.js';
-import { CachedRegistry, REGISTRY_CACHE_MS } from '../registry/cached-registry.js';
+import { REGISTRY_CACHE_MS } from '../migration/writer-staleness.js';
+import { CachedRegistry } from '../registry/cached-registry.js';
 import type { CollectionRegistry } from '../registry/collection-registry.js';
 import type { AdapterStore } from '../store/adapters.js';
 import type { AliasStore } from '../store/aliases.js';

@@ -12,7 +12,9 @@ export interface CliRun {
 /** Runs the compiled `bin/reembed` as a user would, on `taskQueue`; a non-zero exit is returned, not thrown. */
 export async function runReembed(taskQueue: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await exec('bin/reembed', [...args], { env: { ...process.env, REEMBED_TASK_QUEUE: taskQueue, ...env } });
+    const { stdout, stderr } = await exec('bin/reembed', [...args], {
+      env: { ...process.env, REEMBED_TASK_QUEUE: taskQueue, REEMBED_REGISTRY_CACHE_MS: '400', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as CliRun;

@@ -52,7 +52,8 @@ export class MigrationFixture {
       runtimeInstalled = true;
     }
     await requireServices();
-    const fullEnv = { ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration'), ...env };
+    // Writers and routers of a test see registry changes within 400 ms, so its migrations wait 1 s for them, not 5.
+    const fullEnv = { ...process.env, REEMBED_TASK_QUEUE: uniqueName('test-migration'), REEMBED_REGISTRY_CACHE_MS: '400', ...env };
     const config = loadConfig(fullEnv);
     const services = new Services(config);
     const client = await ReembedClient.connect(config, services);

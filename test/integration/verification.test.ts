@@ -4,6 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createVerificationActivities } from '../../src/activities/verification-activities.js';
 import { migrationWorkflowId } from '../../src/migration/input.js';
 import type { VerificationReport } from '../../src/migration/reports.js';
+import { nextWriteVersion } from '../../src/writer/write-version.js';
 import { withWorkerFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';
@@ -34,16 +35,25 @@ describe('verification of the new index', () => {
 
     const [gone, stale, inFlight] = [...(await fx.contents(input.sourceIndex)).keys()];
     const spec = fx.catalog.get(TARGET);
-    const copy = (await fx.store.getMany(input.targetIndex, [stale!, inFlight!])).get(stale!)!;
-    const vector = new Array(spec.dimensions).fill(1 / Math.sqrt(spec.dimensions));
+    const sourceSpec = fx.catalog.get(waiting.sourceSpecId!);
+    const unit = (dims: number) => new Array(dims).fill(1 / Math.sqrt(dims));
+    // A live write that reached only the old index: its new text, at a newer version than the copy's.
+    const changeInSource = (id: string, text: string, version: number) =>
+      fx.store.bulkUpsert(input.sourceIndex, sourceSpec, [{ id, vector: unit(sourceSpec.dimensions), sourceHash: text, content: text }], { version });
     await fx.store.deleteDocuments(input.targetIndex, [gone!]);
-    await fx.store.bulkUpsert(input.targetIndex, spec, [{ id: stale!, vector, sourceHash: 'an older text', content: copy.content! }]);
-    await fx.store.bulkUpsert(input.targetIndex, spec, [{ id: 'only-in-the-new-index', vector, sourceHash: 'x', content: 'x' }]);
-    // A write on its way: the new index holds older text now and gets the source's a second later.
-    const current = (await fx.store.getMany(input.sourceIndex, [inFlight!])).get(inFlight!)!;
-    await fx.store.bulkUpsert(input.targetIndex, spec, [{ id: inFlight!, vector, sourceHash: 'about to be replaced', content: 'old' }]);
+    await changeInSource(stale!, 'a text the new index never got', nextWriteVersion());
+    await fx.store.bulkUpsert(input.targetIndex, spec, [{ id: 'only-in-the-new-index', vector: unit(spec.dimensions), sourceHash: 'x', content: 'x' }]);
+    // A write on its way: the old index has it now, the new one a second later, at the same version.
+    const version = nextWriteVersion();
+    await changeInSource(inFlight!, 'a text on its way', version);
     setTimeout(
-      () => void fx.store.bulkUpsert(input.targetIndex, spec, [{ id: inFlight!, vector, sourceHash: current.sourceHash, content: current.content! }]),
+      () =>
+        void fx.store.bulkUpsert(
+          input.targetIndex,
+          spec,
+          [{ id: inFlight!, vector: unit(spec.dimensions), sourceHash: 'a text on its way', content: 'a text on its way' }],
+          { version },
+        ),
       1000,
     );
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/env.js';
+import { writerStalenessFor } from '../../src/migration/writer-staleness.js';
 
 describe('configuration from the environment', () => {
   it('defaults to the local services', () => {
@@ -12,6 +13,13 @@ describe('configuration from the environment', () => {
     assert.equal(config.elasticsearch.url, 'http://127.0.0.1:9200');
     assert.deepEqual(config.elasticsearch.auth, { kind: 'none' });
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.temporal));
+  });
+
+  it('reads the registry cache, from which the writer-staleness wait of the migrations a client starts follows', () => {
+    assert.equal(loadConfig({}).registryCacheMs, 2000);
+    assert.equal(writerStalenessFor(loadConfig({}).registryCacheMs), 5000, 'the default wait stays 5 s');
+    assert.equal(writerStalenessFor(loadConfig({ REEMBED_REGISTRY_CACHE_MS: '400' }).registryCacheMs), 1000);
+    assert.throws(() => loadConfig({ REEMBED_REGISTRY_CACHE_MS: '-1' }), /REEMBED_REGISTRY_CACHE_MS="-1".*\n?.*Fix: milliseconds from 0 to 60000/s);
   });
 
   it('derives basic auth, API-key auth and TLS for an API key', () => {
