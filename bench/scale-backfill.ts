@@ -8,7 +8,7 @@ import { connectTemporal } from '../src/client/temporal-client.js';
 import { sourceHash } from '../src/corpus/source-hash.js';
 import { migrationWorkflowId } from '../src/migration/input.js';
 import type { MigrationStatus } from '../src/migration/status.js';
-import { BACKFILL_SETTINGS } from '../src/store/vector-index.js';
+import { BACKFILL_SETTINGS } from '../src/store/vector-index-layout.js';
 import { hashedEmbedding } from '../test/helpers/hashed-vectors.js';
 import { HASHED_VECTORS, OpenAICompatibleServer } from '../test/helpers/openai-compatible-server.js';
 import { openBench, type Bench } from './harness.js';

@@ -3,7 +3,7 @@ import { fitMigrationAdapter } from '../adapter/fit-migration-adapter.js';
 import { NO_SOURCE_TEXT_REASON, type AdaptationReport } from '../migration/status.js';
 import type { MigrationIndexes } from '../migration/reports.js';
 import type { AdapterSummary } from '../store/adapters.js';
-import type { VectorDocument } from '../store/vector-index.js';
+import type { VectorDocument } from '../store/stored-document.js';
 import type { MigrationDeps } from './deps.js';
 
 const WRITE_BATCH = 500;

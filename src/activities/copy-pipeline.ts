@@ -3,7 +3,7 @@ import type { ModelSpec } from '../embedding/model-spec.js';
 import { MAX_QUARANTINE_SAMPLE, type ChunkReport, type MigrationIndexes } from '../migration/reports.js';
 import { NO_SOURCE_TEXT_REASON } from '../migration/status.js';
 import type { QuarantineEntry } from '../store/quarantine.js';
-import type { StoredDocument, VectorDocument } from '../store/vector-index.js';
+import type { StoredDocument, VectorDocument } from '../store/stored-document.js';
 import { holdsAtLeastAsNew, holdsSameText, pendingCopies, type Pending, type WriteGuard } from '../migration/write-ordering.js';
 import type { MigrationDeps } from './deps.js';
 

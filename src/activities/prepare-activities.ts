@@ -6,7 +6,7 @@ import { InvalidEmbeddingError } from '../embedding/provider.js';
 import { FAILURES } from '../migration/failures.js';
 import type { MigrationRef, Prepared } from '../migration/reports.js';
 import { migrationStarted } from '../migration/registry-transitions.js';
-import { BACKFILL_SETTINGS, versionedIndexName } from '../store/vector-index.js';
+import { BACKFILL_SETTINGS, versionedIndexName } from '../store/vector-index-layout.js';
 import type { MigrationDeps } from './deps.js';
 import { fatal } from './fatal.js';
 

@@ -2,7 +2,7 @@ import { fingerprint } from '../embedding/model-spec.js';
 import type { MigrationIndexes, VerificationReport } from '../migration/reports.js';
 import { coverage } from '../migration/coverage.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
-import { SERVING_SETTINGS } from '../store/vector-index.js';
+import { SERVING_SETTINGS } from '../store/vector-index-layout.js';
 import { holdsAtLeastAsNew } from '../migration/write-ordering.js';
 import type { MigrationDeps } from './deps.js';
 import { compareIndexes } from './index-comparison.js';

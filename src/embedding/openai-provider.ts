@@ -6,28 +6,20 @@ import { float32FromBase64 } from './float32-base64.js';
 import type { ModelSpec } from './model-spec.js';
 import { OPENAI_LIMITS, requestTokenCap } from './openai-limits.js';
 import { checkVector, InvalidEmbeddingError, prefixFor, type EmbeddingPurpose, type EmbeddingProvider, type Embeddings } from './provider.js';
-import { parseRateLimitHeaders, type RateLimiter, systemClock, type Clock } from './rate-limiter.js';
+import { DeploymentFailover, type DeploymentChannel } from './deployment-failover.js';
+import { parseRateLimitHeaders, systemClock, type Clock } from './rate-limiter.js';
 import { openAITokenCounter, tokenUpperBound, type TokenCounter } from './token-counter.js';
 
 export type OpenAISpec = Extract<ModelSpec, { provider: 'openai' }>;
 
 /** Attempts per request before the error goes to the activity's (durable) retry policy. */
 const MAX_ATTEMPTS = 8;
-/** Consecutive failures (5xx, timeouts, resets, malformed replies) after which a deployment rests. */
-const FAILOVER_AFTER = 3;
-const REST_MS = 30_000;
 
 const responseSchema = z.object({
   // base64 as asked for; a compatible server that ignores encoding_format answers with floats.
   data: z.array(z.object({ index: z.int().nonnegative(), embedding: z.union([z.string(), z.array(z.number())]) })),
   usage: z.object({ prompt_tokens: z.int().nonnegative() }),
 });
-
-/** One deployment as this process uses it: its client, its shared limiter, its health. */
-export interface DeploymentChannel {
-  readonly deployment: OpenAIDeployment;
-  readonly limiter: RateLimiter;
-}
 
 export interface OpenAIProviderStats {
   readonly requests: Record<string, number>;
@@ -47,9 +39,8 @@ export interface OpenAIProviderStats {
 export class OpenAIProvider implements EmbeddingProvider {
   private readonly tokenizer: TokenCounter = openAITokenCounter();
   private readonly clients = new Map<OpenAIDeployment, OpenAI>();
-  private readonly health = new Map<OpenAIDeployment, { failures: number; restUntil: number }>();
+  private readonly failover: DeploymentFailover;
   private retries = 0;
-  private failovers = 0;
   private readonly requestsBy: Record<string, number> = {};
 
   constructor(
@@ -58,6 +49,7 @@ export class OpenAIProvider implements EmbeddingProvider {
     private readonly options: { maxInputsPerRequest: number; clock?: Clock } = { maxInputsPerRequest: OPENAI_LIMITS.maxInputs },
   ) {
     if (channels.length === 0) throw new ProviderConfigError(`Spec ${spec.id} uses the OpenAI provider but no deployment is configured (OPENAI_BASE_URL).`);
+    this.failover = new DeploymentFailover(channels);
   }
 
   countTokens(texts: readonly string[], purpose: EmbeddingPurpose): number[] {
@@ -66,7 +58,7 @@ export class OpenAIProvider implements EmbeddingProvider {
   }
 
   get stats(): OpenAIProviderStats {
-    return { requests: { ...this.requestsBy }, retries: this.retries, failovers: this.failovers };
+    return { requests: { ...this.requestsBy }, retries: this.retries, failovers: this.failover.failovers };
   }
 
   async embed(texts: readonly string[], purpose: EmbeddingPurpose): Promise<Embeddings> {
@@ -124,7 +116,7 @@ export class OpenAIProvider implements EmbeddingProvider {
   private async send(batch: string[], tokens: number): Promise<{ vectors: Float32Array[]; tokens: number }> {
     const clock = this.options.clock ?? systemClock;
     for (let attempt = 1; ; attempt++) {
-      const channel = this.pick(clock.now());
+      const channel = this.failover.pick(clock.now());
       const release = await channel.limiter.acquire(tokens);
       let wait: number;
       try {
@@ -141,7 +133,7 @@ export class OpenAIProvider implements EmbeddingProvider {
         channel.limiter.observe(parseRateLimitHeaders(response.headers));
         const result = this.parse(raw, batch.length);
         channel.limiter.succeeded();
-        this.health.set(channel.deployment, { failures: 0, restUntil: 0 });
+        this.failover.succeeded(channel.deployment);
         return result;
       } catch (error) {
         const failure = this.classify(error);
@@ -154,7 +146,7 @@ export class OpenAIProvider implements EmbeddingProvider {
           channel.limiter.throttled(wait);
         } else {
           wait = backoff;
-          this.unhealthy(channel.deployment, clock.now());
+          this.failover.failed(channel.deployment, clock.now());
         }
         this.retries++;
       } finally {
@@ -162,23 +154,6 @@ export class OpenAIProvider implements EmbeddingProvider {
       }
       // The limiter holds every request back for a throttle; other failures wait here.
       await clock.sleep(wait);
-    }
-  }
-
-  /** The first deployment not resting; if all rest, the one that is back soonest. */
-  private pick(now: number): DeploymentChannel {
-    const ready = this.channels.find((c) => (this.health.get(c.deployment)?.restUntil ?? 0) <= now);
-    return ready ?? [...this.channels].sort((a, b) => this.health.get(a.deployment)!.restUntil - this.health.get(b.deployment)!.restUntil)[0]!;
-  }
-
-  private unhealthy(deployment: OpenAIDeployment, now: number): void {
-    const h = this.health.get(deployment) ?? { failures: 0, restUntil: 0 };
-    const failures = h.failures + 1;
-    if (failures >= FAILOVER_AFTER && this.channels.length > 1) {
-      this.health.set(deployment, { failures: 0, restUntil: now + REST_MS });
-      this.failovers++;
-    } else {
-      this.health.set(deployment, { ...h, failures });
     }
   }
 

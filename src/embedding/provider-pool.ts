@@ -3,7 +3,7 @@ import type { LocalModel } from './local-model.js';
 import { LruCache } from './lru-cache.js';
 import { QueryThread } from './query-thread.js';
 import { queryDtypeOf, type LocalDtype, type ModelSpec } from './model-spec.js';
-import type { DeploymentChannel } from './openai-provider.js';
+import type { DeploymentChannel } from './deployment-failover.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { EmbeddingProvider } from './provider.js';
 import type { TransformersProvider, TransformersSpec } from './transformers-provider.js';

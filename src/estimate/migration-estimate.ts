@@ -3,7 +3,8 @@ import type { Config } from '../config/env.js';
 import type { ModelSpec } from '../embedding/model-spec.js';
 import { OPENAI_LIMITS, requestTokenCap } from '../embedding/openai-limits.js';
 import type { EmbeddingProvider } from '../embedding/provider.js';
-import type { StoredDocument, VectorIndexStore } from '../store/vector-index.js';
+import type { StoredDocument } from '../store/stored-document.js';
+import type { VectorIndexStore } from '../store/vector-index.js';
 import { estimateIndexBytes, usableBytes, type DiskEstimate } from './disk-estimate.js';
 
 export interface MigrationEstimate {

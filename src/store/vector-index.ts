@@ -1,134 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
 import { fingerprint, type ModelSpec } from '../embedding/model-spec.js';
-import { IndexBlockedError } from '../errors.js';
-import { supersededByConflict, writeCondition, type DocumentVersion, type WriteOrder } from '../migration/write-ordering.js';
+import type { WriteOrder } from '../migration/write-ordering.js';
 import { createIndexIfMissing } from './create-index.js';
-
-export type { DocumentVersion, WriteGuard, WriteOrder } from '../migration/write-ordering.js';
-
-/** One stored document of a versioned vector index. */
-export interface VectorDocument {
-  readonly id: string;
-  readonly vector: Float32Array | number[];
-  readonly sourceHash: string;
-  /** Omitted when the collection runs in privacy mode (content storage off). */
-  readonly content?: string;
-  readonly metadata?: Record<string, unknown>;
-  /** When the source last changed the text; catch-up compares it with what was copied. */
-  readonly updatedAt?: string;
-  /** The vector was mapped from another spec's by an adapter (the document has no text to embed). */
-  readonly adapted?: boolean;
-}
-
-/** What a scan of an index returns per document: everything but the vector. */
-export interface StoredDocument {
-  readonly id: string;
-  readonly sourceHash: string;
-  readonly content?: string;
-  readonly metadata?: Record<string, unknown>;
-  readonly updatedAt?: string;
-  /** When this copy was written. */
-  readonly embeddedAt?: string;
-  /** Where this copy stands in the index's history (real-time gets only). */
-  readonly version?: DocumentVersion;
-  /** Elasticsearch's `_version` (real-time gets and scans): a live write's external version, or a count of internal writes. */
-  readonly revision?: number;
-}
-
-export interface SearchHit {
-  readonly id: string;
-  readonly score: number;
-  readonly content?: string;
-  readonly metadata?: Record<string, unknown>;
-}
-
-interface StoredSource {
-  source_hash: string;
-  content?: string;
-  metadata?: Record<string, unknown>;
-  updated_at?: string;
-  embedded_at?: string;
-}
-
-const sourceFields = (withContent: boolean) =>
-  withContent ? ['source_hash', 'content', 'metadata', 'updated_at', 'embedded_at'] : ['source_hash', 'updated_at', 'embedded_at'];
-
-function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersion, revision?: number): StoredDocument {
-  return {
-    id,
-    ...(version ? { version } : {}),
-    ...(revision !== undefined ? { revision } : {}),
-    sourceHash: src.source_hash,
-    ...(src.content !== undefined ? { content: src.content } : {}),
-    ...(src.metadata ? { metadata: src.metadata } : {}),
-    ...(src.updated_at ? { updatedAt: src.updated_at } : {}),
-    ...(src.embedded_at ? { embeddedAt: src.embedded_at } : {}),
-  };
-}
-
-/**
- * Deleted documents' versions are kept this long (Elasticsearch's default is 60 s), so a live
- * write that reaches one index late — a writer slowed between its two indexes during a
- * migration — still finds the tombstone of a newer delete and loses to it.
- */
-const TOMBSTONE_SETTINGS = { gc_deletes: '10m' } as const;
-
-/** Physical index of one (collection, model spec): `products__minilm-l6-v2__8f496050`. */
-export function versionedIndexName(collection: string, spec: ModelSpec): string {
-  return `${collection}__${spec.id}__${fingerprint(spec).slice(0, 8)}`;
-}
-
-export function vectorIndexMappings(spec: ModelSpec) {
-  return {
-    dynamic: 'strict' as const,
-    properties: {
-      vector: {
-        type: 'dense_vector' as const,
-        dims: spec.dimensions,
-        index: true,
-        similarity: spec.similarity,
-        index_options: spec.indexOptions,
-      },
-      // Scans page by doc_id with search_after: a total order that survives restarts,
-      // unlike a point-in-time that expires while a worker is down.
-      doc_id: { type: 'keyword' as const },
-      model_fingerprint: { type: 'keyword' as const },
-      source_hash: { type: 'keyword' as const },
-      content: { type: 'text' as const },
-      metadata: { type: 'object' as const, dynamic: true },
-      updated_at: { type: 'date' as const },
-      embedded_at: { type: 'date' as const },
-      adapted: { type: 'boolean' as const },
-    },
-  };
-}
-
-/** Settings while bulk-loading: no refreshes, no replicas; restored before serving. */
-export const BACKFILL_SETTINGS = { refresh_interval: '-1', number_of_replicas: 0 } as const;
-export const SERVING_SETTINGS = { refresh_interval: '1s' } as const;
-
-export class BulkWriteError extends Error {
-  override readonly name = 'BulkWriteError';
-  constructor(readonly failures: ReadonlyArray<{ id: string; reason: string }>) {
-    super(`${failures.length} document(s) failed to index; first: ${failures[0]?.id}: ${failures[0]?.reason}`);
-  }
-}
-
-/** The bulk action line of one write, its ordering (see write-ordering.ts) in Elasticsearch's options. */
-function orderedOperation(action: 'index' | 'delete', index: string, id: string, order?: WriteOrder): object {
-  const target = { _index: index, _id: id };
-  const condition = writeCondition(action, id, order);
-  switch (condition.kind) {
-    case 'external':
-      return { [action]: { ...target, version: condition.version, version_type: 'external' } };
-    case 'ifVersion':
-      return { [action]: { ...target, if_seq_no: condition.seqNo, if_primary_term: condition.primaryTerm } };
-    case 'ifAbsent':
-      return { create: target };
-    case 'unconditional':
-      return { [action]: target };
-  }
-}
+import { sourceFields, toStoredDocument, type SearchHit, type StoredDocument, type StoredSource, type VectorDocument } from './stored-document.js';
+import { orderedBulk, orderedOperation } from './ordered-bulk.js';
+import { BACKFILL_SETTINGS, TOMBSTONE_SETTINGS, vectorIndexMappings } from './vector-index-layout.js';
 
 /** Reads and writes the versioned vector indexes of one Elasticsearch cluster. */
 export class VectorIndexStore {
@@ -170,7 +46,7 @@ export class VectorIndexStore {
         ...(d.adapted ? { adapted: true } : {}),
       },
     ]);
-    return this.bulk(operations, order);
+    return orderedBulk(this.es, operations, order);
   }
 
   /** The documents among `ids` that the index holds, without vectors. */
@@ -268,26 +144,11 @@ export class VectorIndexStore {
   /** Deletes documents, ordered by `order` like bulkUpsert; with a version, each leaves a tombstone of it. */
   async deleteDocuments(index: string, ids: readonly string[], order?: WriteOrder): Promise<{ superseded: string[] }> {
     if (ids.length === 0) return { superseded: [] };
-    return this.bulk(
+    return orderedBulk(
+      this.es,
       ids.map((id) => orderedOperation('delete', index, id, order)),
       order,
     );
-  }
-
-  private async bulk(operations: object[], order?: WriteOrder): Promise<{ superseded: string[] }> {
-    const response = await this.es.bulk({ operations });
-    const superseded: string[] = [];
-    const failures: { id: string; reason: string }[] = [];
-    for (const item of response.items) {
-      const result = item.index ?? item.create ?? item.delete;
-      if (!result) continue;
-      const id = String(result._id);
-      if (result.status === 409 && supersededByConflict(id, order)) superseded.push(id);
-      else if (result.error?.type === 'cluster_block_exception') throw new IndexBlockedError(result._index, result.error.reason ?? 'blocked');
-      else if (result.error) failures.push({ id, reason: `${result.error.type}: ${result.error.reason}` });
-    }
-    if (failures.length > 0) throw new BulkWriteError(failures);
-    return { superseded };
   }
 
   /** Distinct model fingerprints stored in an index, with their document counts. */

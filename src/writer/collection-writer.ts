@@ -12,7 +12,8 @@ import type { CollectionRegistry } from '../registry/collection-registry.js';
 import type { AdapterStore } from '../store/adapters.js';
 import type { AliasStore } from '../store/aliases.js';
 import type { RetiredSpecs } from '../store/retired-specs.js';
-import { SERVING_SETTINGS, versionedIndexName, type VectorIndexStore } from '../store/vector-index.js';
+import { SERVING_SETTINGS, versionedIndexName } from '../store/vector-index-layout.js';
+import type { VectorIndexStore } from '../store/vector-index.js';
 import { nextWriteVersion } from './write-version.js';
 
 /** A document as other services hand it to reembed. */

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/env.js';
 import { migrationWorkflowId } from '../../src/migration/input.js';
 import type { QualityReport } from '../../src/migration/reports.js';
 import { Services } from '../../src/services.js';
-import { versionedIndexName } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { runReembed } from '../helpers/cli.js';
 import { withWorkerFixture } from '../helpers/migration-fixture.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fingerprint } from '../../src/embedding/model-spec.js';
-import { versionedIndexName } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const SOURCE = 'minilm-l6-v2';

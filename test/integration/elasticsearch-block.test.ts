@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { versionedIndexName } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { withWorkerFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';

@@ -5,7 +5,9 @@ import { loadConfig, type Config } from '../../src/config/env.js';
 import { ProviderPool } from '../../src/embedding/provider-pool.js';
 import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
 import { assertElasticsearchReachable, createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
-import { BulkWriteError, VectorIndexStore, versionedIndexName } from '../../src/store/vector-index.js';
+import { VectorIndexStore } from '../../src/store/vector-index.js';
+import { BulkWriteError } from '../../src/store/ordered-bulk.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { requireServices, SECURE_ES, uniqueName } from '../helpers/services.js';
 
 const DOCS = [

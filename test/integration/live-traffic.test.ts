@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sourceHash } from '../../src/corpus/source-hash.js';
 import { AccessStats } from '../../src/search/access-stats.js';
 import type { RoutedResult, RouterOptions } from '../../src/search/search-router.js';
-import { versionedIndexName } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/env.js';
 import { fingerprint } from '../../src/embedding/model-spec.js';
 import { ProviderPool } from '../../src/embedding/provider-pool.js';
-import { versionedIndexName } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 

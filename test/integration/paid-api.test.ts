@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/env.js';
 import type { EmbeddingProvider } from '../../src/embedding/provider.js';
 import { ProviderPool } from '../../src/embedding/provider-pool.js';
 import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
-import { versionedIndexName } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 import { waitFor } from '../helpers/services.js';

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createMigrationActivities } from '../../src/activities/index.js';
-import { versionedIndexName } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { DAY_MS, migrationWorkflowId } from '../../src/migration/input.js';
 import { STATUS_QUERY, type ActionOutcome } from '../../src/migration/messages.js';

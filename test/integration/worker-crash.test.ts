@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { versionedIndexName } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';

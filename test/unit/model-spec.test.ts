@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fingerprint, parseModelSpec, type ModelSpec } from '../../src/embedding/model-spec.js';
 import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
-import { vectorIndexMappings, versionedIndexName } from '../../src/store/vector-index.js';
+import { vectorIndexMappings, versionedIndexName } from '../../src/store/vector-index-layout.js';
 
 const base = SpecCatalog.load().get('minilm-l6-v2');
 
