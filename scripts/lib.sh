@@ -55,5 +55,3 @@ ES_SECURE_PASSWORD="reembed-local-password"
 # A user of the secure node holding only what reembed needs (role reembed_app, file realm).
 ES_APP_USER="reembed-app"
 ES_APP_PASSWORD="reembed-app-local-password"
-# Search attributes the migration workflow sets, registered when the dev server starts.
-TEMPORAL_SEARCH_ATTRIBUTES=(ReembedCollection=Keyword MigrationPhase=Keyword TargetModel=Keyword MigrationCoverage=Double ReembedCanaryStatus=Keyword)

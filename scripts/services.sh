@@ -53,14 +53,15 @@ wait_healthy() {
 
 start_temporal() {
   [ -x "$TEMPORAL_BIN" ] || die "the Temporal CLI is not installed; run 'npm run setup' first"
-  local attrs=() a
-  for a in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do attrs+=(--search-attribute "$a"); done
   setsid nohup "$TEMPORAL_BIN" server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-    --db-filename "$REEMBED_STATE/temporal.db" --log-level warn "${attrs[@]}" \
+    --db-filename "$REEMBED_STATE/temporal.db" --log-level warn \
     >"$REEMBED_STATE/temporal.log" 2>&1 </dev/null &
   echo $! >"$(pid_file temporal)"
   wait_healthy temporal 60 "$REEMBED_STATE/temporal.log"
+  # The search attributes are those temporal.config.ts names, registered as `reembed init` does.
+  (cd "$(dirname "$0")/.." && TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" node --import tsx src/cli/main.ts init) >&2 ||
+    die "could not register reembed's search attributes on the dev server; its log is $REEMBED_STATE/temporal.log"
 }
 
 write_es_config() {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../temporal.config.js';
 import { connectTemporal } from '../../src/client/temporal-client.js';
@@ -21,6 +20,7 @@ describe('Temporal dev server started by the project scripts', () => {
     assert.equal(((await api.json()) as { namespaceInfo: { name: string } }).namespaceInfo.name, config.temporal.namespace);
   });
 
+  // services.sh registers them with `reembed init` from temporal.config.ts: no second list to keep in step.
   it('has the search attributes the migration workflow uses registered', async () => {
     const temporal = await connectTemporal(config);
     try {
@@ -29,15 +29,5 @@ describe('Temporal dev server started by the project scripts', () => {
     } finally {
       await temporal.close();
     }
-  });
-
-  it('the service script registers exactly the attributes temporal.config.ts names', () => {
-    const lib = readFileSync(new URL('../../scripts/lib.sh', import.meta.url), 'utf8');
-    const line = /TEMPORAL_SEARCH_ATTRIBUTES=\(([^)]*)\)/.exec(lib)?.[1] ?? '';
-    const names = line
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((pair) => pair.split('=')[0]);
-    assert.deepEqual(new Set(names), new Set(SEARCH_ATTRIBUTE_KEYS.map((key) => key.name)));
   });
 });
