@@ -37,7 +37,7 @@ export default tseslint.config(
   {
     // Workflow code is replayed: it may only orchestrate. No Node built-ins, no I/O clients,
     // and activities by type only (proxyActivities); the rules it applies come from src/migration.
-    files: ['src/workflows/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'src/canary/canary-workflow.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -45,7 +45,16 @@ export default tseslint.config(
           paths: NODE_BUILTINS.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins (use activities for I/O).' })),
           patterns: [
             { group: RUNTIMES, message: 'Workflow code must not import I/O clients or runtimes; call an activity.' },
-            { regex: '^\\.\\./(?!migration/|errors\\.js$)', allowTypeImports: true, message: 'Workflows import the migration layer; activities by type only.' },
+            {
+              regex: '^\\.\\./(?!migration/|canary/canary(-workflow)?\\.js$|errors\\.js$)',
+              allowTypeImports: true,
+              message: 'Workflows import the migration layer and the canary domain; activities by type only.',
+            },
+            {
+              regex: '^\\./canary-(activities|client)\\.js$',
+              allowTypeImports: true,
+              message: 'The canary workflow imports the canary domain; its activities by type only.',
+            },
           ],
         },
       ],
@@ -58,7 +67,7 @@ export default tseslint.config(
   },
   {
     // The migration layer is pure: rules and the contract, no I/O, no Temporal runtime.
-    files: ['src/migration/**/*.ts', 'src/errors.ts'],
+    files: ['src/migration/**/*.ts', 'src/canary/canary.ts', 'src/errors.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -32,8 +32,19 @@ stop_started() {
 trap stop_started EXIT
 REEMBED_STARTED_FILE="$started_file" bash scripts/services.sh up temporal elasticsearch elasticsearch-secure
 
-tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(test/unit/*.test.ts test/workflow/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
-# One file at a time: the integration tests share two CPU cores with Elasticsearch,
-# Temporal and the embedding models.
-node --import tsx --test --test-concurrency=1 "${tests[@]}"
+if [ $# -gt 0 ]; then
+  node --import tsx --test --test-concurrency=1 "$@"
+  exit
+fi
+# Two files at a time: a migration test spends most of its time waiting on timers, polls and
+# Elasticsearch, so two share the two cores without starving each other. The restarts test
+# stops and starts the shared services, so it runs alone, last.
+exclusive=(test/integration/service-restarts.test.ts)
+shared=()
+for f in test/unit/*.test.ts test/workflow/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts; do
+  [[ " ${exclusive[*]} " == *" $f "* ]] || shared+=("$f")
+done
+status=0
+node --import tsx --test --test-concurrency=2 "${shared[@]}" || status=$?
+node --import tsx --test --test-concurrency=1 "${exclusive[@]}" || status=$?
+exit $status

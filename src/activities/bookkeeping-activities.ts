@@ -2,7 +2,6 @@ import { FAILURES } from '../migration/failures.js';
 import type { MigrationIndexes, MigrationRef } from '../migration/reports.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import { abandoned, completed, cutOver, phaseRecorded, rolledBack } from '../migration/registry-transitions.js';
-import { captureAfterAliasMove } from './canary-activities.js';
 import type { MigrationDeps } from './deps.js';
 import { fatal } from './fatal.js';
 
@@ -25,17 +24,15 @@ export function createBookkeepingActivities(deps: MigrationDeps) {
       await registry.apply(input.collection, phaseRecorded(input.workflowId, input.phase));
     },
 
-    /** The atomic alias swap, then the registry records the new active index; canaries are sampled from it. */
+    /** The atomic alias swap, then the registry records the new active index. */
     async cutover(input: MigrationIndexes & { approver: string }): Promise<void> {
       await moveAlias(input.collection, input.sourceIndex, input.targetIndex);
       await registry.apply(input.collection, cutOver(input));
-      await captureAfterAliasMove(deps, input.collection);
     },
 
     async rollbackCutover(input: MigrationIndexes & { by: string; reason: string }): Promise<void> {
       await moveAlias(input.collection, input.targetIndex, input.sourceIndex);
       await registry.apply(input.collection, rolledBack(input));
-      await captureAfterAliasMove(deps, input.collection);
     },
 
     /** After retention: stop writing the old index (the workflow deletes it once writers have seen that). */

@@ -1,6 +1,6 @@
 import { createAdaptationActivities } from './adaptation-activities.js';
 import { createBookkeepingActivities } from './bookkeeping-activities.js';
-import { createCanaryActivities } from './canary-activities.js';
+import { createCanaryActivities } from '../canary/canary-activities.js';
 import { createCopyActivities } from './copy-activities.js';
 import type { MigrationDeps } from './deps.js';
 import { createPrepareActivities } from './prepare-activities.js';

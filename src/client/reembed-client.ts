@@ -16,7 +16,7 @@ import { Services } from '../services.js';
 import { ReembedUsageError } from '../errors.js';
 import { migrationStaticDetails, migrationSummary } from '../migration/current-details.js';
 import { collectionStatus, type CollectionStatus } from './collection-status.js';
-import { CanaryClient } from './canary-client.js';
+import { CanaryClient } from '../canary/canary-client.js';
 import { parseOrExplain } from './parse-or-explain.js';
 import { assertSearchAttributesRegistered, registerSearchAttributes } from './search-attributes.js';
 import { connectTemporal, type TemporalClientHandle } from './temporal-client.js';

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
-import type { CanaryResult, CanaryStatus } from '../migration/canary.js';
+import type { CanaryResult, CanaryStatus } from '../canary/canary.js';
 import { BookkeepingIndex } from './create-index.js';
 
 export const CANARY_INDEX = 'reembed-canaries';

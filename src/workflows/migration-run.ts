@@ -4,6 +4,7 @@ import {
   CancellationScope,
   condition,
   log,
+  patched,
   setCurrentDetails,
   sleep,
   upsertSearchAttributes,
@@ -95,6 +96,20 @@ export class MigrationRun {
    */
   handOverDue(activitiesThisRun: number): boolean {
     return activitiesThisRun >= this.input.activitiesPerRun || workflowInfo().continueAsNewSuggested;
+  }
+
+  /**
+   * A canary set sampled from the index the alias now points to. Not worth failing a migration
+   * whose alias has moved: a failure is logged, and the next canary check captures one.
+   * Migrations that cut over before it was an activity of its own replay without it.
+   */
+  async captureCanaries(): Promise<void> {
+    if (!patched('canary-capture-activity')) return;
+    try {
+      await warming.captureCanaries({ collection: this.input.collection });
+    } catch (error) {
+      log.warn('canary set not captured; the next canary check captures one', { collection: this.input.collection, error: (error as Error).message });
+    }
   }
 
   async waitWhilePaused(): Promise<void> {

@@ -124,6 +124,7 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       await bookkeeping.cutover({ ...run.indexes(), approver: state.status.approval?.approver ?? 'unknown' });
       // Workflow time, not the activity's clock: the two differ under time skipping.
       await run.enter('RETENTION', { cutoverAt: now(), retentionEndsAt: new Date(Date.now() + input.retentionMs).toISOString() });
+      await run.captureCanaries();
     }
 
     if (state.phase === 'RETENTION') {
@@ -131,6 +132,7 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       if (state.wantsRollback) {
         const { by = 'unknown', reason = '' } = state.status.rollback!;
         await bookkeeping.rollbackCutover({ ...run.indexes(), by, reason });
+        await run.captureCanaries();
         await run.deleteWhenUnused(run.indexes().targetIndex);
         state.enter('ROLLED_BACK');
       } else {

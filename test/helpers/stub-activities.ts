@@ -28,6 +28,7 @@ type WorkflowActivities = Pick<
   | 'warmUpIndex'
   | 'cutover'
   | 'rollbackCutover'
+  | 'captureCanaries'
   | 'finishMigration'
   | 'deleteRetiredIndex'
   | 'abandonMigration'
@@ -170,6 +171,7 @@ export class StubMigration {
       warmUpIndex: (input) => record('warmUpIndex', input, () => null),
       cutover: (input) => record('cutover', input, () => undefined),
       rollbackCutover: (input) => record('rollbackCutover', input, () => undefined),
+      captureCanaries: (input) => record('captureCanaries', input, () => 3),
       finishMigration: (input) => record('finishMigration', input, () => undefined),
       deleteRetiredIndex: (input) => record('deleteRetiredIndex', input, () => undefined),
       abandonMigration: (input) => record('abandonMigration', input, () => undefined),

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { fingerprint } from '../../src/embedding/model-spec.js';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { waitFor } from '../helpers/services.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 
@@ -54,7 +55,8 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
       [target, source],
       'old index still written in retention',
     );
-    // The cutover sampled drift canaries from the new index, with the vectors it stores.
+    // After the cutover an activity of its own samples drift canaries from the new index, with the vectors it stores.
+    await waitFor(async () => (await fx.services.canaries.set(collection)).some((c) => c.index === target), 'a canary set of the new index');
     const canaries = await fx.services.canaries.set(collection);
     assert.ok(canaries.some((c) => c.source === 'document') && canaries.every((c) => c.index === target && c.specId === TARGET));
 
@@ -140,7 +142,8 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
     assert.ok(restored.has('after-cutover-1') && restored.has('after-cutover-2'), 'writes made during retention are in the old index');
     assert.equal(restored.size, 40 - 1 + 2);
     // The rollback took a fresh canary set of the index it restored.
-    assert.ok((await fx.services.canaries.set(collection)).every((c) => c.index === source && c.specId !== TARGET));
+    const restoredCanaries = await fx.services.canaries.set(collection);
+    assert.ok(restoredCanaries.length > 0 && restoredCanaries.every((c) => c.index === source && c.specId !== TARGET));
     assert.equal(await fx.store.exists(target), false);
     const record = await fx.registry.get(collection);
     assert.equal(record.activeIndex, source);

@@ -8,7 +8,7 @@ import {
   healthProblems,
   type CanaryComparison,
   type CollectionHealth,
-} from '../../src/migration/canary.js';
+} from '../../src/canary/canary.js';
 import { cosine } from '../../src/embedding/vector-math.js';
 
 const healthy: Omit<CollectionHealth, 'problems'> = {

@@ -98,9 +98,10 @@ describe('migration workflow against stub activities', () => {
   }
   const phasesRecorded = (stub: StubMigration) => stub.names('recordPhase').map((i) => (i as { phase: string }).phase);
 
-  it('runs every phase in order to COMPLETED, the Update naming the end of the grace period', async () => {
+  it('runs every phase in order to COMPLETED, the Update naming the end of the grace period; a canary capture that fails does not stop it', async () => {
     const stub = new StubMigration(45);
     stub.outcomes = outcomes(4, 0);
+    stub.fatal.set('captureCanaries', 'the canary index is unavailable (stub)');
     await run(stub, {}, async (h) => {
       const waiting = await reach(h, 'AWAITING_APPROVAL');
       assert.equal(waiting.quality?.verdict, 'IMPROVEMENT');
@@ -115,6 +116,11 @@ describe('migration workflow against stub activities', () => {
     });
     assert.deepEqual(phasesRecorded(stub), ['BACKFILLING', 'CATCHING_UP', 'VERIFYING', 'AWAITING_APPROVAL', 'GRACE_PERIOD', 'CUTOVER', 'RETENTION']);
     assert.equal(stub.names('backfillChunk').length, 5, '45 documents in batches of 10');
+    assert.deepEqual(
+      stub.calls.map((c) => c.name).filter((name) => ['cutover', 'captureCanaries', 'finishMigration'].includes(name)),
+      ['cutover', 'captureCanaries', 'finishMigration'],
+      'canaries are captured after the cutover, once (a failure is not retried into the retention)',
+    );
     assert.deepEqual(
       stub.names('deleteRetiredIndex').map((i) => (i as { index: string }).index),
       [(stub.names('cutover')[0] as { sourceIndex: string }).sourceIndex],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReembedUsageError } from '../../errors.js';
-import type { CanaryResult, CanaryStatus } from '../../migration/canary.js';
+import type { CanaryResult, CanaryStatus } from '../../canary/canary.js';
 import { defineCommand, validate } from '../command.js';
 import { printJson } from '../context.js';
 import { durationSchema, formatDuration } from '../duration.js';

@@ -1,6 +1,6 @@
 import { ActivityFailure, log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { MigrationActivities } from '../activities/index.js';
-import { canaryInputSchema, canaryMarkdown, unreachableResult, type CanaryInput, type CanaryResult } from '../migration/canary.js';
+import { canaryInputSchema, canaryMarkdown, unreachableResult, type CanaryInput, type CanaryResult } from './canary.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../migration/failures.js';
 import { canaryStatusKey, collectionKey } from '../migration/search-attributes.js';
 

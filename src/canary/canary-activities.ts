@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { log } from '@temporalio/activity';
 import { fingerprint } from '../embedding/model-spec.js';
 import { InvalidEmbeddingError } from '../embedding/provider.js';
 import { cosine } from '../embedding/vector-math.js';
@@ -12,9 +11,9 @@ import {
   type CanaryComparison,
   type CanaryDrift,
   type CanaryResult,
-} from '../migration/canary.js';
+} from './canary.js';
 import type { Canary } from '../store/canaries.js';
-import type { MigrationDeps } from './deps.js';
+import type { MigrationDeps } from '../activities/deps.js';
 
 /**
  * Fixed canary texts: short and long, numbers, punctuation and non-ASCII, so a change in
@@ -63,18 +62,6 @@ export async function captureCanarySet(deps: MigrationDeps, collection: string):
   return set.map((c) => ({ kind: 'canary', collection, ...c }));
 }
 
-/**
- * Captures a canary set after the alias moved (cutover or rollback). A failure is logged,
- * never raised: the move is done, and the next canary check captures a set when it finds none.
- */
-export async function captureAfterAliasMove(deps: MigrationDeps, collection: string): Promise<void> {
-  try {
-    await captureCanarySet(deps, collection);
-  } catch (error) {
-    log.warn('canary set not captured; the next canary check captures one', { collection, error: (error as Error).message });
-  }
-}
-
 /** Each canary's cosine between its stored vector and a fresh one; a vector the spec refuses counts as 0. */
 async function compare(deps: MigrationDeps, set: readonly Canary[], specId: string): Promise<CanaryComparison[]> {
   const provider = await deps.providers.get(deps.catalog.get(specId));
@@ -101,6 +88,15 @@ async function compare(deps: MigrationDeps, set: readonly Canary[], specId: stri
 export function createCanaryActivities(deps: MigrationDeps) {
   const { registry, catalog, store, aliases, canaries } = deps;
   return {
+    /**
+     * Samples a new canary set from the index the alias now points to, after a cutover or a
+     * rollback. The workflow runs it as an activity of its own and goes on if it fails: the
+     * alias has moved, and the next canary check captures a set when it finds none.
+     */
+    async captureCanaries(input: { collection: string }): Promise<number> {
+      return (await captureCanarySet(deps, input.collection)).length;
+    },
+
     /** One canary check: drift of the canary set, health of the collection; the result is kept for `canary status`. */
     async checkCanaries(input: CanaryCheckInput): Promise<CanaryResult> {
       const { collection } = input;

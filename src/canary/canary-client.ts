@@ -8,11 +8,11 @@ import {
   type CanaryCheckInput,
   type CanaryResult,
   type CanaryStatus,
-} from '../migration/canary.js';
+} from './canary.js';
 import { collectionKey } from '../migration/search-attributes.js';
 import type { Services } from '../services.js';
-import { parseOrExplain } from './parse-or-explain.js';
-import { assertSearchAttributesRegistered } from './search-attributes.js';
+import { parseOrExplain } from '../client/parse-or-explain.js';
+import { assertSearchAttributesRegistered } from '../client/search-attributes.js';
 
 /** Shorter intervals would spend more on embedding canaries than the check is worth; Temporal rounds to seconds anyway. */
 const MIN_INTERVAL_MS = 10_000;
