@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MetricDelta } from '../src/migration/reports.js';
 import { intervalText } from '../src/migration/quality-gate.js';
+import type { ClientInstallFigures } from './client-install.js';
 import type { QualityFigures } from './quality.js';
 import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
 
@@ -25,7 +26,25 @@ const pct = (x: number) => `±${(x * 100).toFixed(1)}%`;
 
 type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
 
+const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
 const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
+  'client-install': {
+    title: 'Client-only install',
+    render: (record) => {
+      const f = record.figures as ClientInstallFigures;
+      return [
+        'A plain `npm install` of the packed package in an empty folder, from the registry, with no environment',
+        'variable: what a service gets that starts migrations, sends operator actions, reads status and routes',
+        'searches. The model runtimes, the Temporal worker and the demo corpus are optional peer dependencies it',
+        'does not install.',
+        '',
+        `| node_modules | packages | install time | largest |`,
+        '| --- | --- | --- | --- |',
+        `| ${MB(f.bytes)} | ${f.packages} | ${f.seconds.toFixed(0)} s | ${f.largest.map((p) => `${p.name} ${MB(p.bytes)}`).join(', ')} |`,
+      ];
+    },
+  },
   quality: {
     title: 'Quality gate on real upgrades',
     render: (record) => {

@@ -10,6 +10,11 @@ if [ "${1:-}" = backfill ]; then
   shift
   exec node --import tsx bench/scale-backfill.ts "$@"
 fi
+# `npm run bench -- client-install` measures a client-only npm install of the packed package.
+if [ "${1:-}" = client-install ]; then
+  node --import tsx bench/client-install.ts
+  exec node --import tsx bench/render.ts
+fi
 # `npm run bench -- quality` runs the quality gate bench alone.
 if [ "${1:-}" = quality ]; then
   node --import tsx bench/quality.ts

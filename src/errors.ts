@@ -18,6 +18,12 @@ export class ActionRefusedError extends Error {
   }
 }
 
+/** A feature needs an optional peer dependency of reembed that is not installed; the message says what to install. */
+export class MissingDependencyError extends Error {
+  static readonly type = 'MissingDependencyError';
+  override readonly name = MissingDependencyError.type;
+}
+
 /** No worker took an operator action in time: it was not applied, and may still be once a worker runs. */
 export class ActionNotAnsweredError extends Error {
   override readonly name = 'ActionNotAnsweredError';

