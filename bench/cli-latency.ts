@@ -2,6 +2,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/env.js';
 import { Services } from '../src/services.js';
+import { recordResult } from './results.js';
+
+export interface CliLatencyFigures {
+  readonly runs: number;
+  /** Each command's wall times in ms, fastest first. */
+  readonly rows: readonly { readonly command: string; readonly ms: readonly number[] }[];
+}
 
 /**
  * Wall time of the compiled CLI as a person or a script runs it, process start to exit:
@@ -30,15 +37,17 @@ async function main(): Promise<void> {
   await writer.upsert(COLLECTION, [{ id: 'a', text: 'a document to give the collection something to hold' }]);
   await services.close();
 
-  console.log(`\nCLI wall time, process start to exit (${RUNS} runs each)`);
-  console.log('| command | min ms | median ms | max ms |\n| --- | --- | --- | --- |');
+  const rows = [];
   for (const args of [
     ['models', '--json'],
     ['status', COLLECTION, '--json'],
   ]) {
-    const t = await timed(args);
-    console.log(`| reembed ${args.join(' ')} | ${t[0]!.toFixed(0)} | ${t[Math.floor(RUNS / 2)]!.toFixed(0)} | ${t[RUNS - 1]!.toFixed(0)} |`);
+    const ms = await timed(args);
+    rows.push({ command: `reembed ${args.join(' ').replace(COLLECTION, '<collection>')}`, ms });
+    console.log(`reembed ${args.join(' ')}: median ${ms[Math.floor(RUNS / 2)]!.toFixed(0)} ms`);
   }
+  const file = recordResult<CliLatencyFigures>('cli-latency', 'npm run bench -- cli-latency', { runs: RUNS, rows });
+  console.log(`CLI latency recorded in ${file}`);
 }
 
 main().catch((error: Error) => {

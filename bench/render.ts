@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MetricDelta } from '../src/migration/reports.js';
 import { intervalText } from '../src/migration/quality-gate.js';
+import type { CliLatencyFigures } from './cli-latency.js';
 import type { ClientInstallFigures } from './client-install.js';
 import type { QualityFigures } from './quality.js';
 import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
@@ -29,6 +30,20 @@ type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
+  'cli-latency': {
+    title: 'CLI start-up',
+    render: (record) => {
+      const { runs, rows } = record.figures as CliLatencyFigures;
+      const at = (ms: readonly number[], q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!.toFixed(0);
+      return [
+        `The compiled CLI from process start to exit, ${runs} runs each: what a person or a script waits for.`,
+        '',
+        '| command | min ms | median ms | max ms |',
+        '| --- | --- | --- | --- |',
+        ...rows.map((r) => `| \`${r.command}\` | ${at(r.ms, 0)} | ${at(r.ms, 0.5)} | ${at(r.ms, 1)} |`),
+      ];
+    },
+  },
   'client-install': {
     title: 'Client-only install',
     render: (record) => {
