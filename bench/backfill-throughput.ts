@@ -1,5 +1,13 @@
 import { loadSotuPassages } from '../src/corpus/sotu.js';
 import { ensureCollection, openBench, whileAwaitingApproval } from './harness.js';
+import { recordResult } from './results.js';
+
+export interface BackfillThroughputFigures {
+  readonly documents: number;
+  readonly batch: number;
+  readonly parallelism: number;
+  readonly rows: readonly { readonly target: string; readonly aloneDocsPerSecond: number; readonly backfillDocsPerSecond: number }[];
+}
 
 /**
  * Per local model, in one run: documents/s of embedding alone (the demo corpus in batches of
@@ -19,9 +27,7 @@ async function main(): Promise<void> {
   const docs = loadSotuPassages({ fromYear: 2001, toYear: 2021 });
   const texts = docs.map((d) => d.text);
 
-  console.log(`\nBackfill vs embedding alone, ${docs.length} State of the Union passages, batches of ${BATCH}, parallelism ${PARALLELISM}\n`);
-  console.log('| target spec | embedding alone docs/s | backfill docs/s | ratio |');
-  console.log('| --- | --- | --- | --- |');
+  const rows: BackfillThroughputFigures['rows'][number][] = [];
   for (const target of TARGETS) {
     const provider = await bench.services.providers.get(bench.services.catalog.get(target));
     await provider.embed(texts.slice(0, 4), 'document');
@@ -38,8 +44,16 @@ async function main(): Promise<void> {
     );
     const backfillS = (Date.parse(status.backfillEndedAt!) - Date.parse(status.backfillStartedAt!)) / 1000;
     const backfill = status.documents.migrated / backfillS;
-    console.log(`| ${target} | ${alone.toFixed(1)} | ${backfill.toFixed(1)} | ${(backfill / alone).toFixed(2)}× |`);
+    rows.push({ target, aloneDocsPerSecond: alone, backfillDocsPerSecond: backfill });
+    console.log(`${target}: alone ${alone.toFixed(1)} docs/s, backfill ${backfill.toFixed(1)} docs/s (${(backfill / alone).toFixed(2)}×)`);
   }
+  const file = recordResult<BackfillThroughputFigures>('backfill-throughput', 'npm run bench -- backfill-throughput', {
+    documents: docs.length,
+    batch: BATCH,
+    parallelism: PARALLELISM,
+    rows,
+  });
+  console.log(`backfill throughput recorded in ${file}`);
   await bench.client.close();
 }
 
