@@ -5,6 +5,24 @@ import { ProviderPool } from '../src/embedding/provider-pool.js';
 import { RateLimiter } from '../src/embedding/rate-limiter.js';
 import { SpecCatalog } from '../src/embedding/spec-catalog.js';
 import { OpenAICompatibleServer } from '../test/helpers/openai-compatible-server.js';
+import { recordResult } from './results.js';
+
+export interface RateLimitedThroughputFigures {
+  readonly seconds: number;
+  readonly batch: number;
+  readonly rows: readonly {
+    readonly limit: string;
+    readonly documentsPerSecond: number;
+    readonly tokensPerSecond: number;
+    readonly allowedTokensPerSecond: number | null;
+    /** Of the limit: tokens for a token limit, requests for a request limit. */
+    readonly share: number;
+    readonly requestsPerMinute: number;
+    readonly busiestMinute: number;
+    readonly refusedByServer: number;
+    readonly throttles: number;
+  }[];
+}
 
 /**
  * Throughput of the OpenAI provider against the local OpenAI-compatible server enforcing
@@ -20,11 +38,7 @@ async function main(): Promise<void> {
   const catalog = SpecCatalog.load();
   const local = await new ProviderPool(loadConfig()).get(catalog.get('minilm-l6-v2'));
   const docs = loadSotuPassages({ fromYear: 1990, toYear: 2021 }).map((d) => d.text);
-  console.log(`\nRate-limited throughput through the OpenAI provider, ${SECONDS} s per row, batches of ${BATCH} documents, 2 concurrent activities\n`);
-  console.log(
-    '| limit | documents/s | tokens/s | tokens/s allowed | of limit | requests/min | busiest 60 s (tokens or requests) | refused by server (429) | throttles |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const rows: RateLimitedThroughputFigures['rows'][number][] = [];
   for (const limits of [{ tpm: 60_000 }, { tpm: 120_000 }, { rpm: 60 }]) {
     const server = await OpenAICompatibleServer.start(local, { apiKey: 'sk-bench', models: ['text-embedding-3-small'], limits });
     const limiter = new RateLimiter({ ...limits, maxConcurrency: 4 });
@@ -55,11 +69,26 @@ async function main(): Promise<void> {
     const requestsPerMinute = (accepted.length / SECONDS) * 60;
     const share = limits.tpm ? tokens / SECONDS / allowedTokensPerSecond! : requestsPerMinute / limits.rpm!;
     const label = limits.tpm ? `${limits.tpm.toLocaleString('en')} tokens/min` : `${limits.rpm} requests/min`;
-    console.log(
-      `| ${label} | ${(documents / SECONDS).toFixed(1)} | ${(tokens / SECONDS).toFixed(0)} | ${allowedTokensPerSecond ? allowedTokensPerSecond.toFixed(0) : '—'} | ${(share * 100).toFixed(1)} % | ${requestsPerMinute.toFixed(1)} | ${busiestMinute.toLocaleString('en')} | ${server.rateLimited} | ${limiter.stats.throttled} |`,
-    );
+    rows.push({
+      limit: label,
+      documentsPerSecond: documents / SECONDS,
+      tokensPerSecond: tokens / SECONDS,
+      allowedTokensPerSecond,
+      share,
+      requestsPerMinute,
+      busiestMinute,
+      refusedByServer: server.rateLimited,
+      throttles: limiter.stats.throttled,
+    });
+    console.log(`${label}: ${(share * 100).toFixed(1)} % of the limit, ${server.rateLimited} refused by the server`);
     await server.stop();
   }
+  const file = recordResult<RateLimitedThroughputFigures>('rate-limited-throughput', 'npm run bench -- rate-limited-throughput', {
+    seconds: SECONDS,
+    batch: BATCH,
+    rows,
+  });
+  console.log(`rate-limited throughput recorded in ${file}`);
 }
 
 main().catch((error: Error) => {

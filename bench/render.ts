@@ -6,6 +6,7 @@ import type { BackfillThroughputFigures } from './backfill-throughput.js';
 import type { CliLatencyFigures } from './cli-latency.js';
 import type { ClientInstallFigures } from './client-install.js';
 import type { QualityFigures } from './quality.js';
+import type { RateLimitedThroughputFigures } from './rate-limited-throughput.js';
 import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
 
 /**
@@ -31,6 +32,25 @@ type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
+  'rate-limited-throughput': {
+    title: 'Rate-limited throughput against a paid-API stand-in',
+    render: (record) => {
+      const f = record.figures as RateLimitedThroughputFigures;
+      return [
+        `The OpenAI provider against the local OpenAI-compatible server, which enforces the limit itself (a request past it`,
+        `gets a 429): two concurrent activities share one worker's limiter, embedding batches of ${f.batch} State of the Union`,
+        `passages for ${f.seconds} s per row. Counted where the limit is enforced: what the server accepted in the window.`,
+        'The goal: at least 90% of the allowed rate, and no request refused.',
+        '',
+        '| limit | documents/s | tokens/s | allowed tokens/s | of limit | requests/min | busiest 60 s | refused by server | throttles |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...f.rows.map(
+          (r) =>
+            `| ${r.limit} | ${r.documentsPerSecond.toFixed(1)} | ${r.tokensPerSecond.toFixed(0)} | ${r.allowedTokensPerSecond === null ? '—' : r.allowedTokensPerSecond.toFixed(0)} | ${(r.share * 100).toFixed(1)} % | ${r.requestsPerMinute.toFixed(1)} | ${r.busiestMinute.toLocaleString('en')} | ${r.refusedByServer} | ${r.throttles} |`,
+        ),
+      ];
+    },
+  },
   'backfill-throughput': {
     title: 'Backfill against embedding alone',
     render: (record) => {
