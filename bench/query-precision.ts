@@ -7,6 +7,24 @@ import { dot } from '../src/embedding/vector-math.js';
 import { percentile } from '../src/migration/latency.js';
 import { mean, ndcgAt, overlapAt, recallAt } from '../src/migration/retrieval-metrics.js';
 import { ExactTopK } from '../src/quality/exact-top-k.js';
+import { recordResult } from './results.js';
+
+type ByDtype = { readonly fp32: number | null; readonly q8: number | null };
+
+export interface QueryPrecisionFigures {
+  readonly spec: string;
+  readonly rows: readonly {
+    readonly corpus: string;
+    readonly documents: number;
+    readonly queries: number;
+    readonly ndcg10: ByDtype;
+    readonly recall10: ByDtype;
+    readonly overlap10: number | null;
+    readonly leastCosine: number;
+    readonly meanCosine: number;
+    readonly queryP50Ms: ByDtype;
+  }[];
+}
 
 /**
  * What `queryDtype: 'q8'` costs and buys for bge-small-en-v1.5: the documents embedded once
@@ -30,10 +48,7 @@ async function main(): Promise<void> {
     ['lee', loadLeeCorpus(config.datasetsDir)],
     ['demo', await loadSotuGoldenCorpus()],
   ];
-  const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));
-  console.log(`\nQuery weights for ${SPEC} (documents fp32 in both), exact top-${K} on human labels\n`);
-  console.log('| corpus | queries | nDCG@10 fp32 → q8 | recall@10 fp32 → q8 | overlap@10 | least / mean cosine q8 vs fp32 query | query p50 ms fp32 → q8 |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  const rows: QueryPrecisionFigures['rows'][number][] = [];
   for (const [name, corpus] of corpora) {
     const documents = (
       await (
@@ -69,10 +84,21 @@ async function main(): Promise<void> {
       cosines.push(dot(vectors.fp32, vectors.q8));
     }
     for (const list of Object.values(times)) list.sort((a, b) => a - b);
-    console.log(
-      `| ${name} (${documents.length} docs) | ${labelled.length} | ${f(mean(figures.ndcg.fp32))} → ${f(mean(figures.ndcg.q8))} | ${f(mean(figures.recall.fp32))} → ${f(mean(figures.recall.q8))} | ${f(mean(overlaps))} | ${Math.min(...cosines).toFixed(4)} / ${mean(cosines)!.toFixed(4)} | ${percentile(times.fp32, 50).toFixed(1)} → ${percentile(times.q8, 50).toFixed(1)} |`,
-    );
+    rows.push({
+      corpus: name,
+      documents: documents.length,
+      queries: labelled.length,
+      ndcg10: { fp32: mean(figures.ndcg.fp32), q8: mean(figures.ndcg.q8) },
+      recall10: { fp32: mean(figures.recall.fp32), q8: mean(figures.recall.q8) },
+      overlap10: mean(overlaps),
+      leastCosine: Math.min(...cosines),
+      meanCosine: mean(cosines)!,
+      queryP50Ms: { fp32: percentile(times.fp32, 50), q8: percentile(times.q8, 50) },
+    });
+    console.log(`${name}: nDCG@10 fp32 ${mean(figures.ndcg.fp32)?.toFixed(3)} → q8 ${mean(figures.ndcg.q8)?.toFixed(3)}`);
   }
+  const file = recordResult<QueryPrecisionFigures>('query-precision', 'npm run bench -- query-precision', { spec: SPEC, rows });
+  console.log(`query precision recorded in ${file}`);
 }
 
 main().catch((error: Error) => {

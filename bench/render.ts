@@ -6,6 +6,7 @@ import type { BackfillThroughputFigures } from './backfill-throughput.js';
 import type { CliLatencyFigures } from './cli-latency.js';
 import type { ClientInstallFigures } from './client-install.js';
 import type { QualityFigures } from './quality.js';
+import type { QueryPrecisionFigures } from './query-precision.js';
 import type { RateLimitedThroughputFigures } from './rate-limited-throughput.js';
 import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
 
@@ -32,6 +33,24 @@ type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
+  'query-precision': {
+    title: 'Query precision: fp32 against int8 query weights',
+    render: (record) => {
+      const { spec, rows } = record.figures as QueryPrecisionFigures;
+      const arrow = (x: { fp32: number | null; q8: number | null }, digits = 3) => `${x.fp32?.toFixed(digits) ?? '–'} → ${x.q8?.toFixed(digits) ?? '–'}`;
+      return [
+        `\`${spec}\`: each labelled corpus's documents embedded once with the fp32 weights, the labelled queries with each`,
+        'query weight, the documents ranked exactly; the forward pass of each query timed alone, in the same loop.',
+        '',
+        '| corpus | queries | nDCG@10 fp32 → q8 | recall@10 fp32 → q8 | overlap@10 | least / mean cosine, q8 vs fp32 query | query p50 ms fp32 → q8 |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
+        ...rows.map(
+          (r) =>
+            `| ${r.corpus} (${r.documents} docs) | ${r.queries} | ${arrow(r.ndcg10)} | ${arrow(r.recall10)} | ${f3(r.overlap10)} | ${r.leastCosine.toFixed(4)} / ${r.meanCosine.toFixed(4)} | ${arrow(r.queryP50Ms, 1)} |`,
+        ),
+      ];
+    },
+  },
   'rate-limited-throughput': {
     title: 'Rate-limited throughput against a paid-API stand-in',
     render: (record) => {
