@@ -6,6 +6,7 @@ import type { BackfillThroughputFigures } from './backfill-throughput.js';
 import type { CliLatencyFigures } from './cli-latency.js';
 import type { ClientInstallFigures } from './client-install.js';
 import type { QualityFigures } from './quality.js';
+import type { Figures, SearchLatencyFigures } from './search-latency.js';
 import type { QueryPrecisionFigures } from './query-precision.js';
 import type { RateLimitedThroughputFigures } from './rate-limited-throughput.js';
 import { RESULTS_DIR, type BenchRecord, type ResultsFile } from './results.js';
@@ -33,6 +34,38 @@ type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
+  'search-latency': {
+    title: 'Routed search latency during a migration',
+    render: (record) => {
+      const f = record.figures as SearchLatencyFigures;
+      const lines = [
+        `${f.documents} passages, k = 10, ${f.queries} queries × ${f.rounds} rounds, every router measured in turn for every query`,
+        '(interleaved, so a slow moment of the machine weighs on all alike), the query-vector cache off. "Single" is a',
+        'router that searches the old index alone; "new model" the new index with its own query vector, as after the',
+        'cutover; the merges search both indexes in one _msearch. End to end includes the query embedding; Elasticsearch',
+        'only takes precomputed vectors.',
+      ];
+      for (const m of f.migrations) {
+        const row = (name: string, x: Figures, base: number) =>
+          `| ${name} | ${x.route} | ${x.p50.toFixed(1)} | ${x.p95.toFixed(1)} | ${(x.p50 / base).toFixed(2)}× |`;
+        lines.push('', `**${m.from} → ${m.to}** (goal: merged p50 ≤ ${m.target} × single)`, '');
+        lines.push('| measurement | route | p50 ms | p95 ms | p50 vs single |', '| --- | --- | --- | --- | --- |');
+        for (const [part, label] of [
+          ['e2e', 'end to end'],
+          ['es', 'Elasticsearch only'],
+        ] as const) {
+          const single = m.figures[part].single!;
+          lines.push(row(`single index (old model), ${label}`, single, single.p50));
+          for (const v of m.variants) {
+            lines.push(row(`single index (new model${v}), ${label}`, m.figures[part][`newSingle${v}`]!, single.p50));
+            lines.push(row(`merged (RRF${v}), ${label}`, m.figures[part][`rrf${v}`]!, single.p50));
+            lines.push(row(`merged (coverage-weighted${v}), ${label}`, m.figures[part][`weighted${v}`]!, single.p50));
+          }
+        }
+      }
+      return lines;
+    },
+  },
   'query-precision': {
     title: 'Query precision: fp32 against int8 query weights',
     render: (record) => {

@@ -3,10 +3,11 @@ import { percentile } from '../src/migration/latency.js';
 import type { SearchOptions } from '../src/search/search-router.js';
 import { Services } from '../src/services.js';
 import { ensureCollection, openBench, whileAwaitingApproval } from './harness.js';
+import { recordResult } from './results.js';
 
 /**
  * Routed search latency on one corpus: against a single index, then mid-migration with
- * both indexes searched through one _msearch and merged. Prints p50/p95 end to end
+ * both indexes searched through one _msearch and merged. Records p50/p95 end to end
  * (query embedding included) and for the Elasticsearch part alone (vectors precomputed).
  */
 
@@ -42,7 +43,23 @@ const QUERIES = [
 ];
 const ROUNDS = 8;
 
-type Figures = { p50: number; p95: number; n: number; route: string };
+export type Figures = { p50: number; p95: number; n: number; route: string };
+
+export interface SearchLatencyFigures {
+  readonly documents: number;
+  readonly queries: number;
+  readonly rounds: number;
+  readonly migrations: readonly {
+    readonly from: string;
+    readonly to: string;
+    /** The goal: merged p50 at most this many times the single index's. */
+    readonly target: number;
+    /** Labels of the new spec's query-weight variants ('' for the spec as shipped). */
+    readonly variants: readonly string[];
+    /** End to end (query embedding included) and Elasticsearch only (vectors precomputed), by measurement. */
+    readonly figures: { readonly e2e: Record<string, Figures>; readonly es: Record<string, Figures> };
+  }[];
+}
 /** What is measured: a router, or the new index searched alone with its own model. */
 type Searcher = { search(collection: string, text: string, options: SearchOptions): Promise<{ route: string }> };
 
@@ -79,6 +96,7 @@ async function main(): Promise<void> {
   const { catalog, providers, store } = bench.services;
   const docs = loadSotuPassages({ fromYear: 2001, toYear: 2021 });
   await ensureCollection(bench, COLLECTION, OLD, docs);
+  const migrations: SearchLatencyFigures['migrations'][number][] = [];
 
   for (const { spec: NEW, target, queryDtypes } of TARGETS) {
     // A variant's services differ from the bench's only in the new spec's query weights.
@@ -122,40 +140,16 @@ async function main(): Promise<void> {
     });
     await Promise.all(variants.filter((v) => v.services !== bench.services).map((v) => v.services.close()));
 
-    const row = (name: string, m: Figures, base?: number) =>
-      `| ${name} | ${m.route} | ${m.n} | ${m.p50.toFixed(1)} | ${m.p95.toFixed(1)} | ${base ? `${(m.p50 / base).toFixed(2)}×` : '1.00×'} |`;
-    console.log(
-      `\nRouted search latency during ${OLD} → ${NEW}, ${docs.length} passages, k=10, ${QUERIES.length} queries × ${ROUNDS} rounds, interleaved (ms)\n`,
-    );
-    console.log('| measurement | route | searches | p50 | p95 | p50 vs single |');
-    console.log('| --- | --- | --- | --- | --- | --- |');
-    for (const [part, label] of [
-      ['e2e', 'end to end'],
-      ['es', 'Elasticsearch only'],
-    ] as const) {
-      const measuredPart = figures[part];
-      const single = measuredPart.single!;
-      console.log(row(`single index (old model), ${label}`, single));
-      for (const v of variants) {
-        console.log(row(`single index (new model${v.label}), ${label}`, measuredPart[`newSingle${v.label}`]!, single.p50));
-        console.log(row(`merged (RRF${v.label}), ${label}`, measuredPart[`rrf${v.label}`]!, single.p50));
-        console.log(row(`merged (coverage-weighted${v.label}), ${label}`, measuredPart[`weighted${v.label}`]!, single.p50));
-      }
-    }
-    for (const v of variants) {
-      const { single } = figures.e2e;
-      const rrf = figures.e2e[`rrf${v.label}`]!;
-      for (const [name, base] of [
-        ['old', single!],
-        ['new', figures.e2e[`newSingle${v.label}`]!],
-      ] as const) {
-        const ratio = rrf.p50 / base.p50;
-        console.log(
-          `target${v.label}: merged p50 ≤ ${target} × single-index p50 (${name} model, end to end): ${ratio.toFixed(2)}× — ${ratio <= target ? 'met' : 'NOT met'}`,
-        );
-      }
-    }
+    migrations.push({ from: OLD, to: NEW, target, variants: variants.map((v) => v.label), figures });
+    console.log(`${OLD} → ${NEW}: merged (RRF) p50 ${figures.e2e.rrf!.p50.toFixed(1)} ms against ${figures.e2e.single!.p50.toFixed(1)} ms single`);
   }
+  const file = recordResult<SearchLatencyFigures>('search-latency', 'npm run bench -- search-latency', {
+    documents: docs.length,
+    queries: QUERIES.length,
+    rounds: ROUNDS,
+    migrations,
+  });
+  console.log(`search latency recorded in ${file}`);
   await bench.client.close();
 }
 
