@@ -1,3 +1,4 @@
+import { recordResult } from './results.js';
 import { fitAdapter } from '../src/adapter/adapter-fit.js';
 import type { LinearMap } from '../src/adapter/linear-map.js';
 import { dot, unit } from '../src/embedding/vector-math.js';
@@ -47,7 +48,31 @@ function rank(query: Float32Array, docs: readonly Float32Array[], ids: readonly 
     .map(([, id]) => id);
 }
 
-async function measure(name: string, corpus: LabelledCorpus, oldSpec: string, newSpec: string): Promise<string> {
+export interface AdapterRow {
+  readonly corpus: string;
+  readonly documents: number;
+  readonly queries: number;
+  readonly oldSpec: string;
+  readonly newSpec: string;
+  /** Held-out recall@10 against the re-embedded top 10 (what the gate sees), with the method validation picked. */
+  readonly heldOut: { readonly documents: number | null; readonly documentsMethod: string; readonly queries: number | null; readonly queriesMethod: string };
+  /** On the corpus's labelled queries: recall@10 of adapted against re-embedded search, and nDCG@10 on the human labels. */
+  readonly labelled: {
+    readonly recallAdaptedDocuments: number | null;
+    readonly recallAdaptedQueries: number | null;
+    readonly ndcgOld: number | null;
+    readonly ndcgNew: number | null;
+    readonly ndcgAdaptedDocuments: number | null;
+    readonly ndcgAdaptedQueries: number | null;
+  };
+  readonly fitSeconds: number;
+}
+
+export interface AdapterFigures {
+  readonly rows: readonly AdapterRow[];
+}
+
+async function measure(name: string, corpus: LabelledCorpus, oldSpec: string, newSpec: string): Promise<AdapterRow> {
   const ids = corpus.documents.map((d) => d.id);
   const texts = corpus.documents.map((d) => d.text);
   const olds = await embed(oldSpec, name, texts, 'document');
@@ -83,13 +108,25 @@ async function measure(name: string, corpus: LabelledCorpus, oldSpec: string, ne
       ndcgAdaptedDocuments: ndcgAt(10, adaptedDocuments, q.relevant!),
     };
   });
-  const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));
-  const avg = (k: keyof (typeof rows)[number]) => f(mean(rows.map((r) => r[k])));
+  const avg = (k: keyof (typeof rows)[number]) => mean(rows.map((r) => r[k]));
   const r = fit.report;
-  return (
-    `| ${name} (${ids.length} docs, ${queries.length} queries) | ${oldSpec} → ${newSpec} | ${f(r.recall.documents)} (${r.methods.documents}) | ${f(r.recall.queries)} (${r.methods.queries}) ` +
-    `| ${avg('recallDocuments')} | ${avg('recallQueries')} | ${avg('ndcgOld')} / ${avg('ndcgNew')} | ${avg('ndcgAdaptedDocuments')} / ${avg('ndcgAdaptedQuery')} | ${(fitMs / 1000).toFixed(1)} s |`
-  );
+  return {
+    corpus: name,
+    documents: ids.length,
+    queries: queries.length,
+    oldSpec,
+    newSpec,
+    heldOut: { documents: r.recall.documents, documentsMethod: r.methods.documents, queries: r.recall.queries, queriesMethod: r.methods.queries },
+    labelled: {
+      recallAdaptedDocuments: avg('recallDocuments'),
+      recallAdaptedQueries: avg('recallQueries'),
+      ndcgOld: avg('ndcgOld'),
+      ndcgNew: avg('ndcgNew'),
+      ndcgAdaptedDocuments: avg('ndcgAdaptedDocuments'),
+      ndcgAdaptedQueries: avg('ndcgAdaptedQuery'),
+    },
+    fitSeconds: fitMs / 1000,
+  };
 }
 
 async function main(): Promise<void> {
@@ -97,19 +134,15 @@ async function main(): Promise<void> {
     ['lee', loadLeeCorpus(config.datasetsDir)],
     ['demo', await loadSotuGoldenCorpus()],
   ];
-  const rows: string[] = [];
+  const rows: AdapterRow[] = [];
   for (const [name, corpus] of corpora) {
     for (const [oldSpec, newSpec] of PAIRS) {
       rows.push(await measure(name, corpus, oldSpec, newSpec));
-      console.error(rows.at(-1));
+      console.error(`${name}: ${oldSpec} → ${newSpec}: held-out recall@10 ${rows.at(-1)!.heldOut.documents?.toFixed(3)} (documents)`);
     }
   }
-  console.log('\nAdapter (linear map fitted from documents embedded by both specs; held-out = documents the fit never saw, used as queries):');
-  console.log(
-    '| corpus | pair | held-out recall@10, adapted documents | held-out recall@10, adapted queries | labelled queries: recall@10 adapted documents | labelled queries: recall@10 adapted queries | nDCG@10 old / new | nDCG@10 adapted documents / adapted queries | fit |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const row of rows) console.log(row);
+  const file = recordResult<AdapterFigures>('adapter', 'npm run bench -- adapter', { rows });
+  console.log(`adapter figures recorded in ${file}`);
 }
 
 await main();

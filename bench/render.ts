@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MetricDelta } from '../src/migration/reports.js';
 import { intervalText } from '../src/migration/quality-gate.js';
+import type { AdapterFigures } from './adapter.js';
 import type { BackfillThroughputFigures } from './backfill-throughput.js';
 import type { CliLatencyFigures } from './cli-latency.js';
 import type { ClientInstallFigures } from './client-install.js';
@@ -34,6 +35,25 @@ type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
+  adapter: {
+    title: 'Adapters between real models',
+    render: (record) => {
+      const { rows } = record.figures as AdapterFigures;
+      return [
+        'A linear map fitted from documents embedded by both specs (vectors from the real local models). Held-out figures',
+        "are what the adapter's gate sees: recall@10 against the re-embedded top 10 on documents the fit never saw.",
+        '"Labelled queries" uses the corpora\'s real queries against all documents: recall@10 of adapted against',
+        're-embedded search, and nDCG@10 on the human labels.',
+        '',
+        '| corpus | pair | held-out recall@10, adapted documents | held-out recall@10, adapted queries | labelled queries: recall@10 adapted documents / queries | nDCG@10 old / new | nDCG@10 adapted documents / queries | fit |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...rows.map((r) => {
+          const l = r.labelled;
+          return `| ${r.corpus} (${r.documents} docs, ${r.queries} queries) | ${r.oldSpec} → ${r.newSpec} | ${f3(r.heldOut.documents)} (${r.heldOut.documentsMethod}) | ${f3(r.heldOut.queries)} (${r.heldOut.queriesMethod}) | ${f3(l.recallAdaptedDocuments)} / ${f3(l.recallAdaptedQueries)} | ${f3(l.ndcgOld)} / ${f3(l.ndcgNew)} | ${f3(l.ndcgAdaptedDocuments)} / ${f3(l.ndcgAdaptedQueries)} | ${r.fitSeconds.toFixed(1)} s |`;
+        }),
+      ];
+    },
+  },
   'search-latency': {
     title: 'Routed search latency during a migration',
     render: (record) => {
