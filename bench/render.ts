@@ -7,6 +7,7 @@ import type { BackfillThroughputFigures } from './backfill-throughput.js';
 import type { CliLatencyFigures } from './cli-latency.js';
 import type { ClientInstallFigures } from './client-install.js';
 import type { QualityFigures } from './quality.js';
+import type { ScaleFigures } from './scale-backfill.js';
 import type { Figures, SearchLatencyFigures } from './search-latency.js';
 import type { QueryPrecisionFigures } from './query-precision.js';
 import type { RateLimitedThroughputFigures } from './rate-limited-throughput.js';
@@ -210,6 +211,27 @@ function newestRuns(): Map<string, { record: BenchRecord; run: ResultsFile }> {
   return newest;
 }
 
+/** Benches that record one entry per size (`scale-backfill-250000`, …) render as one table, one row per size. */
+function scaleRows(runs: ReturnType<typeof newestRuns>): string[] {
+  const sizes = [...runs.entries()].filter(([bench]) => bench.startsWith('scale-backfill-'));
+  if (sizes.length === 0) return ['No recorded run yet: `npm run bench -- backfill --docs <n> --workers 2`.'];
+  return [
+    'Synthetic documents (`bench/synthetic-corpus.ts`) on the hashed-vector stand-in API (no model), migrated with separate',
+    'worker processes; in the same run the same documents are bulk-indexed with the same vectors into an index with the',
+    "target's mapping and backfill settings: Elasticsearch alone, the ceiling. Each row is the newest run at that size.",
+    '',
+    '| docs | measured | workers / partitions | ES bulk alone docs/s | backfill docs/s | ratio | worker peak RSS | history events (runs; longest run) | partitions each worker ran | ingest docs/s (peak RSS) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...sizes
+      .map(([, { record, run }]) => ({ f: record.figures as ScaleFigures, record, run }))
+      .sort((a, b) => a.f.docs - b.f.docs)
+      .map(
+        ({ f, record, run }) =>
+          `| ${f.docs.toLocaleString('en')} | ${record.at.slice(0, 10)}, \`${run.commit}\`${run.dirty ? ' (uncommitted)' : ''} | ${f.workers} / ${f.partitions} | ${f.esBulkDocsPerSec.toLocaleString('en')} | ${f.backfillDocsPerSec.toLocaleString('en')} | ${f.ratio.toFixed(2)}× | ${f.workerPeakRssMb} MB | ${f.historyEvents.toLocaleString('en')} (${f.runs}; ${f.maxRunHistoryEvents.toLocaleString('en')}) | ${f.partitionsPerWorker.join(' / ')} of ${f.partitions} | ${f.ingestDocsPerSec === null ? '– (ingested before)' : `${f.ingestDocsPerSec.toLocaleString('en')} (${f.ingestPeakRssMb} MB)`} |`,
+      ),
+  ];
+}
+
 function section(bench: string, render: Renderer, runs: ReturnType<typeof newestRuns>): string[] {
   const found = runs.get(bench);
   if (!found) return [`No recorded run yet: \`npm run bench -- ${bench}\`.`];
@@ -223,7 +245,10 @@ function section(bench: string, render: Renderer, runs: ReturnType<typeof newest
 }
 
 const runs = newestRuns();
-const rendered = Object.entries(RENDERERS).map(([bench, { title, render }]) => ({ bench, title, lines: section(bench, render, runs) }));
+const rendered = [
+  ...Object.entries(RENDERERS).map(([bench, { title, render }]) => ({ bench, title, lines: section(bench, render, runs) })),
+  { bench: 'scale-backfill', title: 'Backfill at scale', lines: scaleRows(runs) },
+];
 writeFileSync(
   OUTPUT,
   [

@@ -12,6 +12,7 @@ import { BACKFILL_SETTINGS } from '../src/store/vector-index-layout.js';
 import { hashedEmbedding } from '../test/helpers/hashed-vectors.js';
 import { HASHED_VECTORS, OpenAICompatibleServer } from '../test/helpers/openai-compatible-server.js';
 import { openBench, type Bench } from './harness.js';
+import { recordResult } from './results.js';
 import { syntheticCorpusFile, syntheticDocument } from './synthetic-corpus.js';
 
 /**
@@ -41,7 +42,7 @@ const argsSchema = z.object({
   json: z.boolean().default(false),
 });
 
-interface ScaleFigures {
+export interface ScaleFigures {
   docs: number;
   workers: number;
   partitions: number;
@@ -279,6 +280,8 @@ async function main(): Promise<void> {
       ingestDocsPerSec: ingest.ingestDocsPerSec === null ? null : Math.round(ingest.ingestDocsPerSec),
       ingestPeakRssMb: ingest.ingestPeakRssMb === null ? null : Math.round(ingest.ingestPeakRssMb),
     };
+    // Each size is its own record, so the figures at 250,000 and at a million stand side by side.
+    recordResult<ScaleFigures>(`scale-backfill-${args.docs}`, `npm run bench -- backfill --docs ${args.docs} --workers ${args.workers}`, figures);
     if (args.json) {
       console.log(JSON.stringify(figures));
     } else {
