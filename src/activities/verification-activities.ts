@@ -11,7 +11,7 @@ import { compareIndexes } from './index-comparison.js';
 const SAMPLE_QUERIES = 5;
 /**
  * Candidates per shard for the self-search: it checks the index, not its recall at serving
- * settings. With the serving default (100) a document missed itself once in five on a
+ * settings. With the serving default (100) a document sometimes missed itself among a
  * million 256-d vectors without structure (the scale bench's hashed vectors).
  */
 const VERIFY_NUM_CANDIDATES = 1000;

@@ -3,8 +3,8 @@ import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTok
 /**
  * ONNX Runtime's intra-op threads spin between operators waiting for more work. On a few
  * cores shared with Elasticsearch requests, Temporal and often a second model, the spinning
- * threads hold the cores the others need: a query through MiniLM and then bge-small took
- * 17.8 ms (p50) with spinning and 9.1 ms without on this 2-core machine.
+ * threads hold the cores the others need: with two models in one process, each one's idle
+ * threads spun while the other ran (the search-latency bench shows what a query costs).
  */
 const NO_SPINNING = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
 
