@@ -1,3 +1,5 @@
+import { seededRandom } from './seeded-random.js';
+
 /**
  * Paired comparison of two systems on the same queries: the mean of the per-query
  * differences, its 95% interval by paired bootstrap, and a two-sided p-value by a sign-flip
@@ -24,18 +26,6 @@ export interface PairedComparison {
   readonly queries: number;
 }
 
-/** mulberry32: a small, well-spread 32-bit generator; enough for resampling indexes and signs. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export function standardDeviation(xs: readonly number[]): number {
@@ -54,7 +44,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 
 /** 95% interval of the mean by resampling queries with replacement. */
 export function bootstrapInterval(diffs: readonly number[], resamples = RESAMPLES, seed = SEED): [number, number] {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const n = diffs.length;
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
@@ -86,7 +76,7 @@ export function signFlipPValue(diffs: readonly number[], resamples = RESAMPLES, 
     }
     return extreme / patterns;
   }
-  const random = generator(seed ^ 0x9e37_79b9);
+  const random = seededRandom(seed ^ 0x9e37_79b9);
   let extreme = 0;
   for (let r = 0; r < resamples; r++) {
     let sum = 0;

@@ -11,19 +11,8 @@ import {
   type WriteGuard,
   type WriteOrder,
 } from '../../src/migration/write-ordering.js';
+import { seededRandom } from '../../src/migration/seeded-random.js';
 import { SimulatedIndex, type SimulatedDocument } from '../helpers/simulated-index.js';
-
-/** mulberry32: a small seeded generator, so a failing interleaving is replayed from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Actor = Generator<void, void, void>;
 
@@ -173,7 +162,7 @@ const asPendingCopiesSays: CopyGuard = (pending) => pending.guard;
 
 /** Backfill beside three writers (one bypassing), one catch-up pass beside two more, then passes until one is quiet. */
 function migrate(seed: number, guardOf = asPendingCopiesSays): { world: World; passes: number; caughtUpDuringWrites: number } {
-  const world = new World(seeded(seed));
+  const world = new World(seededRandom(seed));
   interleave(world, [backfill(world, guardOf), liveWriter(world, 0, 12), liveWriter(world, 1, 12), liveWriter(world, 2, 6, true)]);
   const during = { changed: 0 };
   interleave(world, [catchUpPass(world, guardOf, during), liveWriter(world, 3, 8), liveWriter(world, 4, 8)]);
