@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { installedPackages } from '../test/helpers/installed-packages.js';
 import { recordResult } from './results.js';
 
 /**
@@ -29,12 +30,6 @@ function bytesUnder(path: string): number {
   if (!stat) return 0;
   if (!stat.isDirectory()) return stat.size;
   return readdirSync(path).reduce((sum, entry) => sum + bytesUnder(join(path, entry)), 0);
-}
-
-function installedPackages(modules: string): string[] {
-  return readdirSync(modules).flatMap((name) =>
-    name.startsWith('.') ? [] : name.startsWith('@') ? readdirSync(join(modules, name)).map((scoped) => `${name}/${scoped}`) : [name],
-  );
 }
 
 async function main(): Promise<void> {

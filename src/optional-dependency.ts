@@ -9,7 +9,7 @@ import { MissingDependencyError } from './errors.js';
 const PEERS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies;
 
 /** The exact command that installs `packages` at the versions reembed expects. */
-export function installCommand(packages: readonly string[]): string {
+function installCommand(packages: readonly string[]): string {
   return `npm install ${packages.map((p) => `${p}@${PEERS[p]}`).join(' ')}`;
 }
 

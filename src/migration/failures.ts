@@ -31,14 +31,7 @@ export interface FailureKind {
   readonly hint: string;
 }
 
-const fails = (type: string, exitCode: 1 | 2, hint: string, className?: string): FailureKind => ({
-  type,
-  retryable: false,
-  reaction: 'fail',
-  exitCode,
-  hint,
-  ...(className ? { className } : {}),
-});
+const fails = (type: string, exitCode: 1 | 2, hint: string): FailureKind => ({ type, retryable: false, reaction: 'fail', exitCode, hint });
 
 export const FAILURES = {
   migrationInProgress: fails('MigrationInProgress', 1, 'Approve, reject or roll back the running migration before starting another.'),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { installedPackages } from '../helpers/installed-packages.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 
 const exec = promisify(execFile);
@@ -37,10 +38,7 @@ describe('the packed package from plain Node', () => {
     const installed = join(consumer, 'node_modules', 'reembed');
     mkdirSync(installed, { recursive: true });
     await exec('tar', ['-xzf', join(consumer, filename), '-C', installed, '--strip-components=1']);
-    const packages = readdirSync(join(root, 'node_modules')).flatMap((name) =>
-      name.startsWith('@') ? readdirSync(join(root, 'node_modules', name)).map((scoped) => `${name}/${scoped}`) : name.startsWith('.') ? [] : [name],
-    );
-    for (const name of packages.filter((p) => !PEERS.includes(p))) link(name);
+    for (const name of installedPackages(join(root, 'node_modules')).filter((p) => !PEERS.includes(p))) link(name);
   });
   after(async () => {
     rmSync(consumer, { recursive: true, force: true });
