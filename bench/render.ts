@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MetricDelta } from '../src/migration/reports.js';
 import { intervalText } from '../src/migration/quality-gate.js';
-import type { AdapterFigures } from './adapter.js';
+import type { LabelledComparison } from '../src/adapter/adapter-judgement.js';
+import type { AdapterFigures, AdapterRow } from './adapter.js';
 import type { BackfillThroughputFigures } from './backfill-throughput.js';
 import type { CliLatencyFigures } from './cli-latency.js';
 import type { ClientInstallFigures } from './client-install.js';
@@ -40,18 +41,32 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
     title: 'Adapters between real models',
     render: (record) => {
       const { rows } = record.figures as AdapterFigures;
+      const pair = (r: AdapterRow) => `${r.corpus} (${r.documents} docs, ${r.queries} queries) | ${r.oldSpec} → ${r.newSpec}`;
+      const decision = (c: LabelledComparison | null) =>
+        c ? `${f3(c.ndcg10.without)} → ${f3(c.ndcg10.with)} | ${intervalText(c.delta.ndcg10, c.delta.ci95)} | ${c.verdict}` : '– | – | not judged';
       return [
-        'A linear map fitted from documents embedded by both specs (vectors from the real local models). Held-out figures',
-        "are what the adapter's gate sees: recall@10 against the re-embedded top 10 on documents the fit never saw.",
-        '"Labelled queries" uses the corpora\'s real queries against all documents: recall@10 of adapted against',
-        're-embedded search, and nDCG@10 on the human labels.',
+        'A linear map fitted from documents embedded by both specs (vectors from the real local models), through the',
+        'origin and mean-centred, on the same pairs. Held-out agreement: recall@10 against the re-embedded top 10 on',
+        'documents the fit never saw. Labelled queries: every document adapted (or every query), nDCG@10 on the human labels.',
         '',
-        '| corpus | pair | held-out recall@10, adapted documents | held-out recall@10, adapted queries | labelled queries: recall@10 adapted documents / queries | nDCG@10 old / new | nDCG@10 adapted documents / queries | fit |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+        '| corpus | pair | held-out agreement, documents: through origin → centred | queries: through origin → centred | nDCG@10 old / new model | nDCG@10 adapted documents: origin → centred | adapted queries: origin → centred |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
         ...rows.map((r) => {
-          const l = r.labelled;
-          return `| ${r.corpus} (${r.documents} docs, ${r.queries} queries) | ${r.oldSpec} → ${r.newSpec} | ${f3(r.heldOut.documents)} (${r.heldOut.documentsMethod}) | ${f3(r.heldOut.queries)} (${r.heldOut.queriesMethod}) | ${f3(l.recallAdaptedDocuments)} / ${f3(l.recallAdaptedQueries)} | ${f3(l.ndcgOld)} / ${f3(l.ndcgNew)} | ${f3(l.ndcgAdaptedDocuments)} / ${f3(l.ndcgAdaptedQueries)} | ${r.fitSeconds.toFixed(1)} s |`;
+          const [u, c] = [r.uncentred, r.centred];
+          return `| ${pair(r)} | ${f3(u.heldOut.documents)} → ${f3(c.heldOut.documents)} | ${f3(u.heldOut.queries)} → ${f3(c.heldOut.queries)} | ${f3(r.ndcgOld)} / ${f3(r.ndcgNew)} | ${f3(u.labelled.ndcgAdaptedDocuments)} → ${f3(c.labelled.ndcgAdaptedDocuments)} | ${f3(u.labelled.ndcgAdaptedQueries)} → ${f3(c.labelled.ndcgAdaptedQueries)} |`;
         }),
+        '',
+        'The decision a migration takes (centred maps): every tenth document stored without text, so missing from the new',
+        'index and from the fit. Documents without text: nDCG@10 of the new index without them → with their adapted',
+        'vectors. A retired old model: the new index alone → merged (RRF) with the old index searched by adapted queries.',
+        "The verdict is the quality gate's, with a 2% margin: the adapter is used on IMPROVEMENT or PASS.",
+        '',
+        '| corpus | pair | documents without text (queries needing one) | nDCG@10 without → with adapted documents | Δ [95% interval] | verdict | nDCG@10 new alone → merged via adapted queries | Δ [95% interval] | verdict |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...rows.map(
+          (r) =>
+            `| ${pair(r)} | ${r.withoutText} (${r.queriesWithRelevantOnlyInOld}) | ${decision(r.centred.decision.documents)} | ${decision(r.centred.decision.queries)} |`,
+        ),
       ];
     },
   },

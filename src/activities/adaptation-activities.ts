@@ -2,6 +2,7 @@ import { log } from '@temporalio/activity';
 import { fitMigrationAdapter } from '../adapter/fit-migration-adapter.js';
 import { NO_SOURCE_TEXT_REASON, type AdaptationReport } from '../migration/status.js';
 import type { MigrationIndexes } from '../migration/reports.js';
+import { DEFAULT_MAX_DROP } from '../migration/quality-gate.js';
 import type { AdapterSummary } from '../store/adapters.js';
 import type { VectorDocument } from '../store/stored-document.js';
 import type { MigrationDeps } from './deps.js';
@@ -13,23 +14,27 @@ export function createAdaptationActivities(deps: MigrationDeps) {
   return {
     /**
      * Gives the documents quarantined for having no text an adapted vector in the new index,
-     * if the adapter between the two indexes passes `minAdapterRecall` on held-out documents.
-     * Each is written only where the new index does not hold it (a live write with text wins).
+     * when the adapter between the two indexes is judged better than leaving them out (see
+     * adapter-judgement.ts). Each is written only where the new index does not hold it (a live
+     * write with text wins).
      */
-    async adaptDocumentsWithoutText(input: MigrationIndexes & { sourceSpecId: string; minAdapterRecall: number }): Promise<AdaptationReport> {
+    async adaptDocumentsWithoutText(
+      // maxDrop: absent from workflows that scheduled this before adapters were judged on labels.
+      input: MigrationIndexes & { sourceSpecId: string; minAdapterRecall?: number | undefined; maxDrop?: number },
+    ): Promise<AdaptationReport> {
       const candidates = (await quarantine.all(input.workflowId)).filter((q) => q.reason === NO_SOURCE_TEXT_REASON).map((q) => q.docId);
       if (candidates.length === 0) return { candidates: 0, adapted: 0, adapter: null };
       let adapter: AdapterSummary;
       try {
-        adapter = await fitMigrationAdapter(deps, { ...input, minRecall: input.minAdapterRecall });
+        const request = { ...input, minRecall: input.minAdapterRecall, maxDrop: input.maxDrop ?? DEFAULT_MAX_DROP, withoutText: candidates };
+        adapter = await fitMigrationAdapter(deps, request);
       } catch (error) {
         const refused = `no adapter could be fitted: ${(error as Error).message}`;
         log.warn('documents without text stay quarantined', { collection: input.collection, refused });
         return { candidates: candidates.length, adapted: 0, adapter: null, refused };
       }
       if (!adapter.usable.documents) {
-        const refused = `the adapter's held-out recall@10 ${adapter.report.recall.documents.toFixed(3)} is below the required ${input.minAdapterRecall}`;
-        return { candidates: candidates.length, adapted: 0, adapter, refused };
+        return { candidates: candidates.length, adapted: 0, adapter, refused: `the adapter is not used: ${adapter.judgement!.documents.reason}` };
       }
       const { oldToNew } = (await adapters.find(input.collection, input.sourceIndex, input.targetIndex))!;
       const spec = catalog.get(input.targetSpecId);

@@ -1,6 +1,7 @@
 import { fingerprint } from '../embedding/model-spec.js';
 import type { MigrationIndexes, VerificationReport } from '../migration/reports.js';
 import { coverage } from '../migration/coverage.js';
+import { unsearchableDocuments } from '../migration/unsearchable.js';
 import { coverageRecorded } from '../migration/registry-transitions.js';
 import { SERVING_SETTINGS } from '../store/vector-index-layout.js';
 import { holdsAtLeastAsNew } from '../migration/write-ordering.js';
@@ -22,6 +23,7 @@ const RECHECKS = 5;
 const RECHECK_INTERVAL_MS = 500;
 /** Between reading a document's source copy and its target copy: longer than a writer's gap between the two. */
 const CATCH_UP_MS = 250;
+const PRESENCE_PAGE = 1_000;
 
 /** Verify: the new index is complete, carries only the target's fingerprint, and answers searches. */
 export function createVerificationActivities(deps: MigrationDeps) {
@@ -61,12 +63,22 @@ export function createVerificationActivities(deps: MigrationDeps) {
     return problems;
   }
 
+  /** Which of the ids the index holds, asked in pages. */
+  async function presentIn(index: string, ids: readonly string[]): Promise<Set<string>> {
+    const present = new Set<string>();
+    for (let i = 0; i < ids.length; i += PRESENCE_PAGE) {
+      for (const id of (await store.getMany(index, ids.slice(i, i + PRESENCE_PAGE), false)).keys()) present.add(id);
+    }
+    return present;
+  }
+
   return {
     /** Restores serving settings, then checks coverage, vector integrity and a few searches. */
     async verifyMigration(input: MigrationIndexes): Promise<VerificationReport> {
       const spec = catalog.get(input.targetSpecId);
       await store.updateSettings(input.targetIndex, { ...SERVING_SETTINGS, number_of_replicas: await store.numberOfReplicas(input.sourceIndex) });
-      const known = await quarantine.hashes(input.workflowId);
+      const quarantined = await quarantine.all(input.workflowId);
+      const known = new Map(quarantined.map((e) => [e.docId, e.sourceHash]));
       const problems = await persistentGaps(input, known);
       await Promise.all([store.refresh(input.sourceIndex), store.refresh(input.targetIndex)]);
       const [sourceCount, targetCount, prints] = await Promise.all([
@@ -94,6 +106,7 @@ export function createVerificationActivities(deps: MigrationDeps) {
       }
       const checked = sample.length - rewritten;
       if (sampleHits < checked) problems.push(`only ${sampleHits} of ${checked} documents found themselves in a top-10 search`);
+      const unsearchableAfterCutover = unsearchableDocuments(quarantined, await presentIn(input.targetIndex, [...known.keys()]));
       const covered = coverage({ total: sourceCount, migrated: targetCount, quarantined: known.size });
       await registry.apply(input.collection, coverageRecorded(input.workflowId, covered));
       return {
@@ -107,6 +120,7 @@ export function createVerificationActivities(deps: MigrationDeps) {
         sampleHits,
         problems,
         tokens,
+        unsearchableAfterCutover,
       };
     },
   };

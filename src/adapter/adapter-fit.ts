@@ -1,5 +1,5 @@
 import { dot, unit } from '../embedding/vector-math.js';
-import { LinearMap, MAP_METHODS, type MapMethod } from './linear-map.js';
+import { LinearMap, MAP_METHODS, type FitOptions, type MapMethod } from './linear-map.js';
 
 /** One document embedded by both specs: its stored vector in the old index and in the new one. */
 export interface VectorPair {
@@ -78,10 +78,10 @@ export function measureAdapter(pairs: readonly VectorPair[], oldToNew: LinearMap
   return { documents: documents / queries, queries: queryRecall / queries };
 }
 
-function fitBoth(method: MapMethod, pairs: readonly VectorPair[]): { oldToNew: LinearMap; newToOld: LinearMap } {
+function fitBoth(method: MapMethod, pairs: readonly VectorPair[], options: FitOptions): { oldToNew: LinearMap; newToOld: LinearMap } {
   const olds = pairs.map((p) => p.old);
   const news = pairs.map((p) => p.new);
-  return { oldToNew: LinearMap.fit(method, olds, news), newToOld: LinearMap.fit(method, news, olds) };
+  return { oldToNew: LinearMap.fit(method, olds, news, options), newToOld: LinearMap.fit(method, news, olds, options) };
 }
 
 /**
@@ -89,7 +89,7 @@ function fitBoth(method: MapMethod, pairs: readonly VectorPair[]): { oldToNew: L
  * and scored on the other 20%; the better one per direction is refitted on the whole
  * training split and measured on the held-out 20% of the pairs, which no fit has seen.
  */
-export function fitAdapter(pairs: readonly VectorPair[]): AdapterFit {
+export function fitAdapter(pairs: readonly VectorPair[], options: FitOptions = {}): AdapterFit {
   if (pairs.length < MIN_PAIRS) {
     throw new Error(`an adapter needs at least ${MIN_PAIRS} documents embedded by both specs, found ${pairs.length}; retry once the backfill has copied more`);
   }
@@ -102,7 +102,7 @@ export function fitAdapter(pairs: readonly VectorPair[]): AdapterFit {
 
   const scores = Object.fromEntries(
     MAP_METHODS.map((method) => {
-      const maps = fitBoth(method, fitting);
+      const maps = fitBoth(method, fitting, options);
       return [method, measureAdapter(validation, maps.oldToNew, maps.newToOld)];
     }),
   ) as Record<MapMethod, AdapterQuality>;
@@ -110,8 +110,8 @@ export function fitAdapter(pairs: readonly VectorPair[]): AdapterFit {
   const methods = { documents: best('documents'), queries: best('queries') };
   const olds = train.map((p) => p.old);
   const news = train.map((p) => p.new);
-  const oldToNew = LinearMap.fit(methods.documents, olds, news);
-  const newToOld = LinearMap.fit(methods.queries, news, olds);
+  const oldToNew = LinearMap.fit(methods.documents, olds, news, options);
+  const newToOld = LinearMap.fit(methods.queries, news, olds, options);
   return {
     oldToNew,
     newToOld,

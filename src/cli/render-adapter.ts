@@ -1,11 +1,13 @@
 import type { AdapterSummary } from '../store/adapters.js';
 
-/** One line per adapter: held-out recall@10 each way, the method chosen, and whether its gate lets it be used. */
+/** What an adapter is for, whether it is used, and why: the judgement's own sentence, or the held-out agreement for adapters fitted before judgements. */
 export function renderAdapter(a: AdapterSummary): string {
   const r = a.report;
-  const gate = (ok: boolean) => (ok ? 'used' : `below ${a.minRecall}, not used`);
-  return (
-    `adapter ${a.sourceSpecId} ↔ ${a.targetSpecId}: held-out recall@10 — adapted documents ${r.recall.documents.toFixed(3)} (${r.methods.documents}; ${gate(a.usable.documents)}), ` +
-    `adapted queries ${r.recall.queries.toFixed(3)} (${r.methods.queries}; ${gate(a.usable.queries)}); fitted on ${r.trained} documents, measured on ${r.heldOut}`
-  );
+  const side = (name: string, used: boolean, why: string) => `  ${name}: ${used ? 'used' : 'not used'} — ${why}`;
+  const legacy = (agreement: number) => `agreement with the re-embedded top 10 ${agreement.toFixed(3)} against the required ${a.minRecall}`;
+  return [
+    `adapter ${a.sourceSpecId} ↔ ${a.targetSpecId} (fitted on ${r.trained} documents, measured on ${r.heldOut}; ${r.methods.documents} / ${r.methods.queries}):`,
+    side('adapted documents', a.usable.documents, a.judgement?.documents.reason ?? legacy(r.recall.documents)),
+    side('adapted queries', a.usable.queries, a.judgement?.queries.reason ?? legacy(r.recall.queries)),
+  ].join('\n');
 }

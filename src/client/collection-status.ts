@@ -1,6 +1,6 @@
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
 import type { MigrationStatus } from '../migration/status.js';
-import type { QualityReport, QuarantineSample } from '../migration/reports.js';
+import type { QualityReport, QuarantineSample, UnsearchableDocuments } from '../migration/reports.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import { backfillRate, remainingDocuments } from '../migration/progress.js';
 import type { CollectionRecord, WriteTarget } from '../registry/collection-record.js';
@@ -43,6 +43,11 @@ export interface CollectionStatus {
   readonly adapters: readonly AdapterSummary[];
   /** Documents without text given adapted vectors in the new index (they carry `adapted: true`). */
   readonly adaptedDocuments: number;
+  /**
+   * Source documents the new index lacks (quarantined, not adapted): no search finds them once
+   * the alias moves, so an approval must acknowledge them. Null until verification has run.
+   */
+  readonly unsearchableAfterCutover: UnsearchableDocuments | null;
   /** Share of the 100 most-searched documents already in the new index; null without access statistics. */
   readonly hotSetMigrated: number | null;
   readonly migration: MigrationStatus | null;
@@ -106,6 +111,7 @@ export function collectionStatus(sources: StatusSources): CollectionStatus {
     quality: m?.quality ?? null,
     adapters: sources.adapters,
     adaptedDocuments: m?.adaptation?.adapted ?? 0,
+    unsearchableAfterCutover: m?.unsearchableAfterCutover ?? null,
     hotSetMigrated: sources.hotSet && sources.hotSet.size > 0 ? sources.hotSet.inTarget / sources.hotSet.size : null,
     migration: m,
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fitMigrationAdapter } from '../adapter/fit-migration-adapter.js';
 import { BEFORE_CUTOVER } from '../migration/phases.js';
+import { DEFAULT_MAX_DROP } from '../migration/quality-gate.js';
 import type { Services } from '../services.js';
 import type { AdapterSummary } from '../store/adapters.js';
 import type { RetiredSpec } from '../store/retired-specs.js';
@@ -19,9 +20,9 @@ export type RetiredSpecReport = RetiredSpec & {
  * index until the cutover. Retiring again refits them with the documents copied since.
  */
 export async function retireSpec(services: Services, specId: string, options: { by: string; minAdapterRecall?: number }): Promise<RetiredSpecReport> {
-  const minRecall = parseOrExplain(z.number().min(0).max(1).default(0.9), options.minAdapterRecall, 'minimum adapter recall');
+  const minRecall = parseOrExplain(z.number().min(0).max(1).optional(), options.minAdapterRecall, 'minimum adapter recall');
   services.catalog.get(specId);
-  const { retiredSpecs, registry, store, adapters } = services;
+  const { retiredSpecs, registry } = services;
   const records = await registry.list();
   const migrating = records.filter((r) => r.migration && BEFORE_CUTOVER.has(r.migration.phase) && r.migration.sourceSpecId === specId);
   // Retiring records a fact about the provider, so it is not refused; those still searching with the spec are named.
@@ -36,9 +37,10 @@ export async function retireSpec(services: Services, specId: string, options: { 
         sourceSpecId: specId,
         targetSpecId: m!.targetSpecId,
         minRecall,
+        maxDrop: DEFAULT_MAX_DROP,
       };
       try {
-        return { collection, adapter: await fitMigrationAdapter({ store, adapters }, request) };
+        return { collection, adapter: await fitMigrationAdapter(services, request) };
       } catch (error) {
         return { collection, error: (error as Error).message };
       }

@@ -10,6 +10,7 @@ import { renderQuality } from '../cli/render-quality.js';
 import { latencyText } from '../migration/latency.js';
 import { loadSotuGoldenCorpus, loadSotuPassages, SOTU_GOLDEN_FILE } from '../corpus/sotu.js';
 import type { MigrationStatus } from '../migration/status.js';
+import { acknowledgementFlags, acknowledgementsNeeded, approvalPayload } from '../migration/acknowledgements.js';
 import { createReembedWorker } from '../worker/create-worker.js';
 
 /**
@@ -154,22 +155,19 @@ async function main(): Promise<void> {
     const quality = waiting.quality!;
     console.log(`\nQuality gate (reembed quality ${collection}; the Web UI's workflow page shows the same table):`);
     for (const line of renderQuality(quality, { losers: true })) console.log(`  ${line}`);
-    const acknowledge = quality.acknowledgement ?? null;
+    const ack = acknowledgementsNeeded(waiting);
+    const acknowledged = [ack.regression, ack.missing].filter((a) => a !== null).join('; ');
 
     if (args.yes) {
-      console.log(`  --yes given: approving as "demo"${acknowledge ? `, acknowledging the ${quality.verdict} verdict (${acknowledge})` : ''}.`);
-      const outcome = await client.approve(collection, {
-        approver: 'demo',
-        note: 'approved by npm run demo -- --yes',
-        ...(acknowledge ? { acknowledgeRegression: true } : {}),
-      });
+      console.log(`  --yes given: approving as "demo"${acknowledged ? `, acknowledging: ${acknowledged}` : ''}.`);
+      const outcome = await client.approve(collection, { ...approvalPayload(ack, 'demo'), note: 'approved by npm run demo -- --yes' });
       console.log(`  accepted: ${outcome.next}.`);
     } else {
-      const payload = JSON.stringify({ approver: 'your name', ...(acknowledge ? { acknowledgeRegression: true } : {}) });
-      if (acknowledge) console.log(`\nThe gate says ${quality.verdict}: an approval must acknowledge that ${acknowledge} — or reject the migration.`);
+      const payload = JSON.stringify(approvalPayload(ack, 'your name'));
+      if (acknowledged) console.log(`\nAn approval must acknowledge: ${acknowledged} — or reject the migration.`);
       console.log('\nApprove the cutover in the Temporal Web UI — open the workflow, choose "Send a Signal", signal');
       console.log(`  approveCutover with input ${payload} — at ${started.webUiUrl}`);
-      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --approver "your name"${acknowledge ? ' --acknowledge-regression' : ''}`);
+      console.log(`or from another terminal:  ./bin/reembed approve ${collection} --approver "your name"${acknowledgementFlags(ack)}`);
       console.log(`(reject instead:           ./bin/reembed reject ${collection} --by "your name" --reason "why")`);
     }
     const retained = await waitWithProgress(client, collection, ['RETENTION', 'REJECTED']);

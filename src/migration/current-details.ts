@@ -2,7 +2,9 @@ import type { MigrationInput } from './input.js';
 import type { MigrationStatus } from './status.js';
 import { nextAction } from './next-action.js';
 import { backfillRate, humanDuration, remainingDocuments } from './progress.js';
-import { acknowledgementNeeded, gateMargin, intervalText, qualityMarkdown } from './quality-gate.js';
+import { gateMargin, intervalText, qualityMarkdown } from './quality-gate.js';
+import { acknowledgementsNeeded, approvalPayload } from './acknowledgements.js';
+import { unsearchableText } from './unsearchable.js';
 
 /**
  * The one-line summary the Temporal Web UI shows in the workflow list and on top of the
@@ -86,10 +88,16 @@ export function currentDetails(s: MigrationStatus, nowMs: number): string {
     .join(' · ');
   const lines = [head];
   if (s.paused && s.pauseReason) lines.push('', `Paused: ${s.pauseReason}`);
+  const unsearchable = s.unsearchableAfterCutover;
+  if (unsearchable && unsearchable.count > 0) lines.push('', `**Not searchable after the cutover:** ${unsearchableText(unsearchable)}.`);
   if (s.phase === 'AWAITING_APPROVAL') {
-    const ack = acknowledgementNeeded(s.quality);
-    const payload = JSON.stringify({ approver: 'your name', ...(ack ? { acknowledgeRegression: true } : {}) });
-    lines.push('', `Approve here: More Actions → Send a Signal → \`approveCutover\` with \`${payload}\`.${ack ? ` The approval acknowledges: ${ack}.` : ''}`);
+    const ack = acknowledgementsNeeded(s);
+    const payload = JSON.stringify(approvalPayload(ack, 'your name'));
+    const acknowledged = [ack.regression, ack.missing].filter((a) => a !== null).join('; ');
+    lines.push(
+      '',
+      `Approve here: More Actions → Send a Signal → \`approveCutover\` with \`${payload}\`.${acknowledged ? ` The approval acknowledges: ${acknowledged}.` : ''}`,
+    );
   }
   if (s.quality) lines.push('', qualityMarkdown(s.quality));
   return lines.join('\n');

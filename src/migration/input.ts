@@ -70,10 +70,12 @@ export const migrationInputSchema = z.object({
   /** With only unlabelled golden queries: the gate passes when overlap@10 of old and new is at least this. Null: not gated. */
   minOverlap: z.number().min(0).max(1).nullable().default(null),
   /**
-   * Documents the source stores without text are given vectors mapped from their old ones
-   * by a linear adapter, if its held-out recall@10 reaches this; otherwise they stay quarantined.
+   * Documents the source stores without text are given vectors mapped from their old ones by a
+   * linear adapter when it beats leaving them out on the labelled golden queries (or, without
+   * labels, agrees with the re-embedded top 10 on 90% of held-out documents). Set, this minimum
+   * agreement decides instead, labels or not.
    */
-  minAdapterRecall: z.number().min(0).max(1).default(0.9),
+  minAdapterRecall: z.number().min(0).max(1).optional(),
   /**
    * Partitions of the source (doc_id ranges cut at a random sample's quantiles) backfilled
    * at once; any worker on the task queue takes any partition. With a budget, one at a time.

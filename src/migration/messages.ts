@@ -13,8 +13,10 @@ const text = (field: string) => z.string().max(MAX_NOTE, `${field} is longer tha
 export const approveCutoverSchema = z.object({
   approver: name('approver'),
   note: text('note').optional(),
-  /** Required to approve a migration whose quality gate found a regression. */
+  /** Required to approve a migration whose quality gate found a regression or could not rule one out. */
   acknowledgeRegression: z.boolean().optional(),
+  /** Required to approve a migration whose new index lacks source documents (unsearchableAfterCutover). */
+  acknowledgeMissing: z.boolean().optional(),
 });
 export const rejectCutoverSchema = z.object({ by: name('by'), reason: text('reason').trim().min(1, 'reason is required') });
 export const operatorActionSchema = z.object({ by: name('by').default('unknown'), reason: text('reason').default('') });
@@ -32,7 +34,7 @@ export const SIGNALS = {
   approveCutover: {
     schema: approveCutoverSchema,
     description:
-      'Approve moving the read alias to the new index. Payload: {"approver": "name", "note": "optional"}; after a quality REGRESSION also "acknowledgeRegression": true. Only in AWAITING_APPROVAL.',
+      'Approve moving the read alias to the new index. Payload: {"approver": "name", "note": "optional"}; after a quality REGRESSION or INCONCLUSIVE verdict also "acknowledgeRegression": true; when documents would stop being searchable also "acknowledgeMissing": true. Only in AWAITING_APPROVAL.',
   },
   rejectCutover: {
     schema: rejectCutoverSchema,

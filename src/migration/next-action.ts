@@ -1,11 +1,12 @@
-import type { QualityReport } from './reports.js';
-import { acknowledgementNeeded } from './quality-gate.js';
+import type { QualityReport, UnsearchableDocuments } from './reports.js';
+import { acknowledgementFlags, acknowledgementsNeeded } from './acknowledgements.js';
 
 /** What the next operator action depends on. */
 export interface ActionContext {
   readonly phase: string;
   readonly paused: boolean;
   readonly quality?: QualityReport | undefined;
+  readonly unsearchableAfterCutover?: UnsearchableDocuments | undefined;
 }
 
 /**
@@ -16,7 +17,7 @@ export function nextAction(collection: string, s: ActionContext): string | null 
   if (s.paused) return `resume: reembed resume ${collection} --by <name> [--budget <more dollars>]`;
   switch (s.phase) {
     case 'AWAITING_APPROVAL': {
-      const ack = acknowledgementNeeded(s.quality) ? ' --acknowledge-regression' : '';
+      const ack = acknowledgementFlags(acknowledgementsNeeded(s));
       return `approve: reembed approve ${collection} --approver <name>${ack} [--note <text>]   reject: reembed reject ${collection} --by <name> --reason <text>`;
     }
     case 'GRACE_PERIOD':

@@ -1,7 +1,7 @@
 import type { MigrationInput } from './input.js';
 import { SIGNALS, type ActionOutcome, type ActionPayloads, type SignalName } from './messages.js';
 import { BEFORE_CUTOVER, PAUSABLE } from './phases.js';
-import { acknowledgementNeeded } from './quality-gate.js';
+import { acknowledgementsNeeded } from './acknowledgements.js';
 import type { MigrationStatus, SignalRecord } from './status.js';
 import { now, type StatusCell } from './status-cell.js';
 
@@ -86,9 +86,12 @@ export class OperatorDecisions {
       refuse: (p) => {
         if (this.s.phase !== 'AWAITING_APPROVAL') return `approval is only possible in AWAITING_APPROVAL; the migration is in ${this.s.phase}`;
         if (this.rejected || this.approved) return 'a decision was already made';
-        const ack = acknowledgementNeeded(this.s.quality);
-        if (ack && !p.acknowledgeRegression) {
-          return `${this.s.quality!.verdict}: ${ack}. To cut over anyway, approve with "acknowledgeRegression": true (reembed approve --acknowledge-regression)`;
+        const ack = acknowledgementsNeeded(this.s);
+        if (ack.regression && !p.acknowledgeRegression) {
+          return `${this.s.quality!.verdict}: ${ack.regression}. To cut over anyway, approve with "acknowledgeRegression": true (reembed approve --acknowledge-regression)`;
+        }
+        if (ack.missing && !p.acknowledgeMissing) {
+          return `${ack.missing}. To cut over anyway, approve with "acknowledgeMissing": true (reembed approve --acknowledge-missing); a rollback during retention brings them back`;
         }
         if (this.allowedApprovers && !this.allowedApprovers.includes(p.approver))
           return `${p.approver} is not among the approvers of this migration (${this.allowedApprovers.join(', ')})`;

@@ -163,7 +163,8 @@ export class ProgressAccounting {
 
   verified(report: VerificationReport): void {
     const documents = { total: report.sourceCount, migrated: report.targetCount, quarantined: report.quarantined, truncated: this.s.documents.truncated };
-    this.s = { ...this.s, ...this.spend(report.tokens), verification: report, documents, coverage: report.coverage };
+    const unsearchable = report.unsearchableAfterCutover ? { unsearchableAfterCutover: report.unsearchableAfterCutover } : {};
+    this.s = { ...this.s, ...this.spend(report.tokens), verification: report, documents, coverage: report.coverage, ...unsearchable };
   }
 
   /**

@@ -63,6 +63,15 @@ export interface CatchUpReport {
   readonly budgetReached: boolean;
 }
 
+/** Source documents the new index lacks (quarantined, not adapted): no search finds them once the alias moves. */
+export interface UnsearchableDocuments {
+  readonly count: number;
+  /** The first of them, in doc_id order. */
+  readonly ids: readonly string[];
+  /** How many for each quarantine reason (the most common ones; the rest under "other reasons"). */
+  readonly reasons: Readonly<Record<string, number>>;
+}
+
 export interface VerificationReport {
   readonly ok: boolean;
   readonly sourceCount: number;
@@ -75,6 +84,8 @@ export interface VerificationReport {
   readonly problems: readonly string[];
   /** Spent embedding the sample queries with the target spec. */
   readonly tokens: number;
+  /** Absent from reports recorded before approvals had to acknowledge them. */
+  readonly unsearchableAfterCutover?: UnsearchableDocuments;
 }
 
 /**

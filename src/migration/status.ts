@@ -1,7 +1,7 @@
 import type { AdapterSummary } from '../store/adapters.js';
 import type { ApproveCutover, RejectCutover } from './messages.js';
 import type { MigrationPhase } from './phases.js';
-import type { PartitionProgress, QualityReport, QuarantineSample, VerificationReport } from './reports.js';
+import type { PartitionProgress, QualityReport, QuarantineSample, UnsearchableDocuments, VerificationReport } from './reports.js';
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
 
 /** The workflow's state as its status query returns it: the read model of one migration. */
@@ -56,6 +56,11 @@ export interface MigrationStatus {
   readonly verification?: VerificationReport;
   /** Search quality of the new index against the old on the collection's golden queries. */
   readonly quality?: QualityReport;
+  /**
+   * Set by verification: the source documents no search will find once the alias moves to the
+   * new index. An approval must acknowledge them (acknowledgeMissing) when there are any.
+   */
+  readonly unsearchableAfterCutover?: UnsearchableDocuments;
   /** Documents without text given adapted vectors, and the adapter that was measured for them. */
   readonly adaptation?: AdaptationReport;
   /** The approval that completed the decision (with four eyes, the last one needed). */

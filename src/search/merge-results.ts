@@ -12,6 +12,8 @@ export interface RankedHit {
   readonly specId: string;
   readonly content?: string;
   readonly metadata?: Record<string, unknown>;
+  /** The vector was mapped from the old model's by an adapter (the source stores no text), not embedded. */
+  readonly adapted?: true;
 }
 
 export type MergeStrategy = 'coverage-weighted' | 'rrf';

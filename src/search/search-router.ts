@@ -46,6 +46,7 @@ export interface RouterOptions {
 interface SearchSource {
   content?: string;
   metadata?: Record<string, unknown>;
+  adapted?: boolean;
 }
 
 /**
@@ -188,7 +189,7 @@ export class SearchRouter {
       { index: side.index },
       {
         knn: { field: 'vector', query_vector: Array.from(side.vector), k, num_candidates: Math.max(50, k * 10), ...(filter ? { filter } : {}) },
-        _source: ['content', 'metadata'],
+        _source: ['content', 'metadata', 'adapted'],
         size: k,
       },
     ]);
@@ -202,6 +203,7 @@ export class SearchRouter {
         specId: sides[i]!.specId,
         ...(hit._source?.content !== undefined ? { content: hit._source.content } : {}),
         ...(hit._source?.metadata ? { metadata: hit._source.metadata } : {}),
+        ...(hit._source?.adapted ? { adapted: true as const } : {}),
       }));
     });
     if (lists.every((l) => l === null)) {

@@ -1,13 +1,21 @@
 import type { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
 import type { AdapterReport } from '../adapter/adapter-fit.js';
+import type { AdapterJudgement } from '../adapter/adapter-judgement.js';
 import { LinearMap } from '../adapter/linear-map.js';
 import { BookkeepingIndex } from './create-index.js';
 
 export const ADAPTER_INDEX = 'reembed-adapters';
 const MAPPINGS = { dynamic: false, properties: { collection: { type: 'keyword' }, fittedAt: { type: 'date' } } } as const;
 
-const mapSchema = z.object({ method: z.enum(['procrustes', 'ridge']), fromDims: z.int(), toDims: z.int(), weights: z.string() });
+const mapSchema = z.object({
+  method: z.enum(['procrustes', 'ridge']),
+  fromDims: z.int(),
+  toDims: z.int(),
+  weights: z.string(),
+  fromMean: z.string().optional(),
+  toMean: z.string().optional(),
+});
 const storedSchema = z.object({
   collection: z.string(),
   sourceIndex: z.string(),
@@ -17,6 +25,8 @@ const storedSchema = z.object({
   fittedAt: z.string(),
   minRecall: z.number(),
   report: z.custom<AdapterReport>((v) => typeof v === 'object' && v !== null && 'recall' in v),
+  /** Absent in adapters fitted before they were judged against their alternative: minRecall gated them. */
+  judgement: z.custom<{ documents: AdapterJudgement; queries: AdapterJudgement }>((v) => typeof v === 'object' && v !== null && 'documents' in v).optional(),
   maps: z.object({ oldToNew: mapSchema, newToOld: mapSchema }),
 });
 type Stored = z.infer<typeof storedSchema>;
@@ -30,14 +40,15 @@ export interface Adapter {
   readonly newToOld: LinearMap;
 }
 
-const usable = (s: Pick<Stored, 'report' | 'minRecall'>) => ({
-  documents: s.report.recall.documents >= s.minRecall,
-  queries: s.report.recall.queries >= s.minRecall,
+const usable = (s: Pick<Stored, 'report' | 'minRecall' | 'judgement'>) => ({
+  documents: s.judgement?.documents.usable ?? s.report.recall.documents >= s.minRecall,
+  queries: s.judgement?.queries.usable ?? s.report.recall.queries >= s.minRecall,
 });
 
 /**
  * The fitted adapters of each migration (source index → target index), in one of reembed's
- * own indexes: the two maps' weights as base64 float32, with the held-out recall that gates them.
+ * own indexes: the two maps' weights (and means) as base64 float32, with the measurements and
+ * the judgement that decide where they are used.
  */
 export class AdapterStore {
   private readonly index: BookkeepingIndex;

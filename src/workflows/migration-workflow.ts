@@ -88,7 +88,14 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
       // Migrations started before adapters existed replay without this step.
       if (patched('adapt-documents-without-text')) {
         const { sourceSpecId } = state.status;
-        state.adapted(await scanning.adaptDocumentsWithoutText({ ...run.indexes(), sourceSpecId: sourceSpecId!, minAdapterRecall: input.minAdapterRecall }));
+        state.adapted(
+          await scanning.adaptDocumentsWithoutText({
+            ...run.indexes(),
+            sourceSpecId: sourceSpecId!,
+            minAdapterRecall: input.minAdapterRecall,
+            maxDrop: gateMargin(input),
+          }),
+        );
       }
       const report = await scanning.verifyMigration(run.indexes());
       state.verified(report);

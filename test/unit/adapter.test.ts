@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Matrix, QrDecomposition } from 'ml-matrix';
 import { fitAdapter, MIN_PAIRS } from '../../src/adapter/adapter-fit.js';
 import { LinearMap } from '../../src/adapter/linear-map.js';
-import { unit } from '../../src/embedding/vector-math.js';
+import { dot, unit } from '../../src/embedding/vector-math.js';
 
 /** A deterministic generator, so a failure reproduces. */
 function random(seed: number): () => number {
@@ -14,7 +14,8 @@ function random(seed: number): () => number {
 function pairsThrough(map: Matrix, n: number, noise = 0, seed = 7) {
   const next = random(seed);
   return Array.from({ length: n }, (_, i) => {
-    const x = Array.from({ length: map.rows }, next);
+    // Unit rows, as the models give them.
+    const x = Array.from(unit(Array.from({ length: map.rows }, next)));
     const y = new Matrix([x])
       .mmul(map)
       .getRow(0)
@@ -41,6 +42,28 @@ describe('linear adapters', () => {
     const fit = fitAdapter(pairs);
     assert.equal(fit.report.recall.documents, 1);
     assert.equal(fit.report.recall.queries, 1);
+  });
+
+  it('a centred fit recovers an offset plus a rotation exactly; a fit through the origin cannot', () => {
+    const next = random(5);
+    const rotation = new QrDecomposition(new Matrix(Array.from({ length: 16 }, () => Array.from({ length: 16 }, next)))).orthogonalMatrix;
+    // Every new vector shares one large component, as real embedding spaces do.
+    const offset = Array.from({ length: 16 }, () => 0.8 * next());
+    const olds = Array.from({ length: 200 }, () => Array.from(unit(Array.from({ length: 16 }, next))));
+    const news = olds.map((x) =>
+      new Matrix([x])
+        .mmul(rotation)
+        .getRow(0)
+        .map((v, j) => v + offset[j]!),
+    );
+    const centred = LinearMap.fit('procrustes', olds, news);
+    const origin = LinearMap.fit('procrustes', olds, news, { centre: false });
+    for (let i = 0; i < 5; i++) close(centred.apply(olds[i]!), unit(news[i]!), 1e-4);
+    const worst = (map: LinearMap) => Math.max(...olds.map((x, i) => 1 - dot(map.apply(x), unit(news[i]!))));
+    assert.ok(worst(centred) < 1e-6, `centred: worst 1 − cosine ${worst(centred)}`);
+    assert.ok(worst(origin) > 1e-3, `through the origin: worst 1 − cosine ${worst(origin)}`);
+    const back = LinearMap.fromJSON(JSON.parse(JSON.stringify(centred.toJSON())));
+    assert.deepEqual(back.apply(olds[7]!), centred.apply(olds[7]!));
   });
 
   it('between different dimensions, ridge recovers a general linear map and is chosen over Procrustes', () => {

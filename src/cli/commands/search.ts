@@ -14,6 +14,6 @@ export const command = defineCommand({
     const { hits, route, coverage } = await (await ctx.connected()).router().search(positionals[0]!, positionals[1]!, { k });
     if (values.json) return printJson(hits);
     console.log(`route ${route}${route === 'active' ? '' : ` (coverage ${(coverage * 100).toFixed(0)}%)`}`);
-    for (const h of hits) console.log(`${h.score.toFixed(3)}  ${h.id}  [${h.specId}]  ${(h.content ?? '').slice(0, 100)}`);
+    for (const h of hits) console.log(`${h.score.toFixed(3)}  ${h.id}  [${h.specId}${h.adapted ? ', adapted' : ''}]  ${(h.content ?? '').slice(0, 100)}`);
   },
 });

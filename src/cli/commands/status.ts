@@ -1,6 +1,7 @@
 import type { CollectionStatus } from '../../client/collection-status.js';
 import { nextAction } from '../../migration/next-action.js';
-import { WORKING, type MigrationPhase } from '../../migration/phases.js';
+import { BEFORE_CUTOVER, WORKING, type MigrationPhase } from '../../migration/phases.js';
+import { unsearchableText } from '../../migration/unsearchable.js';
 import { defineCommand } from '../command.js';
 import { renderQuality } from '../render-quality.js';
 import { renderAdapter } from '../render-adapter.js';
@@ -66,6 +67,10 @@ export function renderStatus(s: CollectionStatus): string {
         `  adapted:      ${m.adaptation.adapted} of ${m.adaptation.candidates} documents without text got adapted vectors${m.adaptation.refused ? ` — none: ${m.adaptation.refused}` : ''}`,
       );
     }
+    const unsearchable = m.unsearchableAfterCutover;
+    // A rejected, failed or rolled-back migration left the alias (and so every document) where it was.
+    if (unsearchable && unsearchable.count > 0 && !['REJECTED', 'FAILED', 'ROLLED_BACK'].includes(s.phase))
+      lines.push(`  unsearchable: ${unsearchableText(unsearchable, s.phase !== 'NONE' && !BEFORE_CUTOVER.has(s.phase))}`);
     const required = m.approvalsRequired ?? 1;
     for (const a of m.approvals ?? (m.approval ? [m.approval] : [])) {
       lines.push(`  approved by:  ${a.approver} at ${a.at}${a.note ? ` — ${a.note}` : ''}`);
