@@ -35,6 +35,8 @@ const pct = (x: number) => `±${(x * 100).toFixed(1)}%`;
 type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
 
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+/** A markdown table's header row and the separator under it. */
+const header = (...cells: string[]) => [`| ${cells.join(' | ')} |`, `|${' --- |'.repeat(cells.length)}`];
 
 const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
   adapter: {
@@ -49,8 +51,15 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
         'origin and mean-centred, on the same pairs. Held-out agreement: recall@10 against the re-embedded top 10 on',
         'documents the fit never saw. Labelled queries: every document adapted (or every query), nDCG@10 on the human labels.',
         '',
-        '| corpus | pair | held-out agreement, documents: through origin → centred | queries: through origin → centred | nDCG@10 old / new model | nDCG@10 adapted documents: origin → centred | adapted queries: origin → centred |',
-        '| --- | --- | --- | --- | --- | --- | --- |',
+        ...header(
+          'corpus',
+          'pair',
+          'held-out agreement, documents: through origin → centred',
+          'queries: through origin → centred',
+          'nDCG@10 old / new model',
+          'nDCG@10 adapted documents: origin → centred',
+          'adapted queries: origin → centred',
+        ),
         ...rows.map((r) => {
           const [u, c] = [r.uncentred, r.centred];
           return `| ${pair(r)} | ${f3(u.heldOut.documents)} → ${f3(c.heldOut.documents)} | ${f3(u.heldOut.queries)} → ${f3(c.heldOut.queries)} | ${f3(r.ndcgOld)} / ${f3(r.ndcgNew)} | ${f3(u.labelled.ndcgAdaptedDocuments)} → ${f3(c.labelled.ndcgAdaptedDocuments)} | ${f3(u.labelled.ndcgAdaptedQueries)} → ${f3(c.labelled.ndcgAdaptedQueries)} |`;
@@ -61,8 +70,17 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
         'vectors. A retired old model: the new index alone → merged (RRF) with the old index searched by adapted queries.',
         "The verdict is the quality gate's, with a 2% margin: the adapter is used on IMPROVEMENT or PASS.",
         '',
-        '| corpus | pair | documents without text (queries needing one) | nDCG@10 without → with adapted documents | Δ [95% interval] | verdict | nDCG@10 new alone → merged via adapted queries | Δ [95% interval] | verdict |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...header(
+          'corpus',
+          'pair',
+          'documents without text (queries needing one)',
+          'nDCG@10 without → with adapted documents',
+          'Δ [95% interval]',
+          'verdict',
+          'nDCG@10 new alone → merged via adapted queries',
+          'Δ [95% interval]',
+          'verdict',
+        ),
         ...rows.map(
           (r) =>
             `| ${pair(r)} | ${r.withoutText} (${r.queriesWithRelevantOnlyInOld}) | ${decision(r.centred.decision.documents)} | ${decision(r.centred.decision.queries)} |`,
@@ -85,7 +103,7 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
         const row = (name: string, x: Figures, base: number) =>
           `| ${name} | ${x.route} | ${x.p50.toFixed(1)} | ${x.p95.toFixed(1)} | ${(x.p50 / base).toFixed(2)}× |`;
         lines.push('', `**${m.from} → ${m.to}** (goal: merged p50 ≤ ${m.target} × single)`, '');
-        lines.push('| measurement | route | p50 ms | p95 ms | p50 vs single |', '| --- | --- | --- | --- | --- |');
+        lines.push(...header('measurement', 'route', 'p50 ms', 'p95 ms', 'p50 vs single'));
         for (const [part, label] of [
           ['e2e', 'end to end'],
           ['es', 'Elasticsearch only'],
@@ -111,8 +129,15 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
         `\`${spec}\`: each labelled corpus's documents embedded once with the fp32 weights, the labelled queries with each`,
         'query weight, the documents ranked exactly; the forward pass of each query timed alone, in the same loop.',
         '',
-        '| corpus | queries | nDCG@10 fp32 → q8 | recall@10 fp32 → q8 | overlap@10 | least / mean cosine, q8 vs fp32 query | query p50 ms fp32 → q8 |',
-        '| --- | --- | --- | --- | --- | --- | --- |',
+        ...header(
+          'corpus',
+          'queries',
+          'nDCG@10 fp32 → q8',
+          'recall@10 fp32 → q8',
+          'overlap@10',
+          'least / mean cosine, q8 vs fp32 query',
+          'query p50 ms fp32 → q8',
+        ),
         ...rows.map(
           (r) =>
             `| ${r.corpus} (${r.documents} docs) | ${r.queries} | ${arrow(r.ndcg10)} | ${arrow(r.recall10)} | ${f3(r.overlap10)} | ${r.leastCosine.toFixed(4)} / ${r.meanCosine.toFixed(4)} | ${arrow(r.queryP50Ms, 1)} |`,
@@ -130,8 +155,7 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
         `passages for ${f.seconds} s per row. Counted where the limit is enforced: what the server accepted in the window.`,
         'The goal: at least 90% of the allowed rate, and no request refused.',
         '',
-        '| limit | documents/s | tokens/s | allowed tokens/s | of limit | requests/min | busiest 60 s | refused by server | throttles |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...header('limit', 'documents/s', 'tokens/s', 'allowed tokens/s', 'of limit', 'requests/min', 'busiest 60 s', 'refused by server', 'throttles'),
         ...f.rows.map(
           (r) =>
             `| ${r.limit} | ${r.documentsPerSecond.toFixed(1)} | ${r.tokensPerSecond.toFixed(0)} | ${r.allowedTokensPerSecond === null ? '—' : r.allowedTokensPerSecond.toFixed(0)} | ${(r.share * 100).toFixed(1)} % | ${r.requestsPerMinute.toFixed(1)} | ${r.busiestMinute.toLocaleString('en')} | ${r.refusedByServer} | ${r.throttles} |`,
@@ -149,8 +173,7 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
         "workflow's own timestamps: Temporal activities, Elasticsearch reads and ordered bulk writes included. The model",
         'is the ceiling; the target is a backfill at ≥ 0.9 × embedding alone.',
         '',
-        '| target spec | embedding alone docs/s | backfill docs/s | ratio |',
-        '| --- | --- | --- | --- |',
+        ...header('target spec', 'embedding alone docs/s', 'backfill docs/s', 'ratio'),
         ...f.rows.map(
           (r) =>
             `| \`${r.target}\` | ${r.aloneDocsPerSecond.toFixed(1)} | ${r.backfillDocsPerSecond.toFixed(1)} | ${(r.backfillDocsPerSecond / r.aloneDocsPerSecond).toFixed(2)}× |`,
@@ -166,8 +189,7 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
       return [
         `The compiled CLI from process start to exit, ${runs} runs each: what a person or a script waits for.`,
         '',
-        '| command | min ms | median ms | max ms |',
-        '| --- | --- | --- | --- |',
+        ...header('command', 'min ms', 'median ms', 'max ms'),
         ...rows.map((r) => `| \`${r.command}\` | ${at(r.ms, 0)} | ${at(r.ms, 0.5)} | ${at(r.ms, 1)} |`),
       ];
     },
@@ -182,8 +204,7 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
         'searches. The model runtimes, the Temporal worker and the demo corpus are optional peer dependencies it',
         'does not install.',
         '',
-        `| node_modules | packages | install time | largest |`,
-        '| --- | --- | --- | --- |',
+        ...header('node_modules', 'packages', 'install time', 'largest'),
         `| ${MB(f.bytes)} | ${f.packages} | ${f.seconds.toFixed(0)} s | ${f.largest.map((p) => `${p.name} ${MB(p.bytes)}`).join(', ')} |`,
       ];
     },
@@ -199,8 +220,21 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
         'differences of nDCG@10, from which the last columns say what a 95% interval spans (± a share of the old',
         'nDCG@10) with 50, 200 and 1,000 labelled queries.',
         '',
-        '| corpus | target spec | labelled queries | verdict | nDCG@10 old → new | Δ nDCG@10 [95%] | p | Δ recall@10 [95%] | Δ MRR@10 [95%] | sd | 50 | 200 | 1,000 |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...header(
+          'corpus',
+          'target spec',
+          'labelled queries',
+          'verdict',
+          'nDCG@10 old → new',
+          'Δ nDCG@10 [95%]',
+          'p',
+          'Δ recall@10 [95%]',
+          'Δ MRR@10 [95%]',
+          'sd',
+          '50',
+          '200',
+          '1,000',
+        ),
         ...rows.map((r) => {
           const q = r.report;
           const d = q.metricDeltas!;
@@ -235,8 +269,18 @@ function scaleRows(runs: ReturnType<typeof newestRuns>): string[] {
     'worker processes; in the same run the same documents are bulk-indexed with the same vectors into an index with the',
     "target's mapping and backfill settings: Elasticsearch alone, the ceiling. Each row is the newest run at that size.",
     '',
-    '| docs | measured | workers / partitions | ES bulk alone docs/s | backfill docs/s | ratio | worker peak RSS | history events (runs; longest run) | partitions each worker ran | ingest docs/s (peak RSS) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...header(
+      'docs',
+      'measured',
+      'workers / partitions',
+      'ES bulk alone docs/s',
+      'backfill docs/s',
+      'ratio',
+      'worker peak RSS',
+      'history events (runs; longest run)',
+      'partitions each worker ran',
+      'ingest docs/s (peak RSS)',
+    ),
     ...sizes
       .map(([, { record, run }]) => ({ f: record.figures as ScaleFigures, record, run }))
       .sort((a, b) => a.f.docs - b.f.docs)

@@ -182,8 +182,9 @@ export class CollectionWriter {
 
   /** Deletes from every write target, leaving a versioned tombstone that an older write in flight cannot get past. */
   async delete(collection: string, ids: readonly string[]): Promise<void> {
+    const valid = ids.map((id) => documentIdSchema.parse(id));
     const record = await this.records.get(collection);
     const version = nextWriteVersion();
-    for (const target of record.writeTargets) await this.deps.store.deleteDocuments(target.index, ids, { version });
+    for (const target of record.writeTargets) await this.deps.store.deleteDocuments(target.index, valid, { version });
   }
 }

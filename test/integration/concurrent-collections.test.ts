@@ -12,6 +12,11 @@ describe('three collections migrating concurrently on one worker', () => {
     const fx = fixture();
     const collections = await Promise.all([fx.seedCollection(60), fx.seedCollection(60), fx.seedCollection(60)]);
     const seeded = await Promise.all(collections.map(async (c) => [...(await fx.contents((await fx.registry.get(c)).activeIndex)).keys()]));
+    assert.deepEqual(
+      seeded.map((ids) => ids.length),
+      [60, 60, 60],
+      'every seeded document is searchable before the migrations start',
+    );
     const router = fx.services.router({ registryCacheMs: 500 });
     for (const collection of collections) await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 8, batchesPerActivity: 1 });
 
