@@ -12,10 +12,8 @@ const K = 10;
 /** Queries whose kNN results are checked against an exact search of the whole new index. */
 const ANN_SAMPLE = 50;
 const SCAN_PAGE = 500;
-/** Most frequent sampled traffic queries that join the golden queries in the warm-up. */
-const WARMUP_TRAFFIC = 100;
-const WARMUP_MAX_QUERIES = 500;
-const WARMUP_PASSES = 5;
+/** The warm-up: the most frequent sampled traffic queries join the golden ones, up to a total, searched pass after pass. */
+const WARMUP = { trafficQueries: 100, maxQueries: 500, passes: 5 } as const;
 
 /** The quality gate: the collection's golden queries against the old and the new index. */
 export function createQualityActivities(deps: MigrationDeps) {
@@ -92,14 +90,14 @@ export function createQualityActivities(deps: MigrationDeps) {
     async warmUpIndex(input: MigrationIndexes): Promise<WarmupReport | null> {
       const goldenTexts = (await golden.list(input.collection)).map((q) => q.query);
       const known = new Set(goldenTexts);
-      const trafficTexts = (await QuerySample.mostFrequent(deps.es, input.collection, WARMUP_TRAFFIC)).map((t) => t.query).filter((t) => !known.has(t));
-      const texts = [...goldenTexts, ...trafficTexts].slice(0, WARMUP_MAX_QUERIES);
+      const trafficTexts = (await QuerySample.mostFrequent(deps.es, input.collection, WARMUP.trafficQueries)).map((t) => t.query).filter((t) => !known.has(t));
+      const texts = [...goldenTexts, ...trafficTexts].slice(0, WARMUP.maxQueries);
       if (texts.length === 0) return null;
       const spec = catalog.get(input.targetSpecId);
       const vectors: Float32Array[] = [];
       for (const text of texts) vectors.push((await providers.embedQuery([spec], text))[0]!);
       const passes: number[][] = [];
-      for (let pass = 0; pass < WARMUP_PASSES; pass++) {
+      for (let pass = 0; pass < WARMUP.passes; pass++) {
         const ms: number[] = [];
         for (const vector of vectors) {
           const started = performance.now();

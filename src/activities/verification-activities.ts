@@ -23,6 +23,8 @@ const RECHECKS = 5;
 const RECHECK_INTERVAL_MS = 500;
 /** Between reading a document's source copy and its target copy: longer than a writer's gap between the two. */
 const CATCH_UP_MS = 250;
+
+/** Ids asked per request when checking which quarantined documents reached the new index. */
 const PRESENCE_PAGE = 1_000;
 
 /** Verify: the new index is complete, carries only the target's fingerprint, and answers searches. */
