@@ -16,14 +16,19 @@ export interface ReembedWorker {
 }
 
 /** A worker that runs every reembed workflow and activity on the configured task queue. */
-export async function createReembedWorker(config: Config, catalog?: SpecCatalog, options: { maxConcurrentActivities?: number } = {}): Promise<ReembedWorker> {
+export async function createReembedWorker(
+  config: Config,
+  catalog?: SpecCatalog,
+  /** workflowBundle: a prebuilt bundle of reembed's workflows (bundleWorkflowCode), instead of bundling at start. */
+  options: { maxConcurrentActivities?: number; workflowBundle?: { codePath: string } } = {},
+): Promise<ReembedWorker> {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const services = new Services(config, catalog ? { catalog } : {});
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createMigrationActivities(services.migrationDeps()),
     // Embedding saturates both cores; more concurrent batches only queue on the CPU.
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,

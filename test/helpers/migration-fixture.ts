@@ -15,10 +15,11 @@ import { Services } from '../../src/services.js';
 import type { AliasStore } from '../../src/store/aliases.js';
 import type { VectorIndexStore } from '../../src/store/vector-index.js';
 import type { CollectionWriter } from '../../src/writer/collection-writer.js';
-import { createReembedWorker, WORKFLOWS_PATH, type ReembedWorker } from '../../src/worker/create-worker.js';
+import { createReembedWorker, type ReembedWorker } from '../../src/worker/create-worker.js';
 import { connectTemporal } from '../../src/client/temporal-client.js';
 import { migrationWorkflowId } from '../../src/migration/input.js';
 import { requireServices, uniqueName } from './services.js';
+import { cachedWorkflowBundle } from './workflow-bundle.js';
 
 let runtimeInstalled = false;
 
@@ -65,7 +66,7 @@ export class MigrationFixture {
   /** `env` overrides this fixture's configuration for the worker only (e.g. a fixed API key). */
   async startWorker(env: Record<string, string> = {}): Promise<void> {
     const config = Object.keys(env).length === 0 ? this.config : loadConfig({ ...this.env, ...env });
-    const reembed = await createReembedWorker(config, this.catalog);
+    const reembed = await createReembedWorker(config, this.catalog, { workflowBundle: await cachedWorkflowBundle() });
     this.worker = { reembed, running: reembed.worker.run() };
   }
 
@@ -126,7 +127,7 @@ export class MigrationFixture {
     const temporal = await connectTemporal(this.config);
     try {
       const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
-      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, workflowId);
+      await Worker.runReplayHistory({ workflowBundle: await cachedWorkflowBundle() }, history, workflowId);
       const dir = process.env.REEMBED_RECORD_HISTORIES;
       if (dir) {
         mkdirSync(dir, { recursive: true });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { cachedWorkflowBundle } from '../helpers/workflow-bundle.js';
 
 /**
  * Histories recorded from real migrations and canary runs (REEMBED_RECORD_HISTORIES=test/fixtures/histories
@@ -23,7 +23,7 @@ describe('replay of recorded workflow histories', () => {
     it(`replays ${file} deterministically`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
       assert.ok((history.events?.length ?? 0) > 10);
-      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, file);
+      await Worker.runReplayHistory({ workflowBundle: await cachedWorkflowBundle() }, history, file);
     });
   }
 });

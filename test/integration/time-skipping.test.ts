@@ -6,12 +6,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createMigrationActivities } from '../../src/activities/index.js';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { DAY_MS, migrationWorkflowId } from '../../src/migration/input.js';
 import { STATUS_QUERY, type ActionOutcome } from '../../src/migration/messages.js';
 import type { MigrationStatus } from '../../src/migration/status.js';
 import type { migrationWorkflow } from '../../src/workflows/migration-workflow.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { cachedWorkflowBundle } from '../helpers/workflow-bundle.js';
 
 const TEST_SERVER = join(process.env.REEMBED_CACHE ?? join(homedir(), '.cache', 'reembed'), 'bin', 'temporal-test-server');
 
@@ -41,7 +41,7 @@ describe('7-day grace period and retention under time skipping', () => {
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'time-skipping',
-      workflowsPath: WORKFLOWS_PATH,
+      workflowBundle: await cachedWorkflowBundle(),
       activities: createMigrationActivities(fx.services.migrationDeps()),
     });
     return worker.runUntil(fn);

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { migrationWorkflowId, type MigrationRequest } from '../../src/migration/input.js';
 import { STATUS_QUERY, type ActionOutcome, type SignalName } from '../../src/migration/messages.js';
 import type { MigrationResult, MigrationStatus } from '../../src/migration/status.js';
 import type { QueryOutcome } from '../../src/migration/quality-gate.js';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { loadConfig } from '../../src/config/env.js';
 import { uniqueName } from '../helpers/services.js';
+import { cachedWorkflowBundle } from '../helpers/workflow-bundle.js';
 import { StubMigration } from '../helpers/stub-activities.js';
 
 /**
@@ -30,7 +30,7 @@ const outcomes = (gain: number, loss: number): QueryOutcome[] => [
 
 describe('migration workflow against stub activities', () => {
   let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
+  let workflowBundle: { codePath: string };
   before(async () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     // A missing dev server fails here, loudly: npm test starts it.
@@ -38,7 +38,7 @@ describe('migration workflow against stub activities', () => {
     // Bundled once: every test starts a worker of its own on the same code.
     [env, workflowBundle] = await Promise.all([
       TestWorkflowEnvironment.createFromExistingServer({ address: temporal.address, namespace: temporal.namespace }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+      cachedWorkflowBundle(),
     ]);
   });
   after(async () => env?.teardown());
