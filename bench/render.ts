@@ -34,18 +34,19 @@ const pct = (x: number) => `±${(x * 100).toFixed(1)}%`;
 
 type Renderer = (record: BenchRecord, run: ResultsFile) => string[];
 
+/** An adapter row's first two cells: the corpus and the model pair. */
+const pair = (r: AdapterRow) => `${r.corpus} (${r.documents} docs, ${r.queries} queries) | ${r.oldSpec} → ${r.newSpec}`;
+
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 /** A markdown table's header row and the separator under it. */
 const header = (...cells: string[]) => [`| ${cells.join(' | ')} |`, `|${' --- |'.repeat(cells.length)}`];
 
-const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer }> = {
+/** Each section by its block name; `from` names the bench whose record it renders when that is another. */
+const RENDERERS: Record<string, { readonly title: string; readonly render: Renderer; readonly from?: string }> = {
   adapter: {
     title: 'Adapters between real models',
     render: (record) => {
       const { rows } = record.figures as AdapterFigures;
-      const pair = (r: AdapterRow) => `${r.corpus} (${r.documents} docs, ${r.queries} queries) | ${r.oldSpec} → ${r.newSpec}`;
-      const decision = (c: LabelledComparison | null) =>
-        c ? `${f3(c.ndcg10.without)} → ${f3(c.ndcg10.with)} | ${intervalText(c.delta.ndcg10, c.delta.ci95)} | ${c.verdict}` : '– | – | not judged';
       return [
         'A linear map fitted from documents embedded by both specs (vectors from the real local models), through the',
         'origin and mean-centred, on the same pairs. Held-out agreement: recall@10 against the re-embedded top 10 on',
@@ -64,7 +65,17 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
           const [u, c] = [r.uncentred, r.centred];
           return `| ${pair(r)} | ${f3(u.heldOut.documents)} → ${f3(c.heldOut.documents)} | ${f3(u.heldOut.queries)} → ${f3(c.heldOut.queries)} | ${f3(r.ndcgOld)} / ${f3(r.ndcgNew)} | ${f3(u.labelled.ndcgAdaptedDocuments)} → ${f3(c.labelled.ndcgAdaptedDocuments)} | ${f3(u.labelled.ndcgAdaptedQueries)} → ${f3(c.labelled.ndcgAdaptedQueries)} |`;
         }),
-        '',
+      ];
+    },
+  },
+  'adapter-decision': {
+    title: 'When an adapter is used: judged on labels',
+    from: 'adapter',
+    render: (record) => {
+      const { rows } = record.figures as AdapterFigures;
+      const decision = (c: LabelledComparison | null) =>
+        c ? `${f3(c.ndcg10.without)} → ${f3(c.ndcg10.with)} | ${intervalText(c.delta.ndcg10, c.delta.ci95)} | ${c.verdict}` : '– | – | not judged';
+      return [
         'The decision a migration takes (centred maps): every tenth document stored without text, so missing from the new',
         'index and from the fit. Documents without text: nDCG@10 of the new index without them → with their adapted',
         'vectors. A retired old model: the new index alone → merged (RRF) with the old index searched by adapted queries.',
@@ -305,7 +316,7 @@ function section(bench: string, render: Renderer, runs: ReturnType<typeof newest
 
 const runs = newestRuns();
 const rendered = [
-  ...Object.entries(RENDERERS).map(([bench, { title, render }]) => ({ bench, title, lines: section(bench, render, runs) })),
+  ...Object.entries(RENDERERS).map(([bench, { title, render, from }]) => ({ bench, title, lines: section(from ?? bench, render, runs) })),
   { bench: 'scale-backfill', title: 'Backfill at scale', lines: scaleRows(runs) },
 ];
 writeFileSync(
