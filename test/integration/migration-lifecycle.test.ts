@@ -44,7 +44,10 @@ describe('migration lifecycle on the dev server and Elasticsearch', () => {
       'dual-write during the migration',
     );
 
-    await fx.client.approve(collection, { approver: 'alice', note: 'quality looks fine' });
+    // Quarantined and so missing from the new index: the approval must say it knows.
+    assert.deepEqual(waiting.unsearchableAfterCutover?.ids, ['zz-empty', 'zz-no-text']);
+    await assert.rejects(fx.client.approve(collection, { approver: 'alice' }), /2 document\(s\) \(zz-empty, zz-no-text\) would stop being searchable/);
+    await fx.client.approve(collection, { approver: 'alice', note: 'quality looks fine', acknowledgeMissing: true });
     const retained = await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
     assert.equal(retained.approval?.approver, 'alice');
     assert.deepEqual(await fx.aliases.targets(collection), [target]);

@@ -34,7 +34,8 @@ describe('migration from a local model to an OpenAI model over HTTP', () => {
     assert.match(waiting.quarantineSample[0]?.reason ?? '', /rejected the input/);
     assert.ok(waiting.tokens > 40 * 50, `tokens ${waiting.tokens} from the endpoint's usage`);
 
-    await fx.client.approve(collection, { approver: 'ml-lead' });
+    assert.equal(waiting.unsearchableAfterCutover?.count, 1);
+    await fx.client.approve(collection, { approver: 'ml-lead', acknowledgeMissing: true });
     await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 60_000 });
     const mapping = await fx.es.indices.getMapping({ index: target });
     assert.equal((mapping[target]!.mappings.properties!.vector as { dims: number }).dims, 256);
