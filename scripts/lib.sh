@@ -49,6 +49,8 @@ TEMPORAL_PORT="${REEMBED_TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${REEMBED_TEMPORAL_UI_PORT:-8233}"
 ES_PORT="${REEMBED_ES_PORT:-9200}"
 ES_SECURE_PORT="${REEMBED_ES_SECURE_PORT:-9201}"
+# The three-node cluster's HTTP ports are this and the next two; transport ports 100 above.
+ES_CLUSTER_PORT="${REEMBED_ES_CLUSTER_PORT:-9210}"
 # The secure node is a local test fixture; its password is not a secret.
 ES_SECURE_USER="reembed"
 ES_SECURE_PASSWORD="reembed-local-password"

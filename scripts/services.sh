@@ -3,12 +3,16 @@
 #   temporal              Temporal CLI dev server (gRPC :7233, Web UI :8233, SQLite state)
 #   elasticsearch         Elasticsearch single node, security off (:9200)
 #   elasticsearch-secure  Elasticsearch single node, basic auth on (:9201)
+#   cluster               three Elasticsearch nodes forming one cluster (es-node-1..3, :9210-9212),
+#                         security off; each node is also a service of its own
 # Usage: services.sh up|down|status [service...]   (default: temporal elasticsearch)
+# `up cluster` again starts whichever node is down and leaves the others alone.
 # `up` records the services it actually started in $REEMBED_STARTED_FILE when set, so a
 # caller (npm test) can stop exactly those and leave already-running ones alone.
 source "$(dirname "$0")/lib.sh"
 
-ALL_SERVICES=(temporal elasticsearch elasticsearch-secure)
+CLUSTER_NODES=(es-node-1 es-node-2 es-node-3)
+ALL_SERVICES=(temporal elasticsearch elasticsearch-secure "${CLUSTER_NODES[@]}")
 DEFAULT_SERVICES=(temporal elasticsearch)
 mkdir -p "$REEMBED_STATE"
 
@@ -21,6 +25,7 @@ es_instance() { # name -> "port transport_port secure"
   case "$1" in
     elasticsearch) echo "$ES_PORT $((ES_PORT + 100)) false" ;;
     elasticsearch-secure) echo "$ES_SECURE_PORT $((ES_SECURE_PORT + 100)) true" ;;
+    es-node-[1-3]) local n="${1#es-node-}"; echo "$((ES_CLUSTER_PORT + n - 1)) $((ES_CLUSTER_PORT + 100 + n - 1)) false" ;;
   esac
 }
 
@@ -34,7 +39,7 @@ es_healthy() {
 healthy() {
   case "$1" in
     temporal) temporal_healthy ;;
-    elasticsearch | elasticsearch-secure) es_healthy "$1" ;;
+    elasticsearch | elasticsearch-secure | es-node-[1-3]) es_healthy "$1" ;;
     *) die "unknown service '$1'; known: ${ALL_SERVICES[*]}" ;;
   esac
 }
@@ -68,15 +73,22 @@ write_es_config() {
   local name="$1" port="$2" transport="$3" secure="$4" conf="$ES_ROOT/$1/config"
   mkdir -p "$conf" "$ES_ROOT/$name/data" "$ES_ROOT/$name/logs"
   [ -f "$conf/jvm.options" ] || cp -r "$ES_HOME/config/." "$conf/"
+  local discovery="discovery.type: single-node" cluster="reembed-$name"
+  if [[ "$name" == es-node-* ]]; then
+    # Three master-eligible data nodes on loopback: any two of them elect a master.
+    cluster="reembed-cluster"
+    discovery="discovery.seed_hosts: [\"127.0.0.1:$((ES_CLUSTER_PORT + 100))\", \"127.0.0.1:$((ES_CLUSTER_PORT + 101))\", \"127.0.0.1:$((ES_CLUSTER_PORT + 102))\"]
+cluster.initial_master_nodes: [$(IFS=,; echo "${CLUSTER_NODES[*]}")]"
+  fi
   cat >"$conf/elasticsearch.yml" <<YML
-cluster.name: reembed-$name
+cluster.name: $cluster
 node.name: $name
 path.data: $ES_ROOT/$name/data
 path.logs: $ES_ROOT/$name/logs
 network.host: 127.0.0.1
 http.port: $port
 transport.port: $transport
-discovery.type: single-node
+$discovery
 # A developer disk nearly full must not flip our indexes to read-only mid-test.
 cluster.routing.allocation.disk.threshold_enabled: false
 xpack.security.enabled: $secure
@@ -87,7 +99,7 @@ YML
   # 2 GB heap leaves room for models, Temporal and tests on a 24 GB machine; kNN
   # graphs live off-heap in the page cache.
   local heap=2g
-  [ "$secure" = "true" ] && heap=512m
+  [[ "$secure" = "true" || "$name" == es-node-* ]] && heap=512m
   printf -- '-Xms%s\n-Xmx%s\n' "$heap" "$heap" >"$conf/jvm.options.d/heap.options"
   if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
   if [ "$secure" = "true" ]; then
@@ -116,7 +128,7 @@ as_es_user() {
   if [ -n "$ES_USER" ]; then runuser -u "$ES_USER" -- "$@"; else "$@"; fi
 }
 
-start_es() {
+start_es() { # name [wait: true|false]
   local name="$1" port transport secure java
   [ -x "$ES_HOME/bin/elasticsearch" ] || die "Elasticsearch is not installed; run 'npm run setup' first"
   java=$(find_java21) || die "Elasticsearch needs Java 21+; set ES_JAVA_HOME"
@@ -127,12 +139,37 @@ start_es() {
     "$ES_HOME/bin/elasticsearch" -d -p "$ES_ROOT/$name/pid" >"$log_file" 2>&1 </dev/null ||
     { tail -n 40 "$log_file" "$ES_ROOT/$name/logs/reembed-$name.log" >&2 2>/dev/null; die "$name failed to start"; }
   cp "$ES_ROOT/$name/pid" "$(pid_file "$name")"
-  wait_healthy "$name" 120 "$ES_ROOT/$name/logs/reembed-$name.log"
+  [ "${2:-true}" = "true" ] && wait_healthy "$name" 120 "$ES_ROOT/$name/logs/$(es_cluster_name "$name").log"
+  return 0
+}
+
+es_cluster_name() { if [[ "$1" == es-node-* ]]; then echo reembed-cluster; else echo "reembed-$1"; fi; }
+
+# A cluster node becomes healthy only once enough nodes have joined to elect a master, so
+# the nodes that are down all start first, then each is waited for.
+start_cluster_nodes() {
+  local name started=()
+  for name in "$@"; do
+    start_es "$name" false
+    started+=("$name")
+  done
+  for name in "${started[@]}"; do wait_healthy "$name" 180 "$ES_ROOT/$name/logs/reembed-cluster.log"; done
+}
+
+# A node counts as running when its process is alive, even before the cluster has formed.
+node_running() {
+  local pid
+  pid=$(cat "$(pid_file "$1")" 2>/dev/null || true)
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
 up() {
-  local name
+  local name down_nodes=()
   for name in "$@"; do
+    if [[ "$name" == es-node-* ]]; then
+      if node_running "$name" || healthy "$name"; then log "$name already running"; else down_nodes+=("$name"); fi
+      continue
+    fi
     if healthy "$name"; then
       log "$name already running"
       continue
@@ -141,10 +178,16 @@ up() {
     case "$name" in
       temporal) timed "starting temporal" start_temporal ;;
       elasticsearch | elasticsearch-secure) timed "starting $name" start_es "$name" ;;
-      *) die "unknown service '$name'; known: ${ALL_SERVICES[*]}" ;;
+      *) die "unknown service '$name'; known: ${ALL_SERVICES[*]} cluster" ;;
     esac
     [ -n "${REEMBED_STARTED_FILE:-}" ] && echo "$name" >>"$REEMBED_STARTED_FILE"
   done
+  if [ ${#down_nodes[@]} -gt 0 ]; then
+    [ -x "$ES_HOME/bin/elasticsearch" ] || timed "installing Elasticsearch" bash "$(dirname "$0")/setup.sh"
+    log "starting ${down_nodes[*]}"
+    timed "starting ${down_nodes[*]}" start_cluster_nodes "${down_nodes[@]}"
+    [ -n "${REEMBED_STARTED_FILE:-}" ] && printf '%s\n' "${down_nodes[@]}" >>"$REEMBED_STARTED_FILE"
+  fi
   return 0
 }
 
@@ -166,12 +209,15 @@ down() {
 }
 
 status() {
-  local name state code=0
+  local name state pid code=0
   for name in "$@"; do
     if healthy "$name"; then state="healthy"; else state="down"; code=1; fi
+    pid=$(cat "$(pid_file "$name")" 2>/dev/null || true)
+    { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; } || pid="-"
+    [ "$state" = "down" ] && [ "$pid" != "-" ] && state="starting"
     case "$name" in
-      temporal) printf '%-22s %-8s grpc 127.0.0.1:%s  web ui http://127.0.0.1:%s\n' "$name" "$state" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" ;;
-      *) printf '%-22s %-8s http://127.0.0.1:%s\n' "$name" "$state" "$(es_instance "$name" | cut -d' ' -f1)" ;;
+      temporal) printf '%-22s %-8s pid %-8s grpc 127.0.0.1:%s  web ui http://127.0.0.1:%s\n' "$name" "$state" "$pid" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" ;;
+      *) printf '%-22s %-8s pid %-8s http://127.0.0.1:%s\n' "$name" "$state" "$pid" "$(es_instance "$name" | cut -d' ' -f1)" ;;
     esac
   done
   return $code
@@ -179,7 +225,10 @@ status() {
 
 command="${1:-}"
 shift || true
-services=("$@")
+services=()
+for name in "$@"; do
+  if [ "$name" = "cluster" ]; then services+=("${CLUSTER_NODES[@]}"); else services+=("$name"); fi
+done
 [ ${#services[@]} -eq 0 ] && services=("${DEFAULT_SERVICES[@]}")
 case "$command" in
   up) up "${services[@]}" ;;

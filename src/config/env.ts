@@ -16,16 +16,18 @@ const flag = z.enum(['true', 'false', '1', '0'], { error: 'expected true or fals
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+const commaSeparated = z.string().transform((list) =>
+  list
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n.length > 0),
+);
+
 /** Names separated by commas, e.g. `alice,bob`. */
-export const approverListSchema = z
-  .string()
-  .transform((list) =>
-    list
-      .split(',')
-      .map((n) => n.trim())
-      .filter((n) => n.length > 0),
-  )
-  .pipe(z.array(z.string().max(200)).min(1, 'expected names separated by commas, e.g. alice,bob'));
+export const approverListSchema = commaSeparated.pipe(z.array(z.string().max(200)).min(1, 'expected names separated by commas, e.g. alice,bob'));
+
+/** One Elasticsearch node's URL, or several of one cluster separated by commas. */
+const nodeUrls = commaSeparated.pipe(z.array(httpUrl).min(1, 'expected node URLs separated by commas, e.g. http://es1:9200,http://es2:9200'));
 const perMinute = z.coerce.number().int('expected a whole number').positive('must be positive');
 
 const prices = z
@@ -78,7 +80,7 @@ const envSchema = z
     TEMPORAL_API_KEY: nonEmpty.optional(),
     TEMPORAL_UI_URL: httpUrl.default('http://127.0.0.1:8233'),
     REEMBED_TASK_QUEUE: nonEmpty.default('reembed'),
-    ES_URL: httpUrl.default('http://127.0.0.1:9200'),
+    ES_URL: nodeUrls.default(['http://127.0.0.1:9200']),
     ES_USERNAME: nonEmpty.optional(),
     ES_PASSWORD: nonEmpty.optional(),
     ES_API_KEY: nonEmpty.optional(),
@@ -132,7 +134,13 @@ export interface Config {
     readonly apiKey?: string;
     readonly uiUrl: string;
   };
-  readonly elasticsearch: { readonly url: string; readonly auth: ElasticsearchAuth };
+  readonly elasticsearch: {
+    /** The nodes as ES_URL lists them, comma-separated: what messages name. */
+    readonly url: string;
+    /** Every node the client spreads requests over. */
+    readonly nodes: readonly string[];
+    readonly auth: ElasticsearchAuth;
+  };
   readonly modelsDir: string;
   readonly datasetsDir: string;
   /** Who may approve cutovers by default (a migration's `approvers` overrides it); null: anyone. */
@@ -188,7 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
       uiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, ''),
     }),
-    elasticsearch: Object.freeze({ url: e.ES_URL, auth }),
+    elasticsearch: Object.freeze({ url: e.ES_URL.join(','), nodes: Object.freeze(e.ES_URL), auth }),
     modelsDir: e.REEMBED_MODELS_DIR,
     datasetsDir: e.REEMBED_DATASETS_DIR,
     approvers: e.REEMBED_APPROVERS ?? null,

@@ -2,14 +2,18 @@ import { Client } from '@elastic/elasticsearch';
 import type { Config } from '../config/env.js';
 
 export function createElasticsearchClient(config: Config): Client {
-  const { url, auth } = config.elasticsearch;
+  const { nodes, auth } = config.elasticsearch;
   return new Client({
-    node: url,
+    // Several nodes: requests round-robin over them, a node that fails a request is marked
+    // dead and retried later, and the request goes to the next node (maxRetries).
+    nodes: [...nodes],
     ...(auth.kind === 'basic' ? { auth: { username: auth.username, password: auth.password } } : {}),
     ...(auth.kind === 'apiKey' ? { auth: { apiKey: auth.apiKey } } : {}),
     // Bulk writes of a few hundred 1024-d vectors take seconds on a busy node.
     requestTimeout: 60_000,
     maxRetries: 3,
+    // A dead node comes back on its own: the client pings it again after a growing timeout.
+    resurrectStrategy: 'ping',
   });
 }
 

@@ -44,6 +44,15 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('reads several Elasticsearch nodes from a comma-separated ES_URL, and names a bad one', () => {
+    const cluster = loadConfig({ ES_URL: 'http://127.0.0.1:9210, http://127.0.0.1:9211,http://127.0.0.1:9212' });
+    assert.deepEqual(cluster.elasticsearch.nodes, ['http://127.0.0.1:9210', 'http://127.0.0.1:9211', 'http://127.0.0.1:9212']);
+    assert.equal(cluster.elasticsearch.url, 'http://127.0.0.1:9210,http://127.0.0.1:9211,http://127.0.0.1:9212');
+    assert.deepEqual(loadConfig({}).elasticsearch.nodes, ['http://127.0.0.1:9200']);
+    assert.throws(() => loadConfig({ ES_URL: 'http://es1:9200,es2:9200' }), /ES_URL="http:\/\/es1:9200,es2:9200": .*expected an http\(s\) URL/);
+    assert.throws(() => loadConfig({ ES_URL: ' , ' }), /expected node URLs separated by commas/);
+  });
+
   it('rejects half-configured or conflicting Elasticsearch auth without echoing secrets', () => {
     assert.throws(() => loadConfig({ ES_USERNAME: 'elastic' }), /ES_PASSWORD=\(unset\): basic auth needs both/);
     assert.throws(
