@@ -73,11 +73,13 @@ write_es_config() {
   local name="$1" port="$2" transport="$3" secure="$4" conf="$ES_ROOT/$1/config"
   mkdir -p "$conf" "$ES_ROOT/$name/data" "$ES_ROOT/$name/logs"
   [ -f "$conf/jvm.options" ] || cp -r "$ES_HOME/config/." "$conf/"
-  local discovery="discovery.type: single-node" cluster="reembed-$name"
+  local node_settings="discovery.type: single-node" cluster="reembed-$name"
   if [[ "$name" == es-node-* ]]; then
     # Three master-eligible data nodes on loopback: any two of them elect a master.
     cluster="reembed-cluster"
-    discovery="discovery.seed_hosts: [\"127.0.0.1:$((ES_CLUSTER_PORT + 100))\", \"127.0.0.1:$((ES_CLUSTER_PORT + 101))\", \"127.0.0.1:$((ES_CLUSTER_PORT + 102))\"]
+    # REEMBED_ES_WRITE_QUEUE shrinks the node's write queue (default 10000) to provoke 429 rejections.
+    node_settings="thread_pool.write.queue_size: ${REEMBED_ES_WRITE_QUEUE:-10000}
+discovery.seed_hosts: [\"127.0.0.1:$((ES_CLUSTER_PORT + 100))\", \"127.0.0.1:$((ES_CLUSTER_PORT + 101))\", \"127.0.0.1:$((ES_CLUSTER_PORT + 102))\"]
 cluster.initial_master_nodes: [$(IFS=,; echo "${CLUSTER_NODES[*]}")]"
   fi
   cat >"$conf/elasticsearch.yml" <<YML
@@ -88,7 +90,7 @@ path.logs: $ES_ROOT/$name/logs
 network.host: 127.0.0.1
 http.port: $port
 transport.port: $transport
-$discovery
+$node_settings
 # A developer disk nearly full must not flip our indexes to read-only mid-test.
 cluster.routing.allocation.disk.threshold_enabled: false
 xpack.security.enabled: $secure

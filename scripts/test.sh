@@ -36,18 +36,19 @@ if [ $# -gt 0 ]; then
   node --import tsx --test --test-concurrency=1 "$@"
   exit
 fi
-# Three files at a time: a migration test spends most of its time waiting on timers, polls and
-# Elasticsearch, so three share the two cores without starving each other. The longest files
-# start first, so none of them is left running alone at the end. The restarts test stops and
-# starts the shared services, so it runs alone, last.
+# Two files at a time: a migration test spends most of its time waiting on timers, polls and
+# Elasticsearch, so two share the two cores without starving each other (three were no faster,
+# and starved the live-traffic test's writers). The longest files start first, so none of them
+# is left running alone at the end. The restarts test stops and starts the shared services, so
+# it runs alone, last.
 exclusive=(test/integration/service-restarts.test.ts)
-longest=(test/integration/adapter.test.ts test/integration/worker-crash.test.ts test/integration/live-traffic.test.ts
+longest=(test/integration/elasticsearch-cluster.test.ts test/integration/adapter.test.ts test/integration/worker-crash.test.ts test/integration/live-traffic.test.ts
   test/integration/quality-gate.test.ts test/integration/paid-api.test.ts)
 shared=("${longest[@]}")
 for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts test/unit/*.test.ts; do
   [[ " ${exclusive[*]} ${longest[*]} " == *" $f "* ]] || shared+=("$f")
 done
 status=0
-node --import tsx --test --test-concurrency=3 "${shared[@]}" || status=$?
+node --import tsx --test --test-concurrency=2 "${shared[@]}" || status=$?
 node --import tsx --test --test-concurrency=1 "${exclusive[@]}" || status=$?
 exit $status

@@ -20,6 +20,8 @@ export const EMPTY_REPORT: ChunkReport = {
 
 export interface CopiedBatch {
   readonly written: number;
+  /** Items a node rejected with a full write queue and that were sent again. */
+  readonly rejections: number;
   readonly quarantined: readonly QuarantineEntry[];
   readonly tokens: number;
   readonly truncated: number;
@@ -34,6 +36,7 @@ export function withBatch<R extends ChunkReport>(report: R, batch: CopiedBatch):
     quarantineSample: [...report.quarantineSample, ...batch.quarantined.map((q) => ({ id: q.docId, reason: q.reason }))].slice(0, MAX_QUARANTINE_SAMPLE),
     tokens: report.tokens + batch.tokens,
     truncated: report.truncated + batch.truncated,
+    rejections: (report.rejections ?? 0) + batch.rejections,
   };
 }
 
@@ -149,8 +152,8 @@ export class CopyPipeline {
 
   /** Writes an embedded batch to the target and quarantines, under the migration, what could not be embedded. */
   async write(ref: MigrationIndexes, spec: ModelSpec, batch: EmbeddedBatch): Promise<CopiedBatch> {
-    await this.deps.store.bulkUpsert(ref.targetIndex, spec, batch.documents, { guard: batch.guard });
+    const { rejections } = await this.deps.store.bulkUpsert(ref.targetIndex, spec, batch.documents, { guard: batch.guard });
     await this.deps.quarantine.add(ref.collection, ref.workflowId, batch.quarantined);
-    return { written: batch.documents.length, quarantined: batch.quarantined, tokens: batch.tokens, truncated: batch.truncated };
+    return { written: batch.documents.length, rejections, quarantined: batch.quarantined, tokens: batch.tokens, truncated: batch.truncated };
   }
 }

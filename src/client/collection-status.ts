@@ -30,6 +30,8 @@ export interface CollectionStatus {
   readonly docsPerSecond: number | null;
   readonly etaSeconds: number | null;
   readonly tokens: number;
+  /** Bulk items Elasticsearch rejected with a full write queue and that the backfill sent again. */
+  readonly rejections: number;
   readonly spentUsd: number;
   readonly budgetUsd: number | null;
   readonly estimate: MigrationEstimate | null;
@@ -104,6 +106,7 @@ export function collectionStatus(sources: StatusSources): CollectionStatus {
     docsPerSecond: rate,
     etaSeconds: m && rate && rate > 0 ? Math.ceil(remainingDocuments(m) / rate) : null,
     tokens: m?.tokens ?? 0,
+    rejections: m?.rejections ?? 0,
     spentUsd: m?.spentUsd ?? 0,
     budgetUsd: m?.budgetUsd ?? null,
     estimate: m?.estimate ?? null,

@@ -117,6 +117,7 @@ export class ProgressAccounting {
       documents,
       coverage: coverage(documents),
       quarantineSample: [...this.s.quarantineSample, ...chunk.quarantineSample].slice(0, MAX_QUARANTINE_SAMPLE),
+      ...(chunk.rejections ? { rejections: (this.s.rejections ?? 0) + chunk.rejections } : {}),
     };
     if (chunk.budgetReached) this.pauseAtBudget();
   }

@@ -51,6 +51,8 @@ export interface ChunkReport {
   readonly done: boolean;
   /** The next batch would have gone past the token allowance; nothing of it was sent. */
   readonly budgetReached?: boolean;
+  /** Bulk items a node rejected with a full write queue (429) and that were sent again; absent before they were counted. */
+  readonly rejections?: number;
 }
 
 /** What one catch-up pass changed in the target. */

@@ -35,6 +35,11 @@ export interface MigrationStatus {
     readonly truncated: number;
   };
   readonly coverage: number;
+  /**
+   * Bulk items Elasticsearch rejected with a full write queue (429) during the backfill, each
+   * sent again alone after a backoff; absent in migrations started before they were counted.
+   */
+  readonly rejections?: number;
   readonly tokens: number;
   readonly estimate?: MigrationEstimate;
   /** Dollars per million tokens this migration is charged at (spec price or config override). */

@@ -3,7 +3,7 @@ import { fingerprint, type ModelSpec } from '../embedding/model-spec.js';
 import type { WriteOrder } from '../migration/write-ordering.js';
 import { createIndexIfMissing } from './create-index.js';
 import { sourceFields, toStoredDocument, type SearchHit, type StoredDocument, type StoredSource, type VectorDocument } from './stored-document.js';
-import { orderedBulk, orderedOperation } from './ordered-bulk.js';
+import { orderedBulk, orderedOperation, type BulkOutcome } from './ordered-bulk.js';
 import { BACKFILL_SETTINGS, TOMBSTONE_SETTINGS, vectorIndexMappings } from './vector-index-layout.js';
 
 /** Reads and writes the versioned vector indexes of one Elasticsearch cluster. */
@@ -28,13 +28,13 @@ export class VectorIndexStore {
    * Writes documents in one bulk request, ordered by `order` (see WriteOrder); the documents
    * that lost to a newer write are returned, not failed.
    */
-  async bulkUpsert(index: string, spec: ModelSpec, docs: readonly VectorDocument[], order?: WriteOrder): Promise<{ superseded: string[] }> {
-    if (docs.length === 0) return { superseded: [] };
+  async bulkUpsert(index: string, spec: ModelSpec, docs: readonly VectorDocument[], order?: WriteOrder): Promise<BulkOutcome> {
+    if (docs.length === 0) return { superseded: [], rejections: 0 };
     const modelFingerprint = fingerprint(spec);
     const embeddedAt = new Date().toISOString();
-    const operations = docs.flatMap((d) => [
-      orderedOperation('index', index, d.id, order),
-      {
+    const actions = docs.map((d) => ({
+      line: orderedOperation('index', index, d.id, order),
+      document: {
         doc_id: d.id,
         vector: Array.from(d.vector),
         model_fingerprint: modelFingerprint,
@@ -45,8 +45,8 @@ export class VectorIndexStore {
         embedded_at: embeddedAt,
         ...(d.adapted ? { adapted: true } : {}),
       },
-    ]);
-    return orderedBulk(this.es, operations, order);
+    }));
+    return orderedBulk(this.es, actions, order);
   }
 
   /** The documents among `ids` that the index holds, without vectors. */
@@ -142,11 +142,11 @@ export class VectorIndexStore {
   }
 
   /** Deletes documents, ordered by `order` like bulkUpsert; with a version, each leaves a tombstone of it. */
-  async deleteDocuments(index: string, ids: readonly string[], order?: WriteOrder): Promise<{ superseded: string[] }> {
-    if (ids.length === 0) return { superseded: [] };
+  async deleteDocuments(index: string, ids: readonly string[], order?: WriteOrder): Promise<BulkOutcome> {
+    if (ids.length === 0) return { superseded: [], rejections: 0 };
     return orderedBulk(
       this.es,
-      ids.map((id) => orderedOperation('delete', index, id, order)),
+      ids.map((id) => ({ line: orderedOperation('delete', index, id, order) })),
       order,
     );
   }

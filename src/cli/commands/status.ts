@@ -46,6 +46,8 @@ export function renderStatus(s: CollectionStatus): string {
     lines.push(
       `  tokens:       ${s.tokens}${s.estimate ? ` of ~${s.estimate.tokens} estimated` : ''}; spent $${s.spentUsd.toFixed(4)}${budget}${s.estimate ? ` (estimate $${s.estimate.costUsd.toFixed(4)})` : ''}`,
     );
+    if (s.rejections > 0)
+      lines.push(`  rejections:   ${s.rejections} bulk item(s) refused by a full Elasticsearch write queue, each sent again after a backoff`);
     if (s.hotSetMigrated !== null)
       lines.push(`  hot set:      ${(s.hotSetMigrated * 100).toFixed(0)}% of the 100 most-searched documents are in the new index`);
     if (m.catchUp.passes > 0) lines.push(`  catch-up:     ${m.catchUp.passes} pass(es), ${m.catchUp.reembedded} re-embedded, ${m.catchUp.deleted} deleted`);

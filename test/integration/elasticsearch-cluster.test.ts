@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@elastic/elasticsearch';
+import { loadConfig } from '../../src/config/env.js';
+import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import { createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
+import { VectorIndexStore } from '../../src/store/vector-index.js';
+import { hashedEmbedding } from '../helpers/hashed-vectors.js';
+import { uniqueName } from '../helpers/services.js';
+
+const exec = promisify(execFile);
+const SERVICES = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
+const FIRST_PORT = Number(process.env.REEMBED_ES_CLUSTER_PORT ?? 9210);
+const NODES = [0, 1, 2].map((i) => `http://127.0.0.1:${FIRST_PORT + i}`);
+const SPEC = SpecCatalog.load().get('minilm-l6-v2');
+
+/** `services.sh <args>` as an operator runs it; its log lines go to stderr. */
+async function services(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const { stdout, stderr } = await exec('bash', [SERVICES, ...args], { env: { ...process.env, ...env }, timeout: 300_000 });
+  return stdout + stderr;
+}
+
+/** Each cluster node's state and pid, as `services.sh status cluster` prints them. */
+async function nodeStates(): Promise<Map<string, { state: string; pid: number | null }>> {
+  const out = await exec('bash', [SERVICES, 'status', 'cluster']).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
+  return new Map(
+    [...out.stdout.matchAll(/^(es-node-\d)\s+(\S+)\s+pid (\S+)/gm)].map((m) => [m[1]!, { state: m[2]!, pid: m[3] === '-' ? null : Number(m[3]) }]),
+  );
+}
+
+const docs = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, i) => {
+    const text = `${prefix} document ${i}`;
+    return { id: `${prefix}-${i}`, vector: hashedEmbedding(SPEC.model, text, SPEC.dimensions), sourceHash: `h${i}`, content: text };
+  });
+
+/**
+ * A local three-node cluster started by the project's script (`services.sh up cluster`),
+ * with nodes killed and brought back, and one node's write queue shrunk until it rejects.
+ */
+describe('a three-node Elasticsearch cluster', () => {
+  let startedHere = false;
+  let es: Client;
+  let store: VectorIndexStore;
+
+  before(async () => {
+    startedHere = [...(await nodeStates()).values()].some((n) => n.state !== 'healthy');
+    await services(['up', 'cluster']);
+    es = createElasticsearchClient(loadConfig({ ...process.env, ES_URL: NODES.join(',') }));
+    store = new VectorIndexStore(es);
+    await es.cluster.health({ wait_for_nodes: '3', wait_for_status: 'green', timeout: '60s' });
+  });
+  after(async () => {
+    await es?.close();
+    if (startedHere) await services(['down', 'cluster']);
+  });
+
+  it('a client given every node keeps reading and writing while one is SIGKILLed, and `up cluster` brings back only that one', async () => {
+    const index = uniqueName('mig-cluster');
+    await store.ensureIndex(index, SPEC, { number_of_shards: 3, number_of_replicas: 1 });
+    await store.bulkUpsert(index, SPEC, docs('before', 300));
+    await es.cluster.health({ index, wait_for_status: 'green', timeout: '60s' });
+
+    const states = await nodeStates();
+    assert.deepEqual([...states.keys()], ['es-node-1', 'es-node-2', 'es-node-3']);
+    const victim = states.get('es-node-1')!;
+    assert.ok(victim.pid, 'status shows the pid of each running node');
+    process.kill(victim.pid, 'SIGKILL');
+
+    // The same client, still listing the dead node first: every request lands on the other two.
+    await store.bulkUpsert(index, SPEC, docs('after', 300));
+    await store.refresh(index);
+    assert.equal(await store.count(index), 600);
+    const hits = await store.knnSearch(index, hashedEmbedding(SPEC.model, 'after document 7', SPEC.dimensions), 5);
+    assert.equal(hits[0]?.id, 'after-7');
+    assert.equal((await nodeStates()).get('es-node-1')?.state, 'down');
+
+    const brought = await services(['up', 'cluster']);
+    assert.match(brought, /es-node-2 already running/);
+    assert.match(brought, /es-node-3 already running/);
+    assert.match(brought, /starting es-node-1\b/);
+    const back = await nodeStates();
+    assert.ok([...back.values()].every((n) => n.state === 'healthy' && n.pid !== null));
+    assert.notEqual(back.get('es-node-1')!.pid, victim.pid);
+    await es.cluster.health({ index, wait_for_nodes: '3', wait_for_status: 'green', timeout: '120s' });
+    await store.deleteIndex(index);
+  });
+
+  it('bulk items a node rejects with a full write queue are sent again alone until every document lands', async () => {
+    await services(['down', 'es-node-3']);
+    await services(['up', 'es-node-3'], { REEMBED_ES_WRITE_QUEUE: '1' });
+    try {
+      await es.cluster.health({ wait_for_nodes: '3', timeout: '120s' });
+      const index = uniqueName('mig-cluster');
+      // Six primaries over three nodes: two on the node whose queue holds one request.
+      await store.ensureIndex(index, SPEC, { number_of_shards: 6, number_of_replicas: 0 });
+      await es.cluster.health({ index, wait_for_status: 'green', timeout: '60s' });
+      const outcomes = await Promise.all(Array.from({ length: 8 }, (_, b) => store.bulkUpsert(index, SPEC, docs(`batch${b}`, 250))));
+      const rejections = outcomes.reduce((sum, o) => sum + o.rejections, 0);
+      assert.ok(rejections > 0, 'the shrunk queue rejected some items');
+      await store.refresh(index);
+      assert.equal(await store.count(index), 2000, `every document landed after ${rejections} rejection(s)`);
+      await store.deleteIndex(index);
+    } finally {
+      await services(['down', 'es-node-3']);
+      await services(['up', 'es-node-3']);
+    }
+  });
+});
