@@ -13,10 +13,13 @@ export interface Bench {
   readonly client: ReembedClient;
 }
 
-/** Connects to the local services the bench script started; the client's search attributes registered. */
-export async function openBench(options?: ServicesOptions): Promise<Bench> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig();
+let runtimeInstalled = false;
+
+/** Connects to the local services the bench script started (`env` overrides the environment); the client's search attributes registered. */
+export async function openBench(options?: ServicesOptions, env: Record<string, string> = {}): Promise<Bench> {
+  if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+  const config = loadConfig({ ...process.env, ...env });
   const services = new Services(config, options);
   const client = await ReembedClient.connect(config, services);
   await client.init();

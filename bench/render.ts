@@ -6,6 +6,7 @@ import type { LabelledComparison } from '../src/adapter/adapter-judgement.js';
 import type { AdapterFigures, AdapterRow } from './adapter.js';
 import type { BackfillThroughputFigures } from './backfill-throughput.js';
 import type { CliLatencyFigures } from './cli-latency.js';
+import type { ClusterBackfillFigures } from './cluster-backfill.js';
 import type { ClientInstallFigures } from './client-install.js';
 import type { QualityFigures } from './quality.js';
 import type { ScaleFigures } from './scale-backfill.js';
@@ -96,6 +97,24 @@ const RENDERERS: Record<string, { readonly title: string; readonly render: Rende
           (r) =>
             `| ${pair(r)} | ${r.withoutText} (${r.queriesWithRelevantOnlyInOld}) | ${decision(r.centred.decision.documents)} | ${decision(r.centred.decision.queries)} |`,
         ),
+      ];
+    },
+  },
+  'cluster-backfill': {
+    title: 'A three-node cluster and replicas during the backfill',
+    render: (record) => {
+      const f = record.figures as ClusterBackfillFigures;
+      const docsPerSecond = (x: number) => `${x.toFixed(1)} docs/s`;
+      return [
+        `In one run: the same backfill (${f.documents} demo passages, MiniLM → \`${f.target}\`, two partitions) against the single`,
+        'node and against the local three-node cluster (`npm run services:up -- cluster`); then bulk indexing alone on the',
+        `cluster, ${f.replicas.documents.toLocaleString('en')} vectors into three primaries with no replica and with one, ${f.replicas.rounds} rounds interleaved (median).`,
+        '',
+        ...header('measurement', 'single node', 'three-node cluster'),
+        `| backfill | ${docsPerSecond(f.backfill.singleNode)} | ${docsPerSecond(f.backfill.cluster)} (${(f.backfill.cluster / f.backfill.singleNode).toFixed(2)}×) |`,
+        '',
+        ...header('bulk indexing on the cluster', '0 replicas (the backfill)', '1 replica'),
+        `| documents/s | ${f.replicas.zero.toFixed(0)} | ${f.replicas.one.toFixed(0)} (${(f.replicas.one / f.replicas.zero).toFixed(2)}×) |`,
       ];
     },
   },

@@ -11,6 +11,7 @@ if [ $# -gt 0 ]; then
   name="$1"
   shift
   [ "$name" = backfill ] && name=scale-backfill
+  [ "$name" = cluster-backfill ] && bash scripts/services.sh up cluster >&2
   [ -f "bench/$name.ts" ] || die "no bench named $name: pick one of $(cd bench && ls -- *.ts | grep -vE '^(harness|results|render|synthetic-corpus)\.ts$' | sed 's/\.ts$//' | tr '\n' ' ')"
   node --import tsx "bench/$name.ts" "$@"
   exec node --import tsx bench/render.ts

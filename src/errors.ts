@@ -58,6 +58,23 @@ export class ProviderConfigError extends Error {
 }
 
 /**
+ * Primary shards of an index a migration reads or writes are unassigned (the index is red):
+ * their node died or left. Searches would return partial results and writes to them wait and
+ * fail, so nothing is read or written until they are back. Bring the node back, then resume.
+ */
+export class IndexUnavailableError extends Error {
+  static readonly type = 'IndexUnavailableError';
+  override readonly name = IndexUnavailableError.type;
+  constructor(readonly lost: ReadonlyArray<{ readonly index: string; readonly shards: readonly number[] }>) {
+    super(
+      `Elasticsearch has lost primary shards: ${lost.map((l) => `${l.index} shard(s) ${l.shards.join(', ')}`).join('; ')} (the index is red, ` +
+        `so reading it would miss documents and writing it would fail). Bring back the node that held them — ` +
+        '`npm run services:up -- cluster` starts whichever local node is down — and wait until the index is yellow or green',
+    );
+  }
+}
+
+/**
  * Elasticsearch refuses writes to an index because of a block — the flood-stage disk
  * watermark's `read_only_allow_delete`, or a write/read-only block someone set: free disk or
  * lift the block, then resume. No retry helps until then.

@@ -12,6 +12,7 @@ import { CopyPipeline, EMPTY_REPORT, withBatch } from './copy-pipeline.js';
 import type { MigrationDeps } from './deps.js';
 import { keepingAlive, settled } from './async-work.js';
 import { compareIndexes } from './index-comparison.js';
+import { assertMigrationIndexesAvailable } from './index-availability.js';
 
 /** Which worker process ran an activity, as partition progress shows it. */
 const WORKER_PROCESS = `${hostname()}:${process.pid}`;
@@ -115,6 +116,7 @@ export function createCopyActivities(deps: MigrationDeps) {
       },
     ): Promise<ChunkReport> {
       const spec = catalog.get(input.targetSpecId);
+      await assertMigrationIndexesAvailable(deps.es, input);
       const resumed = activityInfo().heartbeatDetails as ChunkReport | undefined;
       let report: ChunkReport = resumed ?? { ...EMPTY_REPORT, cursor: input.cursor };
       await keepingAlive(
@@ -144,6 +146,7 @@ export function createCopyActivities(deps: MigrationDeps) {
      */
     async backfillHot(input: MigrationIndexes & { limit: number; batchSize: number; tokenAllowance: number | null }): Promise<ChunkReport> {
       const spec = catalog.get(input.targetSpecId);
+      await assertMigrationIndexesAvailable(deps.es, input);
       const hot = await AccessStats.hottest(deps.es, input.collection, input.limit);
       const resumed = activityInfo().heartbeatDetails as (ChunkReport & { offset: number }) | undefined;
       let report = resumed ?? { ...EMPTY_REPORT, offset: 0 };
@@ -172,6 +175,7 @@ export function createCopyActivities(deps: MigrationDeps) {
      */
     async catchUpPass(input: MigrationIndexes & { tokenAllowance: number | null }): Promise<CatchUpReport> {
       const spec = catalog.get(input.targetSpecId);
+      await assertMigrationIndexesAvailable(deps.es, input);
       const known = await quarantine.hashes(input.workflowId);
       const { stale, extra } = await compareIndexes(store, input, known);
       let reembedded = 0;

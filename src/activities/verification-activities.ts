@@ -7,6 +7,7 @@ import { SERVING_SETTINGS } from '../store/vector-index-layout.js';
 import { holdsAtLeastAsNew } from '../migration/write-ordering.js';
 import type { MigrationDeps } from './deps.js';
 import { compareIndexes } from './index-comparison.js';
+import { assertMigrationIndexesAvailable } from './index-availability.js';
 
 /** Documents of the new index searched for themselves, to show its vectors retrieve. */
 const SAMPLE_QUERIES = 5;
@@ -78,6 +79,7 @@ export function createVerificationActivities(deps: MigrationDeps) {
     /** Restores serving settings, then checks coverage, vector integrity and a few searches. */
     async verifyMigration(input: MigrationIndexes): Promise<VerificationReport> {
       const spec = catalog.get(input.targetSpecId);
+      await assertMigrationIndexesAvailable(deps.es, input);
       await store.updateSettings(input.targetIndex, { ...SERVING_SETTINGS, number_of_replicas: await store.numberOfReplicas(input.sourceIndex) });
       const quarantined = await quarantine.all(input.workflowId);
       const known = new Map(quarantined.map((e) => [e.docId, e.sourceHash]));

@@ -1,6 +1,7 @@
 import {
   CollectionNotFoundError,
   IndexBlockedError,
+  IndexUnavailableError,
   InvalidRegistryRecordError,
   MissingDependencyError,
   ProviderConfigError,
@@ -66,6 +67,13 @@ export const FAILURES = {
     reaction: { pause: 'provider' },
     exitCode: 1,
     hint: 'Fix the API key or model name, restart the worker, then `reembed resume <collection>`.',
+  },
+  indexUnavailable: {
+    type: IndexUnavailableError.type,
+    retryable: false,
+    reaction: { pause: 'elasticsearch' },
+    exitCode: 1,
+    hint: 'Bring the Elasticsearch node back (GET _cluster/health?level=indices shows which indexes are red), then `reembed resume <collection>`.',
   },
   indexBlocked: {
     type: IndexBlockedError.type,

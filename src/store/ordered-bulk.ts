@@ -46,6 +46,8 @@ export interface Backoff {
 }
 export const REJECTION_BACKOFF: Backoff = { firstMs: 100, maxMs: 5_000, attempts: 10 };
 
+const BULK_SHARD_WAIT = '20s';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -61,7 +63,12 @@ export async function orderedBulk(es: Client, actions: readonly BulkAction[], or
   let pending = actions;
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 0) await sleep(Math.min(backoff.maxMs, backoff.firstMs * 2 ** (attempt - 1)));
-    const response = await es.bulk({ operations: pending.flatMap((a) => (a.document ? [a.line, a.document] : [a.line])) });
+    const response = await es.bulk({
+      operations: pending.flatMap((a) => (a.document ? [a.line, a.document] : [a.line])),
+      // How long an item waits for an unavailable primary before failing (default 1 min): the
+      // activity's retry then finds the index red and the migration pauses (index-availability.ts).
+      timeout: BULK_SHARD_WAIT,
+    });
     const rejected: BulkAction[] = [];
     const failures: { id: string; reason: string }[] = [];
     response.items.forEach((item, i) => {

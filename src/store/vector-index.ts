@@ -70,6 +70,8 @@ export class VectorIndexStore {
     const response = await this.es.search<StoredSource>({
       index,
       size,
+      // A page missing a lost shard's documents would read as documents that do not exist.
+      allow_partial_search_results: false,
       ...(upTo !== null ? { query: { range: { doc_id: { lte: upTo } } } } : {}),
       sort: [{ doc_id: 'asc' }],
       ...(afterId !== null ? { search_after: [afterId] } : {}),
@@ -85,6 +87,7 @@ export class VectorIndexStore {
     const response = await this.es.search<{ vector: number[] }>({
       index,
       size,
+      allow_partial_search_results: false,
       sort: [{ doc_id: 'asc' }],
       ...(afterId !== null ? { search_after: [afterId] } : {}),
       // Elasticsearch 9.1+ leaves vectors out of _source unless asked for them.

@@ -130,6 +130,12 @@ export class CollectionWriter {
     // each index keeps the newest write of a document, so all of them end up alike.
     const version = nextWriteVersion();
     const { live, mapped } = await this.embeddingTargets(collection, record);
+    if (live.length === 0 && !mapped) {
+      // Skipping every index would report the documents written while nothing holds them.
+      const specs = [...new Set(record.writeTargets.map((t) => t.specId))].join(', ');
+      const reason = `every index of "${collection}" is on a retired spec (${specs}), so nothing can embed it: migrate the collection to a current spec, or \`reembed spec restore\` if the model is back`;
+      for (const d of embeddable) failed.set(d.id, reason);
+    }
     // Every target's vectors first, then the writes back to back: the gap in which another
     // writer can come between this write's indexes is a few milliseconds, not an embedding call.
     const fresh = await Promise.all(

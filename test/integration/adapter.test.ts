@@ -16,6 +16,11 @@ import { runReembed } from '../helpers/cli.js';
 import { withWorkerFixture } from '../helpers/migration-fixture.js';
 
 const OLD = 'minilm-l6-v2';
+/**
+ * Retiring a spec is visible to every process on the cluster, and the other test files write
+ * with MiniLM while this one runs: the retirement test retires a spec no other file writes with.
+ */
+const RETIRED = 'e5-small-v2';
 const NEW = 'bge-small-en-v1.5';
 /** An explicit minimum agreement low enough for real pairs of these models (bench: npm run bench -- adapter). */
 const LOW_GATE = 0.3;
@@ -132,7 +137,7 @@ describe('adapters between two specs', () => {
   });
 
   it('while the old spec is retired, searches reach the old index through the adapter and writes give it mapped vectors', async () => {
-    const collection = await fx().seedCollection(300);
+    const collection = await fx().seedCollection(300, RETIRED);
     const source = (await fx().registry.get(collection)).activeIndex;
     const target = versionedIndexName(collection, fx().catalog.get(NEW));
     await fx().client.startMigration({ collection, targetSpecId: NEW });
@@ -142,26 +147,26 @@ describe('adapters between two specs', () => {
     const gone = new Services(loadConfig({ ...process.env, REEMBED_MODELS_DIR: withoutOldModel(fx().config.modelsDir) }));
     try {
       const router = gone.router({ registryCacheMs: 0 });
-      await assert.rejects(router.search(collection, 'jobs and the economy'), /Could not load local model "all-MiniLM-L6-v2"/);
+      await assert.rejects(router.search(collection, 'jobs and the economy'), /Could not load local model "e5-small-v2"/);
 
       // A collection searching with the spec and not migrating away is named: its queries cannot be embedded any more.
-      const stranded = await fx().seedCollection(3);
-      const refused = await fx().client.retireSpec(OLD, { by: 'test', minAdapterRecall: 0.99 });
+      const stranded = await fx().seedCollection(3, RETIRED);
+      const refused = await fx().client.retireSpec(RETIRED, { by: 'test', minAdapterRecall: 0.99 });
       assert.ok(refused.stranded.includes(stranded) && !refused.stranded.includes(collection));
       assert.equal(refused.migrations.find((m) => m.collection === collection)?.adapter?.usable.queries, false);
       // The quality gate cannot query the old index either: it says so instead of calling the retired model.
       await fx().services.golden.add(collection, [{ query: 'jobs and the economy' }, { query: 'health care costs' }], 'file');
       const indexes = { collection, workflowId: migrationWorkflowId(collection), sourceIndex: source, targetIndex: target, targetSpecId: NEW };
-      const gate = { ...indexes, sourceSpecId: OLD, minQuality: 0.98, minOverlap: 0.1 };
+      const gate = { ...indexes, sourceSpecId: RETIRED, minQuality: 0.98, minOverlap: 0.1 };
       const unmeasured: QualityReport = await new MockActivityEnvironment().run(createMigrationActivities(gone.migrationDeps()).evaluateQuality, gate);
       assert.equal(unmeasured.verdict, 'NOT_EVALUATED');
-      assert.match(unmeasured.reason, /minilm-l6-v2 is retired and no adapter passed its gate/);
+      assert.match(unmeasured.reason, /e5-small-v2 is retired and no adapter passed its gate/);
 
       const newOnly = await router.search(collection, 'jobs and the economy');
       assert.equal(newOnly.route, 'new-only');
       assert.ok(newOnly.hits.length > 0 && newOnly.hits.every((h) => h.specId === NEW));
 
-      const retired = await fx().client.retireSpec(OLD, { by: 'test', minAdapterRecall: LOW_GATE });
+      const retired = await fx().client.retireSpec(RETIRED, { by: 'test', minAdapterRecall: LOW_GATE });
       const fitted = retired.migrations.find((m) => m.collection === collection)!.adapter!;
       assert.equal(fitted.usable.queries, true);
       const adapted = await router.search(collection, 'jobs and the economy');
@@ -176,6 +181,10 @@ describe('adapters between two specs', () => {
       assert.ok(measured.overlap10 !== null && measured.overlap10 > 0, 'old and new compared through the adapter');
 
       const writer = gone.writer({ registryCacheMs: 0 });
+      // A collection only on the retired spec: nothing can embed its documents, and the write says so.
+      const strandedWrite = await writer.upsert(stranded, [{ id: 'stranded-1', text: 'A write nothing can embed.' }]);
+      assert.equal(strandedWrite.written, 0);
+      assert.match(strandedWrite.failed[0]?.reason ?? '', /every index of "mig-[^"]+" is on a retired spec \(e5-small-v2\)/);
       const result = await writer.upsert(collection, [{ id: 'written-while-retired', text: 'A new factory opened in Ohio, bringing jobs back.' }]);
       assert.equal(result.written, 1);
       await fx().store.refresh(source);
@@ -183,18 +192,18 @@ describe('adapters between two specs', () => {
       assert.equal(inOld.get('written-while-retired')?.length, 384, 'the old index got a mapped vector');
       assert.deepEqual(
         (await fx().client.retiredSpecs()).map((r) => r.specId),
-        [OLD],
+        [RETIRED],
       );
       const listed = await runReembed(fx().config.temporal.taskQueue, ['spec', 'list', '--json']);
       assert.deepEqual(
         (JSON.parse(listed.stdout) as { specId: string }[]).map((r) => r.specId),
-        [OLD],
+        [RETIRED],
       );
       const missing = await runReembed(fx().config.temporal.taskQueue, ['spec', 'retire']);
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /reembed spec retire needs a spec id/);
     } finally {
-      await fx().client.restoreSpec(OLD);
+      await fx().client.restoreSpec(RETIRED);
       await gone.close();
       await fx().client.reject(collection, { by: 'test', reason: 'done' });
     }

@@ -8,8 +8,10 @@ import { loadConfig } from '../../src/config/env.js';
 import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
 import { createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
 import { VectorIndexStore } from '../../src/store/vector-index.js';
+import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { hashedEmbedding } from '../helpers/hashed-vectors.js';
-import { uniqueName } from '../helpers/services.js';
+import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { uniqueName, waitFor } from '../helpers/services.js';
 
 const exec = promisify(execFile);
 const SERVICES = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
@@ -87,6 +89,41 @@ describe('a three-node Elasticsearch cluster', () => {
     assert.notEqual(back.get('es-node-1')!.pid, victim.pid);
     await es.cluster.health({ index, wait_for_nodes: '3', wait_for_status: 'green', timeout: '120s' });
     await store.deleteIndex(index);
+  });
+
+  it("a node holding the new index's primary SIGKILLed mid-backfill pauses the migration naming the lost shard; back and resumed, it ends with exact parity", async () => {
+    const fx = await MigrationFixture.create({ ES_URL: NODES.join(',') });
+    try {
+      await fx.startWorker();
+      const collection = await fx.seedCollection(200);
+      const source = (await fx.registry.get(collection)).activeIndex;
+      const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
+      await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 3_600_000, batchSize: 10, batchesPerActivity: 1 });
+      await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 80, '40% of the backfill', 180_000);
+
+      // During the backfill the new index has no replica: its primary's node takes it down.
+      const [primary] = (await es.cat.shards({ index: target, format: 'json' })).filter((s) => s.prirep === 'p');
+      const holder = (await nodeStates()).get(primary!.node!)!;
+      process.kill(holder.pid!, 'SIGKILL');
+      await waitFor(async () => (await fx.client.status(collection)).pausedBy === 'elasticsearch', 'the migration to pause', 180_000);
+      const paused = await fx.client.status(collection);
+      assert.equal(paused.phase, 'BACKFILLING');
+      assert.match(paused.pauseReason ?? '', new RegExp(`lost primary shards: .*${target} shard\\(s\\) 0`));
+      assert.match(paused.pauseReason ?? '', /services:up -- cluster/);
+
+      await services(['up', 'cluster']);
+      await es.cluster.health({ index: target, wait_for_status: 'yellow', timeout: '120s' });
+      await fx.client.resume(collection, { by: 'test' });
+      const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
+      assert.equal(waiting.verification?.ok, true, waiting.verification?.problems.join('; '));
+      const [inSource, inTarget] = await Promise.all([fx.contents(source), fx.contents(target)]);
+      assert.equal(inTarget.size, 200);
+      assert.deepEqual(inTarget, inSource, 'exact id and text-hash parity');
+      await fx.client.reject(collection, { by: 'test', reason: 'done' });
+      await fx.client.result(collection).catch(() => undefined);
+    } finally {
+      await fx.close();
+    }
   });
 
   it('bulk items a node rejects with a full write queue are sent again alone until every document lands', async () => {
