@@ -158,11 +158,14 @@ start_cluster_nodes() {
   for name in "${started[@]}"; do wait_healthy "$name" 180 "$ES_ROOT/$name/logs/reembed-cluster.log"; done
 }
 
+# A process that was killed but not yet reaped (a zombie) is not running.
+alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != "Z" ]; }
+
 # A node counts as running when its process is alive, even before the cluster has formed.
 node_running() {
   local pid
   pid=$(cat "$(pid_file "$1")" 2>/dev/null || true)
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && alive "$pid"
 }
 
 up() {
@@ -197,14 +200,14 @@ down() {
   local name pid i
   for name in "$@"; do
     pid=$(cat "$(pid_file "$name")" 2>/dev/null || true)
-    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    if [ -z "$pid" ] || ! alive "$pid"; then
       rm -f "$(pid_file "$name")"
       healthy "$name" && log "$name is running but was not started by reembed; leaving it" || log "$name not running"
       continue
     fi
     log "stopping $name (pid $pid)"
     kill "$pid"
-    for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    for ((i = 0; i < 60; i++)); do alive "$pid" || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
     rm -f "$(pid_file "$name")"
   done
@@ -215,7 +218,7 @@ status() {
   for name in "$@"; do
     if healthy "$name"; then state="healthy"; else state="down"; code=1; fi
     pid=$(cat "$(pid_file "$name")" 2>/dev/null || true)
-    { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; } || pid="-"
+    { [ -n "$pid" ] && alive "$pid"; } || pid="-"
     [ "$state" = "down" ] && [ "$pid" != "-" ] && state="starting"
     case "$name" in
       temporal) printf '%-22s %-8s pid %-8s grpc 127.0.0.1:%s  web ui http://127.0.0.1:%s\n' "$name" "$state" "$pid" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" ;;

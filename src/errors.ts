@@ -1,3 +1,4 @@
+import type { LostShards } from './store/index-availability.js';
 /** The caller asked for something invalid (arguments, payload, state): the message says what to do instead. */
 export class ReembedUsageError extends Error {
   override readonly name = 'ReembedUsageError';
@@ -65,7 +66,7 @@ export class ProviderConfigError extends Error {
 export class IndexUnavailableError extends Error {
   static readonly type = 'IndexUnavailableError';
   override readonly name = IndexUnavailableError.type;
-  constructor(readonly lost: ReadonlyArray<{ readonly index: string; readonly shards: readonly number[] }>) {
+  constructor(readonly lost: readonly LostShards[]) {
     super(
       `Elasticsearch has lost primary shards: ${lost.map((l) => `${l.index} shard(s) ${l.shards.join(', ')}`).join('; ')} (the index is red, ` +
         `so reading it would miss documents and writing it would fail). Bring back the node that held them — ` +

@@ -1,10 +1,29 @@
 import type { Client } from '@elastic/elasticsearch';
+import { activityInfo, heartbeat } from '@temporalio/activity';
+import { IndexUnavailableError } from '../errors.js';
 import type { MigrationIndexes } from '../migration/reports.js';
 import { REGISTRY_INDEX } from '../registry/collection-registry.js';
-import { assertIndexesAvailable } from '../store/index-availability.js';
+import { redIndexes } from '../store/index-availability.js';
 import { QUARANTINE_INDEX } from '../store/quarantine.js';
 
-/** Before a copy or a verification: every index it reads or writes has all its primaries (none is red). */
-export function assertMigrationIndexesAvailable(es: Client, input: MigrationIndexes): Promise<void> {
-  return assertIndexesAvailable(es, [input.sourceIndex, input.targetIndex, REGISTRY_INDEX, QUARANTINE_INDEX]);
+/** How long a red index may take to recover on its own (a restarting node recovers its primaries in seconds) before the migration pauses. */
+const RECOVERY_WAIT_MS = 60_000;
+const POLL_MS = 2_000;
+
+/**
+ * Before a copy or a verification: every index it reads or writes has all its primaries. A red
+ * one is waited for (heartbeating the attempt's own progress, so a retry still resumes from
+ * it); still red after the wait, the activity fails with IndexUnavailableError and the
+ * migration pauses (`pausedBy: "elasticsearch"`) until someone brings the node back and resumes.
+ */
+export async function assertMigrationIndexesAvailable(es: Client, input: MigrationIndexes): Promise<void> {
+  const indexes = [input.sourceIndex, input.targetIndex, REGISTRY_INDEX, QUARANTINE_INDEX];
+  const deadline = Date.now() + RECOVERY_WAIT_MS;
+  for (;;) {
+    const lost = await redIndexes(es, indexes);
+    if (lost.length === 0) return;
+    if (Date.now() >= deadline) throw new IndexUnavailableError(lost);
+    heartbeat(activityInfo().heartbeatDetails);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }

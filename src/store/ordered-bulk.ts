@@ -77,7 +77,9 @@ export async function orderedBulk(es: Client, actions: readonly BulkAction[], or
       const id = String(result._id);
       if (result.status === 409 && supersededByConflict(id, order)) superseded.push(id);
       else if (result.status === 429 && attempt + 1 < backoff.attempts) rejected.push(pending[i]!);
-      else if (result.error?.type === 'cluster_block_exception') throw new IndexBlockedError(result._index, result.error.reason ?? 'blocked');
+      // A cluster without a master (a node just died, an election runs) blocks writes for seconds: retried like any failure.
+      else if (result.error?.type === 'cluster_block_exception' && !result.error.reason?.includes('SERVICE_UNAVAILABLE'))
+        throw new IndexBlockedError(result._index, result.error.reason ?? 'blocked');
       else if (result.error) failures.push({ id, reason: `${result.error.type}: ${result.error.reason}` });
     });
     if (failures.length > 0) throw new BulkWriteError(failures);
