@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { IndexUnavailableError } from '../errors.js';
@@ -24,6 +25,6 @@ export async function assertMigrationIndexesAvailable(es: Client, input: Migrati
     if (lost.length === 0) return;
     if (Date.now() >= deadline) throw new IndexUnavailableError(lost);
     heartbeat(activityInfo().heartbeatDetails);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
 }

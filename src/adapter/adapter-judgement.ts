@@ -1,5 +1,5 @@
 import type { QualityVerdict } from '../migration/reports.js';
-import { metricText, qualityReport, type QueryOutcome } from '../migration/quality-gate.js';
+import { intervalText, metricText, qualityReport, type QueryOutcome } from '../migration/quality-gate.js';
 import type { Judgements } from '../migration/retrieval-metrics.js';
 
 /**
@@ -60,10 +60,9 @@ export function judgeOnLabels(outcomes: readonly AdapterOutcome[], maxDrop: numb
     verdict: report.verdict,
   };
   const usable = USABLE.has(report.verdict);
-  const [low, high] = labelled.delta.ci95;
   const reason =
     `on ${labelled.queries} labelled queries nDCG@10 is ${metricText(labelled.ndcg10.with)} with the adapter against ${metricText(labelled.ndcg10.without)} ${alternative} ` +
-    `(Δ ${metricText(labelled.delta.ndcg10)}, 95% interval [${metricText(low)}, ${metricText(high)}]): ${report.verdict}, ` +
+    `(Δ ${intervalText(labelled.delta.ndcg10, labelled.delta.ci95)} at 95%): ${report.verdict}, ` +
     (usable ? 'so it is used' : `so it is not used (it must be no worse than its alternative within the ${(maxDrop * 100).toFixed(0)}% margin)`);
   return { basis: 'labels', usable, reason, labelled };
 }

@@ -10,7 +10,7 @@ import { renderQuality } from '../cli/render-quality.js';
 import { latencyText } from '../migration/latency.js';
 import { loadSotuGoldenCorpus, loadSotuPassages, SOTU_GOLDEN_FILE } from '../corpus/sotu.js';
 import type { MigrationStatus } from '../migration/status.js';
-import { acknowledgementFlags, acknowledgementsNeeded, approvalPayload } from '../migration/acknowledgements.js';
+import { acknowledgementFlags, acknowledgementText, acknowledgementsNeeded, approvalPayload } from '../migration/acknowledgements.js';
 import { createReembedWorker } from '../worker/create-worker.js';
 
 /**
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     console.log(`\nQuality gate (reembed quality ${collection}; the Web UI's workflow page shows the same table):`);
     for (const line of renderQuality(quality, { losers: true })) console.log(`  ${line}`);
     const ack = acknowledgementsNeeded(waiting);
-    const acknowledged = [ack.regression, ack.missing].filter((a) => a !== null).join('; ');
+    const acknowledged = acknowledgementText(ack);
 
     if (args.yes) {
       console.log(`  --yes given: approving as "demo"${acknowledged ? `, acknowledging: ${acknowledged}` : ''}.`);

@@ -19,6 +19,11 @@ export function acknowledgementsNeeded(s: {
   return { regression: acknowledgementNeeded(s.quality), missing: unsearchable && unsearchable.count > 0 ? unsearchableText(unsearchable) : null };
 }
 
+/** Everything an approval acknowledges, in one sentence; "" when nothing. */
+export function acknowledgementText(a: Acknowledgements): string {
+  return [a.regression, a.missing].filter((sentence) => sentence !== null).join('; ');
+}
+
 /** The CLI flags an approval needs: " --acknowledge-regression --acknowledge-missing", or "". */
 export function acknowledgementFlags(a: Acknowledgements): string {
   return `${a.regression ? ' --acknowledge-regression' : ''}${a.missing ? ' --acknowledge-missing' : ''}`;

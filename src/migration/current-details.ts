@@ -3,7 +3,7 @@ import type { MigrationStatus } from './status.js';
 import { nextAction } from './next-action.js';
 import { backfillRate, humanDuration, remainingDocuments } from './progress.js';
 import { gateMargin, intervalText, qualityMarkdown } from './quality-gate.js';
-import { acknowledgementsNeeded, approvalPayload } from './acknowledgements.js';
+import { acknowledgementText, acknowledgementsNeeded, approvalPayload } from './acknowledgements.js';
 import { unsearchableText } from './unsearchable.js';
 
 /**
@@ -93,7 +93,7 @@ export function currentDetails(s: MigrationStatus, nowMs: number): string {
   if (s.phase === 'AWAITING_APPROVAL') {
     const ack = acknowledgementsNeeded(s);
     const payload = JSON.stringify(approvalPayload(ack, 'your name'));
-    const acknowledged = [ack.regression, ack.missing].filter((a) => a !== null).join('; ');
+    const acknowledged = acknowledgementText(ack);
     lines.push(
       '',
       `Approve here: More Actions → Send a Signal → \`approveCutover\` with \`${payload}\`.${acknowledged ? ` The approval acknowledges: ${acknowledged}.` : ''}`,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import { IndexBlockedError } from '../errors.js';
 import { supersededByConflict, writeCondition, type WriteOrder } from '../migration/write-ordering.js';
@@ -47,8 +48,6 @@ export interface Backoff {
 export const REJECTION_BACKOFF: Backoff = { firstMs: 100, maxMs: 5_000, attempts: 10 };
 
 const BULK_SHARD_WAIT = '20s';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Sends ordered writes in one bulk request. A conflict on an ordered write means a newer write
