@@ -6,6 +6,7 @@ import type { QuarantineEntry } from '../store/quarantine.js';
 import type { StoredDocument, VectorDocument } from '../store/stored-document.js';
 import { holdsAtLeastAsNew, holdsSameText, pendingCopies, type Pending, type WriteGuard } from '../migration/write-ordering.js';
 import type { MigrationDeps } from './deps.js';
+import { distinctTexts } from '../embedding/distinct-texts.js';
 
 export const EMPTY_REPORT: ChunkReport = {
   cursor: null,
@@ -25,6 +26,8 @@ export interface CopiedBatch {
   readonly quarantined: readonly QuarantineEntry[];
   readonly tokens: number;
   readonly truncated: number;
+  /** Documents that shared an input with another of the same text. */
+  readonly inputsSaved: number;
 }
 
 /** A backfill report with one more copied batch counted in. */
@@ -37,6 +40,19 @@ export function withBatch<R extends ChunkReport>(report: R, batch: CopiedBatch):
     tokens: report.tokens + batch.tokens,
     truncated: report.truncated + batch.truncated,
     rejections: (report.rejections ?? 0) + batch.rejections,
+    inputsSaved: (report.inputsSaved ?? 0) + batch.inputsSaved,
+  };
+}
+
+/** A source document with text, as the target stores it with its new vector. */
+export function vectorDocument(d: StoredDocument, vector: Float32Array): VectorDocument {
+  return {
+    id: d.id,
+    vector,
+    sourceHash: d.sourceHash,
+    content: d.content!,
+    ...(d.metadata ? { metadata: d.metadata } : {}),
+    ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
   };
 }
 
@@ -50,6 +66,7 @@ export interface EmbeddedBatch {
   readonly guard: WriteGuard;
   readonly tokens: number;
   readonly truncated: number;
+  readonly inputsSaved: number;
 }
 
 /**
@@ -113,7 +130,10 @@ export class CopyPipeline {
     return used + needed > allowance;
   }
 
-  /** Embeds a pending batch with the target spec; what cannot be embedded is set aside for quarantine. */
+  /**
+   * Embeds a pending batch with the target spec, each distinct text once (documents with the
+   * same text share its vector and are billed once); what cannot be embedded is set aside for quarantine.
+   */
   async embed(spec: ModelSpec, { docs, guard }: PendingBatch): Promise<EmbeddedBatch> {
     const quarantined: QuarantineEntry[] = [];
     const embeddable = docs.filter((d) => {
@@ -127,33 +147,28 @@ export class CopyPipeline {
       }
       return true;
     });
-    const embedded = await embedIsolatingFailures(
-      await this.deps.providers.get(spec),
-      embeddable.map((d) => d.content!),
-    );
-    const failedAt = new Set(embedded.failures.map((f) => f.index));
-    embedded.failures.forEach((f) => quarantined.push({ docId: embeddable[f.index]!.id, sourceHash: embeddable[f.index]!.sourceHash, reason: f.reason }));
-    const documents = embeddable.flatMap((d, i) =>
-      failedAt.has(i)
-        ? []
-        : [
-            {
-              id: d.id,
-              vector: embedded.vectors[i]!,
-              sourceHash: d.sourceHash,
-              content: d.content!,
-              ...(d.metadata ? { metadata: d.metadata } : {}),
-              ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
-            },
-          ],
-    );
-    return { documents, quarantined, guard, tokens: embedded.tokens, truncated: embedded.truncated };
+    const { texts, inputOf } = distinctTexts(embeddable.map((d) => d.content!));
+    const embedded = await embedIsolatingFailures(await this.deps.providers.get(spec), texts);
+    const reasons = new Map(embedded.failures.map((f) => [f.index, f.reason]));
+    embeddable.forEach((d, i) => {
+      const reason = reasons.get(inputOf[i]!);
+      if (reason !== undefined) quarantined.push({ docId: d.id, sourceHash: d.sourceHash, reason });
+    });
+    const documents = embeddable.flatMap((d, i) => (reasons.has(inputOf[i]!) ? [] : [vectorDocument(d, embedded.vectors[inputOf[i]!]!)]));
+    return { documents, quarantined, guard, tokens: embedded.tokens, truncated: embedded.truncated, inputsSaved: embeddable.length - texts.length };
   }
 
   /** Writes an embedded batch to the target and quarantines, under the migration, what could not be embedded. */
   async write(ref: MigrationIndexes, spec: ModelSpec, batch: EmbeddedBatch): Promise<CopiedBatch> {
     const { rejections } = await this.deps.store.bulkUpsert(ref.targetIndex, spec, batch.documents, { guard: batch.guard });
     await this.deps.quarantine.add(ref.collection, ref.workflowId, batch.quarantined);
-    return { written: batch.documents.length, rejections, quarantined: batch.quarantined, tokens: batch.tokens, truncated: batch.truncated };
+    return {
+      written: batch.documents.length,
+      rejections,
+      quarantined: batch.quarantined,
+      tokens: batch.tokens,
+      truncated: batch.truncated,
+      inputsSaved: batch.inputsSaved,
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { createAdaptationActivities } from './adaptation-activities.js';
+import { createBatchActivities } from './batch-activities.js';
 import { createBookkeepingActivities } from './bookkeeping-activities.js';
 import { createCanaryActivities } from '../canary/canary-activities.js';
 import { createCopyActivities } from './copy-activities.js';
@@ -14,6 +15,7 @@ export function createMigrationActivities(deps: MigrationDeps) {
   return {
     ...createPrepareActivities(deps),
     ...createCopyActivities(deps),
+    ...createBatchActivities(deps),
     ...createVerificationActivities(deps),
     ...createQualityActivities(deps),
     ...createBookkeepingActivities(deps),

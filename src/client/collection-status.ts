@@ -1,5 +1,5 @@
 import type { MigrationEstimate } from '../estimate/migration-estimate.js';
-import type { MigrationStatus } from '../migration/status.js';
+import type { BatchRecord, MigrationStatus } from '../migration/status.js';
 import type { QualityReport, QuarantineSample, UnsearchableDocuments } from '../migration/reports.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import { backfillRate, remainingDocuments } from '../migration/progress.js';
@@ -34,6 +34,10 @@ export interface CollectionStatus {
   readonly rejections: number;
   readonly spentUsd: number;
   readonly budgetUsd: number | null;
+  /** The Batch API backfill's batches (id, state, lines done/failed, tokens, cost); empty without --batch-api. */
+  readonly batches: readonly BatchRecord[];
+  /** Embedding inputs not sent because another document of the same request or batch file had the same text. */
+  readonly inputsSaved: number;
   readonly estimate: MigrationEstimate | null;
   readonly quarantinedDocuments: readonly QuarantineSample[];
   /** The quality gate's report (old vs new on the golden queries); null until verification has run. */
@@ -109,6 +113,8 @@ export function collectionStatus(sources: StatusSources): CollectionStatus {
     rejections: m?.rejections ?? 0,
     spentUsd: m?.spentUsd ?? 0,
     budgetUsd: m?.budgetUsd ?? null,
+    batches: m?.batchApi?.batches ?? [],
+    inputsSaved: m?.inputsSaved ?? 0,
     estimate: m?.estimate ?? null,
     quarantinedDocuments: m ? sources.quarantined : [],
     quality: m?.quality ?? null,

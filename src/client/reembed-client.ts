@@ -104,7 +104,12 @@ export class ReembedClient {
       { writerStalenessMs: writerStalenessFor(this.config.registryCacheMs), ...request, approvers: approvers ? [...approvers] : null },
       'migration request',
     );
-    this.services.catalog.get(input.targetSpecId);
+    const target = this.services.catalog.get(input.targetSpecId);
+    if (input.batchApi && target.provider !== 'openai') {
+      throw new ReembedUsageError(
+        `--batch-api backfills through the OpenAI Batch API; ${target.id} is embedded by ${target.provider}. Pick an OpenAI spec (reembed models) or drop --batch-api.`,
+      );
+    }
     const record = await this.services.registry.get(input.collection);
     if (record.activeSpecId === input.targetSpecId) {
       throw new ReembedUsageError(`Collection "${input.collection}" already uses ${input.targetSpecId}; there is nothing to migrate.`);

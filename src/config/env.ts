@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { REGISTRY_CACHE_MS } from '../migration/writer-staleness.js';
+import { BATCH_API_LIMITS, type BatchApiLimits } from '../embedding/batch-api-limits.js';
 
 /**
  * reembed's whole environment contract. Parsed once at start-up; everything after
@@ -30,17 +31,24 @@ export const approverListSchema = commaSeparated.pipe(z.array(z.string().max(200
 const nodeUrls = commaSeparated.pipe(z.array(httpUrl).min(1, 'expected node URLs separated by commas, e.g. http://es1:9200,http://es2:9200'));
 const perMinute = z.coerce.number().int('expected a whole number').positive('must be positive');
 
+const PRICE = String.raw`\d+(\.\d+)?`;
+const PRICE_PAIR = String.raw`\s*[a-z0-9-]+=${PRICE}(\/${PRICE})?\s*`;
+
+/** `<spec>=<sync price>[/<Batch API price>]`, comma-separated. */
 const prices = z
   .string()
-  .regex(/^\s*[a-z0-9-]+=\d+(\.\d+)?\s*(,\s*[a-z0-9-]+=\d+(\.\d+)?\s*)*$/, 'expected <spec>=<dollars per million tokens>[,...]')
-  .transform((v) =>
-    Object.fromEntries(
-      v
-        .split(',')
-        .map((pair) => pair.trim().split('='))
-        .map(([spec, price]) => [spec!, Number(price)]),
-    ),
-  );
+  .regex(new RegExp(`^${PRICE_PAIR}(,${PRICE_PAIR})*$`), 'expected <spec>=<dollars per million tokens>[/<batch price>][,...]')
+  .transform((v) => {
+    const pairs = v.split(',').map((pair) => pair.trim().split('='));
+    const sync: Record<string, number> = {};
+    const batch: Record<string, number> = {};
+    for (const [spec, price] of pairs) {
+      const [syncPrice, batchPrice] = price!.split('/');
+      sync[spec!] = Number(syncPrice);
+      if (batchPrice !== undefined) batch[spec!] = Number(batchPrice);
+    }
+    return { sync, batch };
+  });
 
 /** The fix to suggest for each variable when its value is rejected. */
 const FIXES: Record<string, string> = {
@@ -67,7 +75,11 @@ const FIXES: Record<string, string> = {
   OPENAI_FALLBACK_API_KEY: 'the API key for OPENAI_FALLBACK_BASE_URL',
   OPENAI_FALLBACK_RPM: "the fallback deployment's requests-per-minute limit, or unset it",
   OPENAI_FALLBACK_TPM: "the fallback deployment's tokens-per-minute limit, or unset it",
-  REEMBED_PRICES: 'comma-separated <spec>=<US dollars per million tokens>, e.g. openai-3-small-256=0.02',
+  REEMBED_PRICES: 'comma-separated <spec>=<US dollars per million tokens>[/<Batch API price>], e.g. openai-3-small-256=0.02 or openai-3-small-256=0.02/0.01',
+  REEMBED_BATCH_MAX_REQUESTS_PER_FILE: 'a whole number from 1 to 50000 (the Batch API takes at most 50,000 requests per file)',
+  REEMBED_BATCH_MAX_INPUTS: 'a whole number from 1 to 50000 (the Batch API embeds at most 50,000 inputs per batch)',
+  REEMBED_BATCH_MAX_FILE_BYTES: 'a whole number of bytes up to 209715200 (the Files API takes files up to 200 MB)',
+  REEMBED_BATCH_MAX_ENQUEUED_TOKENS: "your organisation's enqueued-token limit for the model (see your OpenAI limits page), a whole number",
   REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'a positive number: activity starts per second across all workers of the task queue, or unset it',
   REEMBED_REGISTRY_CACHE_MS: 'milliseconds from 0 to 60000 that writers and routers may keep a registry record, or unset it for 2000',
 };
@@ -98,6 +110,10 @@ const envSchema = z
     OPENAI_FALLBACK_RPM: perMinute.optional(),
     OPENAI_FALLBACK_TPM: perMinute.optional(),
     REEMBED_PRICES: prices.optional(),
+    REEMBED_BATCH_MAX_REQUESTS_PER_FILE: z.coerce.number().int().min(1).max(BATCH_API_LIMITS.requestsPerFile).default(BATCH_API_LIMITS.requestsPerFile),
+    REEMBED_BATCH_MAX_INPUTS: z.coerce.number().int().min(1).max(BATCH_API_LIMITS.inputsPerBatch).default(BATCH_API_LIMITS.inputsPerBatch),
+    REEMBED_BATCH_MAX_FILE_BYTES: z.coerce.number().int().min(1024).max(BATCH_API_LIMITS.fileBytes).default(BATCH_API_LIMITS.fileBytes),
+    REEMBED_BATCH_MAX_ENQUEUED_TOKENS: z.coerce.number().int().positive().default(BATCH_API_LIMITS.enqueuedTokens),
     REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND: z.coerce.number().positive().optional(),
     REEMBED_REGISTRY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(REGISTRY_CACHE_MS),
   })
@@ -153,6 +169,10 @@ export interface Config {
   };
   /** US dollars per million tokens by spec id, overriding the specs' price table. */
   readonly prices: Readonly<Record<string, number>>;
+  /** The same through the Batch API, where REEMBED_PRICES gives one (`<spec>=<sync>/<batch>`). */
+  readonly batchPrices: Readonly<Record<string, number>>;
+  /** What one Batch API batch may hold and how many tokens may wait in the queue at once. */
+  readonly batchApi: BatchApiLimits;
   /** Temporal's task-queue activity rate limit: a cap across every worker. */
   readonly taskQueueActivitiesPerSecond?: number;
   /**
@@ -210,7 +230,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxInputsPerRequest: e.OPENAI_MAX_INPUTS_PER_REQUEST,
       maxConcurrency: e.OPENAI_MAX_CONCURRENCY,
     }),
-    prices: Object.freeze(e.REEMBED_PRICES ?? {}),
+    prices: Object.freeze(e.REEMBED_PRICES?.sync ?? {}),
+    batchPrices: Object.freeze(e.REEMBED_PRICES?.batch ?? {}),
+    batchApi: Object.freeze({
+      requestsPerFile: e.REEMBED_BATCH_MAX_REQUESTS_PER_FILE,
+      inputsPerBatch: e.REEMBED_BATCH_MAX_INPUTS,
+      fileBytes: e.REEMBED_BATCH_MAX_FILE_BYTES,
+      enqueuedTokens: e.REEMBED_BATCH_MAX_ENQUEUED_TOKENS,
+    }),
     registryCacheMs: e.REEMBED_REGISTRY_CACHE_MS,
     ...(e.REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND ? { taskQueueActivitiesPerSecond: e.REEMBED_TASK_QUEUE_ACTIVITIES_PER_SECOND } : {}),
   });

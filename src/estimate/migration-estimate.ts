@@ -18,6 +18,8 @@ export interface MigrationEstimate {
   readonly withoutText: number;
   readonly pricePerMillionTokens: number;
   readonly costUsd: number;
+  /** The same tokens through the OpenAI Batch API (`--batch-api`); absent for specs it does not serve. */
+  readonly batch?: { readonly pricePerMillionTokens: number; readonly costUsd: number; readonly durationBand: string };
   /** Null when nothing bounds the rate (a paid API without configured limits). */
   readonly durationMs: number | null;
   readonly durationBasis: string;
@@ -41,13 +43,25 @@ export function priceFor(spec: ModelSpec, config: Pick<Config, 'prices'>): numbe
   return config.prices[spec.id] ?? spec.pricePerMillionTokens;
 }
 
+/** What the Batch API charges, where it serves the spec: REEMBED_PRICES' batch price, else OpenAI's half price. */
+export function batchPriceFor(spec: ModelSpec, config: Pick<Config, 'prices' | 'batchPrices'>): number | null {
+  if (spec.provider !== 'openai') return null;
+  return config.batchPrices[spec.id] ?? priceFor(spec, config) / 2;
+}
+
+/**
+ * The Batch API promises completion within its 24-hour window and usually finishes much
+ * sooner; how much sooner depends on OpenAI's load, not on anything measurable here.
+ */
+export const BATCH_DURATION_BAND = 'minutes to 24 hours per batch (OpenAI completes within its 24h window; hot-first and catch-up stay synchronous)';
+
 /**
  * What moving `sourceIndex` to `spec` will take: tokens (the target model's tokenizer over
  * every stored text, or over a random sample of a large source, scaled up), cost, duration (configured rate limits, or a throughput measured
  * here for a local model), and the new index's size on disk against the free space.
  */
 export async function estimateMigration(
-  deps: { es: Client; store: VectorIndexStore; config: Pick<Config, 'prices' | 'openai'> },
+  deps: { es: Client; store: VectorIndexStore; config: Pick<Config, 'prices' | 'batchPrices' | 'openai'> },
   input: {
     sourceIndex: string;
     sourceSpec: ModelSpec;
@@ -93,6 +107,7 @@ export async function estimateMigration(
   const withoutText = scale(tally.withoutText);
   const sample = tally.texts;
   const pricePerMillionTokens = priceFor(spec, deps.config);
+  const batchPrice = batchPriceFor(spec, deps.config);
   const { durationMs, durationBasis } = await estimateDuration(spec, provider, deps.config, { documents, tokens, sample });
   return {
     specId: spec.id,
@@ -102,6 +117,9 @@ export async function estimateMigration(
     withoutText,
     pricePerMillionTokens,
     costUsd: (tokens / 1_000_000) * pricePerMillionTokens,
+    ...(batchPrice === null
+      ? {}
+      : { batch: { pricePerMillionTokens: batchPrice, costUsd: (tokens / 1_000_000) * batchPrice, durationBand: BATCH_DURATION_BAND } }),
     durationMs,
     durationBasis,
     disk: await estimateDisk(deps.es, input.sourceIndex, input.sourceSpec, spec, documents),

@@ -81,6 +81,14 @@ export const migrationInputSchema = z.object({
    * at once; any worker on the task queue takes any partition. With a budget, one at a time.
    */
   parallelism: z.int().min(1).max(64).default(1),
+  /**
+   * Backfill the cold documents through the OpenAI Batch API at its batch price (OpenAI specs
+   * only): JSONL files of requests, batches with a 24-hour completion window, durable waits.
+   * Hot-first documents, catch-up and live writes stay synchronous.
+   */
+  batchApi: z.boolean().default(false),
+  /** How long the workflow sleeps (a durable timer) between looks at its open batches. */
+  batchPollMs: z.int().min(100).default(60_000),
   /** Distinct approvers the cutover needs (four eyes: 2). */
   approvals: z.int().min(1).max(10).default(1),
   /** Who may approve; null: anyone who can signal the workflow (Temporal's namespace permissions decide that). */

@@ -1,5 +1,6 @@
 import type { MigrationInput } from './input.js';
 import type { ActionOutcome, SignalName } from './messages.js';
+import { BatchLedger } from './batch-ledger.js';
 import { OperatorDecisions } from './operator-decisions.js';
 import type { MigrationPhase } from './phases.js';
 import { ProgressAccounting } from './progress-accounting.js';
@@ -17,6 +18,8 @@ export { MAX_CATCH_UP_PASSES, type CatchUpNext } from './progress-accounting.js'
  */
 export class MigrationState extends ProgressAccounting {
   private readonly decisions: OperatorDecisions;
+  /** The Batch API backfill's batches and ranges (`--batch-api`). */
+  readonly batches: BatchLedger;
 
   constructor(input: MigrationInput, workflowId: string, resumeFrom?: MigrationStatus) {
     const at = now();
@@ -45,6 +48,7 @@ export class MigrationState extends ProgressAccounting {
     );
     super(cell);
     this.decisions = new OperatorDecisions(cell, input);
+    this.batches = new BatchLedger(cell);
   }
 
   get status(): MigrationStatus {

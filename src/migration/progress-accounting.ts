@@ -11,6 +11,7 @@ import {
 } from './reports.js';
 import type { AdaptationReport, MigrationStatus, PausedBy } from './status.js';
 import { now, type StatusCell } from './status-cell.js';
+import { reservedUsd, spending } from './spending.js';
 
 /**
  * Catch-up passes that still found work before verification goes ahead anyway: live writes
@@ -50,8 +51,9 @@ export class ProgressAccounting {
   /** Records what Prepare found; the workflow then enters BACKFILLING. */
   prepared(p: Prepared): void {
     const { probeTokens, ...rest } = p;
-    const { documents: total, pricePerMillionTokens } = p.estimate;
-    this.s = { ...this.s, ...rest, pricePerMillionTokens, documents: { ...this.s.documents, total } };
+    const { documents: total, pricePerMillionTokens, batch } = p.estimate;
+    const batchPrice = batch ? { batchPricePerMillionTokens: batch.pricePerMillionTokens } : {};
+    this.s = { ...this.s, ...rest, pricePerMillionTokens, ...batchPrice, documents: { ...this.s.documents, total } };
     this.s = { ...this.s, ...this.spend(probeTokens) };
   }
 
@@ -118,6 +120,7 @@ export class ProgressAccounting {
       coverage: coverage(documents),
       quarantineSample: [...this.s.quarantineSample, ...chunk.quarantineSample].slice(0, MAX_QUARANTINE_SAMPLE),
       ...(chunk.rejections ? { rejections: (this.s.rejections ?? 0) + chunk.rejections } : {}),
+      ...(chunk.inputsSaved ? { inputsSaved: (this.s.inputsSaved ?? 0) + chunk.inputsSaved } : {}),
     };
     if (chunk.budgetReached) this.pauseAtBudget();
   }
@@ -169,13 +172,14 @@ export class ProgressAccounting {
   }
 
   /**
-   * Tokens the budget still allows at this migration's price; null when there is no budget
-   * (or nothing is charged). Activities stop before a batch that would go past it.
+   * Tokens the budget still allows at `price` (this migration's synchronous price unless told)
+   * once open Batch API batches are paid for; null when there is no budget (or nothing is
+   * charged). Activities stop before a batch that would go past it.
    */
-  tokenAllowance(): number | null {
-    const { budgetUsd, pricePerMillionTokens: price } = this.s;
+  tokenAllowance(price = this.s.pricePerMillionTokens): number | null {
+    const { budgetUsd } = this.s;
     if (budgetUsd === null || price === 0) return null;
-    return Math.max(0, Math.floor(((budgetUsd - this.s.spentUsd) / price) * 1_000_000));
+    return Math.max(0, Math.floor(((budgetUsd - this.s.spentUsd - reservedUsd(this.s)) / price) * 1_000_000));
   }
 
   /** The next batch would go past the budget: wait for an operator to add more. */
@@ -200,8 +204,7 @@ export class ProgressAccounting {
     this.s = { ...this.s, paused: true, pausedBy: by, pauseReason: reason };
   }
 
-  private spend(tokens: number): Pick<MigrationStatus, 'tokens' | 'spentUsd'> {
-    const total = this.s.tokens + tokens;
-    return { tokens: total, spentUsd: (total / 1_000_000) * this.s.pricePerMillionTokens };
+  private spend(tokens: number): Pick<MigrationStatus, 'tokens' | 'spentUsd' | 'batchTokens'> {
+    return spending(this.s, tokens);
   }
 }

@@ -53,6 +53,8 @@ export interface ChunkReport {
   readonly budgetReached?: boolean;
   /** Bulk items a node rejected with a full write queue (429) and that were sent again; absent before they were counted. */
   readonly rejections?: number;
+  /** Documents that shared an embedding input with another of the same text. */
+  readonly inputsSaved?: number;
 }
 
 /** What one catch-up pass changed in the target. */

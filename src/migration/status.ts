@@ -44,8 +44,16 @@ export interface MigrationStatus {
   readonly estimate?: MigrationEstimate;
   /** Dollars per million tokens this migration is charged at (spec price or config override). */
   readonly pricePerMillionTokens: number;
-  /** From the tokens the provider reported for what was actually sent. */
+  /** From the tokens the provider reported for what was actually sent (Batch API tokens at the batch price). */
   readonly spentUsd: number;
+  /** Dollars per million tokens through the Batch API; absent where it does not serve the target spec. */
+  readonly batchPricePerMillionTokens?: number;
+  /** Of `tokens`, those billed through the Batch API. */
+  readonly batchTokens?: number;
+  /** The backfill through the OpenAI Batch API (`--batch-api`): its batches and what is left to submit. */
+  readonly batchApi?: BatchApiProgress;
+  /** Embedding inputs not sent because another document of the same request or batch file had the same text. */
+  readonly inputsSaved?: number;
   readonly budgetUsd: number | null;
   readonly cursor: string | null;
   readonly startedAt: string;
@@ -81,6 +89,43 @@ export interface MigrationStatus {
   readonly retentionEndsAt?: string;
   readonly refusedSignals: readonly (SignalRecord & { readonly reason: string })[];
   readonly error?: string;
+}
+
+/** A source doc_id range still to be submitted: after `after` (exclusive), up to `upTo` (inclusive; null: the end). */
+export interface BatchRange {
+  readonly after: string | null;
+  readonly upTo: string | null;
+}
+
+/** The Batch API's states, and `collected` once its output is written. */
+export type BatchState = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled' | 'collected';
+
+/** One batch the migration submitted; its requests are the documents of `range` the target lacked, one line per distinct text. */
+export interface BatchRecord {
+  readonly id: string;
+  /** The submission's number within the migration, also in the batch's metadata. */
+  readonly chunk: number;
+  /** The source doc_ids its file covers: after `after`, up to and including `last`. */
+  readonly range: { readonly after: string | null; readonly last: string };
+  readonly state: BatchState;
+  /** Requests in its file (distinct texts). */
+  readonly lines: number;
+  readonly documents: number;
+  readonly linesDone: number;
+  readonly linesFailed: number;
+  /** Tokens counted at submission; once collected, the tokens OpenAI billed. */
+  readonly tokens: number;
+  readonly costUsd: number;
+  readonly submittedAt: string;
+  /** Why it ended without output for every line (expired, cancelled, failed, the queue was full). */
+  readonly note?: string;
+}
+
+export interface BatchApiProgress {
+  /** Ranges not yet in a batch: the rest of the source, and the unfinished lines of expired or cancelled batches. */
+  readonly pending: readonly BatchRange[];
+  readonly submissions: number;
+  readonly batches: readonly BatchRecord[];
 }
 
 /** The quarantine reason of a document the source holds without text: what an adapter can still give a vector. */

@@ -160,9 +160,22 @@ export class MigrationRun {
     }
   }
 
+  /**
+   * Cancels the Batch API batches still running (pause, reject, a failed or cancelled
+   * migration): OpenAI bills only the lines it finished, and keeps their output.
+   */
+  async cancelBatches(): Promise<void> {
+    const batchIds = this.state.batches.cancellable.map((b) => b.id);
+    if (batchIds.length === 0) return;
+    const now = await bookkeeping.cancelEmbeddingBatches({ targetSpecId: this.input.targetSpecId, batchIds });
+    for (const [id, poll] of Object.entries(now)) this.state.batches.polled(id, poll);
+    this.showDetails();
+  }
+
   /** Ends the migration before cutover, leaving the alias where it was. */
   async abandon(outcome: 'REJECTED' | 'FAILED', reason: string): Promise<MigrationResult> {
     await CancellationScope.nonCancellable(async () => {
+      await this.cancelBatches();
       await bookkeeping.abandonMigration({ ...this.ref, outcome, reason });
       if (this.state.status.targetIndex) await this.deleteWhenUnused(this.state.status.targetIndex);
     });

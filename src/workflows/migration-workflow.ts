@@ -6,6 +6,7 @@ import { BEFORE_CUTOVER } from '../migration/phases.js';
 import { gateMargin } from '../migration/quality-gate.js';
 import { bookkeeping, scanning } from './activity-stubs.js';
 import { backfillPartitions } from './partitioned-backfill.js';
+import { backfillThroughBatches } from './batch-backfill.js';
 import { MigrationRun, parseInput, REJECTED } from './migration-run.js';
 
 /**
@@ -41,7 +42,8 @@ export async function migrationWorkflow(request: MigrationRequest, resumeFrom?: 
         if (!hot.budgetReached) state.hotFirstDone();
       }
       // Migrations started before partitioning replay the single-cursor loop below.
-      const outcome = patched('partitioned-backfill') ? await backfillPartitions(run) : null;
+      // A Batch API backfill is new in its input: no history without it replays this branch.
+      const outcome = input.batchApi ? await backfillThroughBatches(run) : patched('partitioned-backfill') ? await backfillPartitions(run) : null;
       if (outcome === 'rejected') return await run.rejected();
       if (outcome === 'continue-as-new') return await continueAsNew<typeof migrationWorkflow>(request, state.status);
       for (let activities = 0; outcome === null; activities++) {

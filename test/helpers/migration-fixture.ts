@@ -37,7 +37,8 @@ export class MigrationFixture {
   private constructor(
     readonly services: Services,
     readonly client: ReembedClient,
-    private readonly env: Record<string, string | undefined>,
+    /** The environment the fixture's configuration was loaded from (a spawned worker gets it too). */
+    readonly env: Record<string, string | undefined>,
   ) {
     ({ es: this.es, catalog: this.catalog, store: this.store, aliases: this.aliases, registry: this.registry } = services);
     this.writer = services.writer();

@@ -6,6 +6,7 @@ import type { EmbeddingProvider } from '../../src/embedding/provider.js';
 import { openAITokenCounter, tokenUpperBound } from '../../src/embedding/token-counter.js';
 import { unit } from '../../src/embedding/vector-math.js';
 import { hashedEmbedding } from './hashed-vectors.js';
+import { BatchEndpoints, type BatchOptions } from './openai-batch-endpoints.js';
 
 /** What the server can be told to do to the next requests, in order. */
 export type Fault =
@@ -31,6 +32,8 @@ export interface ServerOptions {
    * a tokenizer that, in production, runs on the provider's machines.
    */
   readonly countUsage?: boolean;
+  /** The Files and Batches endpoints' behaviour (completion delay, enqueued-token limit). */
+  readonly batches?: BatchOptions;
 }
 
 /** Vectors without a model: `hashedEmbedding` of the model name and the input. */
@@ -55,7 +58,7 @@ const MAX_INPUT_TOKENS = 8191;
 export class OpenAICompatibleServer {
   /** Every request that passed authentication; `at` is when it arrived, as a provider's limiter sees it. */
   readonly requests: { inputs: number; tokens: number; at: number; status: number; dimensions?: number; encodingFormat: string }[] = [];
-  /** Every input that was embedded and billed, in order. */
+  /** Every input `/v1/embeddings` embedded and billed, in order (Batch API lines are counted by `batchApi`). */
   readonly embedded: string[] = [];
   usageTokens = 0;
   /** Requests refused by the server's own rpm/tpm limits (not injected faults). */
@@ -64,11 +67,20 @@ export class OpenAICompatibleServer {
   private readonly window: { at: number; tokens: number }[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly counter = openAITokenCounter();
+  /** The Batch API: files, batches, their output and error files. */
+  readonly batchApi: BatchEndpoints;
 
   private constructor(
     private readonly server: Server,
     private readonly options: ServerOptions,
-  ) {}
+    local: EmbeddingProvider | typeof HASHED_VECTORS,
+  ) {
+    this.batchApi = new BatchEndpoints(
+      (body) => this.embedLine(local, body),
+      (input) => this.tokensOf(input),
+      options.batches,
+    );
+  }
 
   get apiKey(): string {
     return this.options.apiKey;
@@ -85,7 +97,7 @@ export class OpenAICompatibleServer {
 
   static async start(local: EmbeddingProvider | typeof HASHED_VECTORS, options: ServerOptions): Promise<OpenAICompatibleServer> {
     const server = createServer();
-    const self = new OpenAICompatibleServer(server, options);
+    const self = new OpenAICompatibleServer(server, options, local);
     server.on('request', (req, res) => void self.handle(local, req, res));
     server.on('connection', (socket) => {
       self.sockets.add(socket);
@@ -115,10 +127,12 @@ export class OpenAICompatibleServer {
     const fail = (status: number, message: string, type: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: { message, type, param: null, code: null } }));
     };
-    if (req.method !== 'POST' || req.url !== '/v1/embeddings') return fail(404, `no route ${req.method} ${req.url}`, 'invalid_request_error');
+    const batchRoute = this.batchApi.routes(req.url ?? '');
+    if (!batchRoute && (req.method !== 'POST' || req.url !== '/v1/embeddings')) return fail(404, `no route ${req.method} ${req.url}`, 'invalid_request_error');
     if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) return fail(401, 'Incorrect API key provided.', 'invalid_request_error');
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (batchRoute) return this.batchApi.handle(req, res, Buffer.concat(chunks));
     const parsed = requestSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
     if (!parsed.success) return fail(400, parsed.error.message, 'invalid_request_error');
     const body = parsed.data;
@@ -175,10 +189,7 @@ export class OpenAICompatibleServer {
       return fail(400, 'Invalid input: the input contains content that cannot be embedded.', 'invalid_request_error');
     }
     this.window.push({ at: arrivedAt, tokens });
-    const vectors =
-      local === HASHED_VECTORS
-        ? inputs.map((input) => hashedEmbedding(body.model, input, body.dimensions ?? NATIVE_DIMENSIONS[body.model] ?? 1536))
-        : (await local.embed(inputs, 'document')).vectors;
+    const vectors = await this.vectors(local, body.model, inputs, body.dimensions);
     if (fault?.kind === 'malformed') {
       record(200);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"object":"embedding","index":0,"embedding":');
@@ -187,18 +198,49 @@ export class OpenAICompatibleServer {
     record(200);
     if (this.options.recordInputs ?? true) this.embedded.push(...inputs);
     this.usageTokens += tokens;
+    res.writeHead(200, { 'content-type': 'application/json', ...this.limitHeaders() }).end(JSON.stringify(this.embeddingsBody(body, vectors, tokens)));
+  }
+
+  private async vectors(local: EmbeddingProvider | typeof HASHED_VECTORS, model: string, inputs: string[], dimensions?: number): Promise<Float32Array[]> {
+    return local === HASHED_VECTORS
+      ? inputs.map((input) => hashedEmbedding(model, input, dimensions ?? NATIVE_DIMENSIONS[model] ?? 1536))
+      : (await local.embed(inputs, 'document')).vectors;
+  }
+
+  /** The embeddings reply: vectors cut to `dimensions` and re-normalised, as floats or base64 as asked. */
+  private embeddingsBody(
+    body: { model: string; dimensions?: number | undefined; encoding_format: 'float' | 'base64' },
+    vectors: Float32Array[],
+    tokens: number,
+  ) {
     const shorten = (v: Float32Array) => {
       const shortened = unit(v.slice(0, body.dimensions ?? v.length));
       return body.encoding_format === 'base64' && !this.options.floatsOnly ? float32ToBase64(shortened) : Array.from(shortened);
     };
-    res.writeHead(200, { 'content-type': 'application/json', ...this.limitHeaders() }).end(
-      JSON.stringify({
-        object: 'list',
-        model: body.model,
-        data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: shorten(v) })),
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-      }),
-    );
+    return {
+      object: 'list',
+      model: body.model,
+      data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: shorten(v) })),
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    };
+  }
+
+  /** One Batch API line, as `/v1/embeddings` would answer it (no faults, no rate limits: the batch queue has its own). */
+  private async embedLine(
+    local: EmbeddingProvider | typeof HASHED_VECTORS,
+    body: { model: string; input: string; dimensions?: number; encoding_format: 'float' | 'base64' },
+  ): Promise<{ status: number; body: unknown; tokens: number }> {
+    const error = (status: number, message: string) => ({
+      status,
+      body: { error: { message, type: 'invalid_request_error', param: null, code: null } },
+      tokens: 0,
+    });
+    if (!this.options.models.includes(body.model)) return error(404, `The model \`${body.model}\` does not exist`);
+    const tokens = this.tokensOf(body.input);
+    if (tokens > MAX_INPUT_TOKENS)
+      return error(400, `This model's maximum context length is ${MAX_INPUT_TOKENS} tokens, however input 0 has ${tokens} tokens.`);
+    if (body.input.includes('<<reject>>')) return error(400, 'Invalid input: the input contains content that cannot be embedded.');
+    return { status: 200, body: this.embeddingsBody(body, await this.vectors(local, body.model, [body.input], body.dimensions), tokens), tokens };
   }
 
   private tokensOf(input: string): number {

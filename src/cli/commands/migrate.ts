@@ -9,7 +9,7 @@ import { renderEstimate } from '../render-estimate.js';
 const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retention 7d] [--approval-timeout <duration>]
                 [--batch-size 64] [--budget <dollars>] [--force] [--by <name>] [--max-drop 0.02 | --min-quality 0.98] [--min-overlap <0-1>]
                 [--min-adapter-recall 0.9]
-                [--approvals <n>] [--approvers <name,name,...>] [--parallelism 1] [--dry-run [--json]]
+                [--approvals <n>] [--approvers <name,name,...>] [--parallelism 1] [--batch-api] [--dry-run [--json]]
   Starts the migration workflow of <collection> to the model spec <specId>. It backfills, catches up,
   verifies, then waits for approval (reembed approve); after the grace period it moves the alias and
   keeps the old index for the retention window (reembed rollback / reembed end-retention).
@@ -20,9 +20,13 @@ const usage = `reembed migrate <collection> --to <specId> [--grace 1h] [--retent
   (0.98 = --max-drop 0.02). --min-overlap gates collections with only unlabelled queries on overlap@10. --approvals 2 needs two distinct
   approvers before the cutover (four eyes); --approvers (default: REEMBED_APPROVERS) names who may approve.
   --parallelism is how many partitions of the source are backfilled at once, by any workers on the task queue.
+  --batch-api (OpenAI specs) backfills the cold documents through the OpenAI Batch API at its batch price
+  (default half the synchronous price), each batch within a 24-hour window; hot-first documents, catch-up
+  and live writes stay synchronous.
   Documents the source holds without text get vectors mapped from their old ones by a linear adapter if its
   held-out recall@10 reaches --min-adapter-recall (default 0.9); otherwise they stay quarantined.
-  --dry-run prints the estimate of tokens, cost, duration and disk, and starts nothing.`;
+  --dry-run prints the estimate of tokens, cost (synchronous and, for OpenAI specs, Batch API), duration and disk,
+  and starts nothing.`;
 
 const optionsSchema = z.object({
   to: nameSchema,
@@ -59,6 +63,7 @@ export const command = defineCommand({
     approvals: { type: 'string' },
     parallelism: { type: 'string' },
     approvers: { type: 'string' },
+    'batch-api': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
   },
@@ -73,7 +78,8 @@ export const command = defineCommand({
       const estimate = await client.estimate(collection, o.to);
       if (values.json) return printJson(estimate);
       console.log(`Dry run: migrating ${collection} to ${o.to} would take\n${renderEstimate(estimate)}`);
-      if (o.budget !== undefined && o.budget < estimate.costUsd)
+      const cost = values['batch-api'] && estimate.batch ? estimate.batch.costUsd : estimate.costUsd;
+      if (o.budget !== undefined && o.budget < cost)
         console.log(`  budget:       $${o.budget} is below the estimate; the migration would pause when it is spent`);
       return;
     }
@@ -94,9 +100,10 @@ export const command = defineCommand({
       ...(o.approvals === undefined ? {} : { approvals: o.approvals }),
       ...(o.parallelism === undefined ? {} : { parallelism: o.parallelism }),
       ...(o.approvers === undefined ? {} : { approvers: o.approvers }),
+      ...(values['batch-api'] ? { batchApi: true } : {}),
     });
     console.log(
-      `Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}${o.approvals && o.approvals > 1 ? `, ${o.approvals} approvers` : ''}).`,
+      `Migration of ${collection} to ${o.to} started: workflow ${started.workflowId} (grace ${formatDuration(o.grace)}, retention ${formatDuration(o.retention)}${o.budget ? `, budget $${o.budget}` : ''}${o.approvals && o.approvals > 1 ? `, ${o.approvals} approvers` : ''}${values['batch-api'] ? ', through the Batch API' : ''}).`,
     );
     console.log(`  Web UI: ${started.webUiUrl}`);
     console.log(`  watch:  reembed status ${collection}`);

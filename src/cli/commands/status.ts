@@ -4,6 +4,7 @@ import { BEFORE_CUTOVER, WORKING, type MigrationPhase } from '../../migration/ph
 import { unsearchableText } from '../../migration/unsearchable.js';
 import { defineCommand } from '../command.js';
 import { renderQuality } from '../render-quality.js';
+import { renderBatches } from '../render-batches.js';
 import { renderAdapter } from '../render-adapter.js';
 import { printJson } from '../context.js';
 
@@ -48,6 +49,7 @@ export function renderStatus(s: CollectionStatus): string {
     );
     if (s.rejections > 0)
       lines.push(`  rejections:   ${s.rejections} bulk item(s) refused by a full Elasticsearch write queue, each sent again after a backoff`);
+    lines.push(...renderBatches(s));
     if (s.hotSetMigrated !== null)
       lines.push(`  hot set:      ${(s.hotSetMigrated * 100).toFixed(0)}% of the 100 most-searched documents are in the new index`);
     if (m.catchUp.passes > 0) lines.push(`  catch-up:     ${m.catchUp.passes} pass(es), ${m.catchUp.reembedded} re-embedded, ${m.catchUp.deleted} deleted`);
