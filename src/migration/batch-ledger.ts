@@ -70,8 +70,7 @@ export class BatchLedger {
    */
   submitted(range: BatchRange, submission: BatchSubmission): void {
     const { pending, submissions, batches } = this.progress;
-    const rest: BatchRange[] =
-      submission.last === null || submission.rangeDone ? pending.slice(1) : [{ after: submission.last, upTo: range.upTo }, ...pending.slice(1)];
+    const rest: BatchRange[] = submission.rangeDone ? pending.slice(1) : [{ after: submission.last ?? range.after, upTo: range.upTo }, ...pending.slice(1)];
     const documents = this.s.documents;
     const quarantined = {
       documents: { ...documents, quarantined: documents.quarantined + submission.quarantined, truncated: documents.truncated + submission.truncated },

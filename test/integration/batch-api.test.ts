@@ -105,6 +105,24 @@ describe('backfill through the OpenAI Batch API', () => {
     await fx.replay(collection, 'batch-api-backfill');
   });
 
+  it('synchronously too, documents with the same text share one input of a request', async () => {
+    const { server, fx } = await setUp();
+    await fx.startWorker();
+    const collection = await fx.seedDocuments(corpus(20));
+    await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, hotFirstLimit: 0, batchSize: 10 });
+    const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
+    assert.equal(waiting.inputsSaved, 4);
+    const texts = new Set(corpus(20).map((d) => d.text));
+    assert.equal(
+      server.embedded.filter((t) => texts.has(t)).length,
+      16 + waiting.verification!.sampleQueries,
+      'each distinct text embedded once (and the sample queries)',
+    );
+    await parity(fx, collection);
+    assert.equal((await fx.client.status(collection)).inputsSaved, 4);
+    await finish(fx, collection);
+  });
+
   it('an expired batch resubmits only its unfinished lines; a failed line goes synchronous, a refused one to quarantine', async () => {
     const { server, fx } = await setUp({ REEMBED_BATCH_MAX_REQUESTS_PER_FILE: '40' });
     await fx.startWorker();
@@ -198,6 +216,7 @@ describe('backfill through the OpenAI Batch API', () => {
     assert.ok(waiting.batchApi!.batches.some((b) => b.note?.startsWith('cancelled')));
     await parity(fx, collection);
     await finish(fx, collection);
+    await fx.replay(collection, 'batch-api-paused-and-resumed');
 
     server.batchApi.setCompletionDelay(60_000);
     const rejected = await fx.seedDocuments(corpus(20));
@@ -238,5 +257,6 @@ describe('backfill through the OpenAI Batch API', () => {
     await parity(fx, collection);
     assert.equal(server.batchApi.duplicateSubmissions, 0);
     await finish(fx, collection);
+    await fx.replay(collection, 'batch-api-paused-at-budget');
   });
 });
