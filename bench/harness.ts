@@ -1,4 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectTemporal } from '../src/client/temporal-client.js';
+import { migrationWorkflowId } from '../src/migration/input.js';
 import { ReembedClient } from '../src/client/reembed-client.js';
 import { loadConfig, type Config } from '../src/config/env.js';
 import type { SourceDocument } from '../src/corpus/source-document.js';
@@ -54,5 +58,31 @@ export async function whileAwaitingApproval<T>(bench: Bench, request: MigrationR
     });
   } finally {
     await worker.close();
+  }
+}
+
+/** A TypeScript entry point (a worker, the CLI) as a process of its own, its output on stderr. */
+export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', process.stderr, process.stderr] });
+}
+
+export async function exited(child: ChildProcess): Promise<number> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code ?? 1;
+}
+
+/** Every run of the migration's workflow since `since` (continue-as-new starts new ones), with its history length. */
+export async function historyRuns(bench: Bench, collection: string, since: Date): Promise<number[]> {
+  const temporal = await connectTemporal(bench.config);
+  try {
+    const runs: number[] = [];
+    const query = `WorkflowId = '${migrationWorkflowId(collection)}' AND StartTime >= '${since.toISOString()}'`;
+    for await (const run of temporal.client.workflow.list({ query })) {
+      runs.push((await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events?.length ?? 0);
+    }
+    return runs;
+  } finally {
+    await temporal.close();
   }
 }

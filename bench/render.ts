@@ -5,6 +5,7 @@ import { intervalText } from '../src/migration/quality-gate.js';
 import type { LabelledComparison } from '../src/adapter/adapter-judgement.js';
 import type { AdapterFigures, AdapterRow } from './adapter.js';
 import type { BackfillThroughputFigures } from './backfill-throughput.js';
+import type { BatchApiFigures } from './batch-api.js';
 import type { CliLatencyFigures } from './cli-latency.js';
 import type { ClusterBackfillFigures } from './cluster-backfill.js';
 import type { ClientInstallFigures } from './client-install.js';
@@ -321,6 +322,41 @@ function scaleRows(runs: ReturnType<typeof newestRuns>): string[] {
   ];
 }
 
+/** The Batch API bench, one row per corpus size (`batch-api-20000`, …). */
+function batchApiRows(runs: ReturnType<typeof newestRuns>): string[] {
+  const sizes = [...runs.entries()].filter(([bench]) => bench.startsWith('batch-api-'));
+  if (sizes.length === 0) return ['No recorded run yet: `npm run bench -- batch-api --docs 20000 --kill-worker-at 0.4`.'];
+  return [
+    'Synthetic documents, 5% of them repeating the text before, migrated `openai-3-small-256` → `openai-3-large-256` with',
+    '`--batch-api` against the stand-in server (batches complete after 3 s; 2,000 lines per file). `costUsd` is what the',
+    'migration spent (batches at the batch price; the probe and verification queries synchronous); `syncCostUsd` the',
+    "estimate's synchronous price for every document's text, as a backfill without the Batch API is charged. The worker",
+    'process is SIGKILLed once that share of the lines is submitted, with batches in flight; a new one carries on.',
+    '',
+    ...header(
+      'docs',
+      'measured',
+      'worker killed at',
+      'batches',
+      'lines submitted',
+      'duplicate submissions',
+      'inputs saved',
+      'costUsd',
+      'syncCostUsd',
+      'costRatio',
+      'history events (runs)',
+      'parity after cutover',
+    ),
+    ...sizes
+      .map(([, { record, run }]) => ({ f: record.figures as BatchApiFigures, record, run }))
+      .sort((a, b) => a.f.docs - b.f.docs)
+      .map(
+        ({ f, record, run }) =>
+          `| ${f.docs.toLocaleString('en')} | ${record.at.slice(0, 10)}, \`${run.commit}\`${run.dirty ? ' (uncommitted)' : ''} | ${f.killedAt === null ? 'not killed' : `${(f.killedAt * 100).toFixed(0)}% of lines`} | ${f.batches} | ${f.linesSubmitted.toLocaleString('en')} | ${f.duplicateSubmissions} | ${f.inputsSaved.toLocaleString('en')} | $${f.costUsd.toFixed(4)} | $${f.syncCostUsd.toFixed(4)} | ${f.costRatio.toFixed(3)} | ${f.historyEvents.toLocaleString('en')} (${f.runs}) | ${f.parity ? 'exact' : 'BROKEN'} |`,
+      ),
+  ];
+}
+
 function section(bench: string, render: Renderer, runs: ReturnType<typeof newestRuns>): string[] {
   const found = runs.get(bench);
   if (!found) return [`No recorded run yet: \`npm run bench -- ${bench}\`.`];
@@ -337,6 +373,7 @@ const runs = newestRuns();
 const rendered = [
   ...Object.entries(RENDERERS).map(([bench, { title, render, from }]) => ({ bench, title, lines: section(from ?? bench, render, runs) })),
   { bench: 'scale-backfill', title: 'Backfill at scale', lines: scaleRows(runs) },
+  { bench: 'batch-api', title: 'The OpenAI Batch API: cost and crash safety', lines: batchApiRows(runs) },
 ];
 writeFileSync(
   OUTPUT,

@@ -1,17 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { connectTemporal } from '../src/client/temporal-client.js';
 import { sourceHash } from '../src/corpus/source-hash.js';
-import { migrationWorkflowId } from '../src/migration/input.js';
 import type { MigrationStatus } from '../src/migration/status.js';
 import { BACKFILL_SETTINGS } from '../src/store/vector-index-layout.js';
 import { hashedEmbedding } from '../test/helpers/hashed-vectors.js';
 import { HASHED_VECTORS, OpenAICompatibleServer } from '../test/helpers/openai-compatible-server.js';
-import { openBench, type Bench } from './harness.js';
+import { exited, historyRuns, openBench, spawnTs, type Bench } from './harness.js';
 import { recordResult } from './results.js';
 import { syntheticCorpusFile, syntheticDocument } from './synthetic-corpus.js';
 
@@ -83,16 +81,6 @@ class PeakRss {
   }
 }
 
-function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', process.stderr, process.stderr] });
-}
-
-async function exited(child: ChildProcess): Promise<number> {
-  if (child.exitCode !== null) return child.exitCode;
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code ?? 1;
-}
-
 /** Ingests the corpus through the CLI (a process of its own, so its peak RSS is its own), unless it is there already. */
 async function ensureSource(bench: Bench, collection: string, file: string, docs: number, batchSize: number, env: NodeJS.ProcessEnv) {
   const existing = await bench.services.registry.find(collection);
@@ -155,21 +143,6 @@ async function mergesSettled(bench: Bench): Promise<void> {
     const stats = await bench.services.es.nodes.stats({ metric: 'indices', index_metric: 'merge' });
     const running = Object.values(stats.nodes).reduce((sum, node) => sum + (node.indices?.merges?.current ?? 0), 0);
     quiet = running === 0 ? quiet + 1 : 0;
-  }
-}
-
-/** Every run of the migration's workflow since `since` (continue-as-new starts new ones), with its history length. */
-async function historyRuns(bench: Bench, collection: string, since: Date): Promise<number[]> {
-  const temporal = await connectTemporal(bench.config);
-  try {
-    const runs: number[] = [];
-    const query = `WorkflowId = '${migrationWorkflowId(collection)}' AND StartTime >= '${since.toISOString()}'`;
-    for await (const run of temporal.client.workflow.list({ query })) {
-      runs.push((await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events?.length ?? 0);
-    }
-    return runs;
-  } finally {
-    await temporal.close();
   }
 }
 
