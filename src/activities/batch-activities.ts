@@ -118,6 +118,8 @@ export function createBatchActivities(deps: MigrationDeps) {
         reembed_lines: String(file.lines),
         reembed_documents: String(file.documents),
         reembed_tokens: String(file.tokens),
+        reembed_saved: String(file.inputsSaved),
+        reembed_truncated: String(file.truncated),
       });
       return {
         batch: { id: created.id, chunk: input.chunk, range, state: created.status, lines: file.lines, documents: file.documents, tokens: file.tokens },
@@ -200,11 +202,11 @@ function recovered(batch: BatchView, chunk: number, range: BatchRange): BatchSub
     },
     last,
     rangeDone: range.upTo !== null && last === range.upTo,
-    // Counted by the attempt that created the batch, which the workflow never heard from: the quarantine index still holds them.
+    // Documents without text that attempt quarantined are in the quarantine index, where verification counts them.
     quarantined: 0,
     quarantineSample: [],
-    truncated: 0,
-    inputsSaved: 0,
+    truncated: Number(m.reembed_truncated ?? 0),
+    inputsSaved: Number(m.reembed_saved ?? 0),
   };
 }
 

@@ -173,6 +173,7 @@ describe('backfill through the OpenAI Batch API', () => {
     const retry = await submit();
     assert.equal(retry.batch?.id, first.batch?.id);
     assert.deepEqual(retry.batch?.range, first.batch?.range);
+    assert.deepEqual([first.inputsSaved, retry.inputsSaved], [2, 2], 'what the crashed attempt counted comes back with its batch');
     assert.equal(server.batchApi.batches.length, 1, 'one batch created');
     assert.equal(server.batchApi.duplicateSubmissions, 0);
   });
