@@ -67,7 +67,8 @@ export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv):
 }
 
 export async function exited(child: ChildProcess): Promise<number> {
-  if (child.exitCode !== null) return child.exitCode;
+  // A process killed by a signal has no exit code, and its exit event has passed.
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? 1;
   const [code] = (await once(child, 'exit')) as [number | null];
   return code ?? 1;
 }

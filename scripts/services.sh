@@ -33,7 +33,12 @@ es_healthy() {
   local port secure auth=()
   read -r port _ secure <<<"$(es_instance "$1")"
   [ "$secure" = "true" ] && auth=(-u "$ES_SECURE_USER:$ES_SECURE_PASSWORD")
-  curl -sf --max-time 2 "${auth[@]}" "http://127.0.0.1:$port/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1
+  # A cluster node is up once it has joined a cluster with an elected master: the cluster may be
+  # red because a node that held the only copy of a shard is gone, and that is for reembed to
+  # report, not a reason to call the node down. A single node must have its shards back (yellow).
+  local wait="wait_for_status=yellow&"
+  [[ "$1" == es-node-* ]] && wait=""
+  curl -sf --max-time 2 "${auth[@]}" "http://127.0.0.1:$port/_cluster/health?${wait}timeout=1s" >/dev/null 2>&1
 }
 
 healthy() {

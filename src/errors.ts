@@ -70,7 +70,8 @@ export class IndexUnavailableError extends Error {
     super(
       `Elasticsearch has lost primary shards: ${lost.map((l) => `${l.index} shard(s) ${l.shards.join(', ')}`).join('; ')} (the index is red, ` +
         `so reading it would miss documents and writing it would fail). Bring back the node that held them — ` +
-        '`npm run services:up -- cluster` starts whichever local node is down — and wait until the index is yellow or green',
+        '`npm run services:up -- cluster` starts whichever local node is down — and wait until the index is yellow or green. ' +
+        "If the node is gone for good, resume anyway: the new index's lost shards are rebuilt empty and their documents copied again from the old index (a lost shard of the old index cannot be rebuilt: restore it from a snapshot).",
     );
   }
 }

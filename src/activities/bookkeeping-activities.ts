@@ -3,6 +3,7 @@ import type { MigrationIndexes, MigrationRef } from '../migration/reports.js';
 import type { MigrationPhase } from '../migration/phases.js';
 import { abandoned, completed, cutOver, phaseRecorded, rolledBack } from '../migration/registry-transitions.js';
 import type { MigrationDeps } from './deps.js';
+import { rebuildLostPrimaries } from '../store/index-availability.js';
 import { fatal } from './fatal.js';
 
 /** Short activities that move the alias, record the migration in the registry and delete indexes. */
@@ -20,6 +21,15 @@ export function createBookkeepingActivities(deps: MigrationDeps) {
   }
 
   return {
+    /**
+     * After a pause for lost primaries, on resume: the new index's shards that have no copy
+     * left anywhere are allocated empty (the new index is derived data; the catch-up copies
+     * their documents again from the source). The old and bookkeeping indexes are never touched.
+     */
+    async rebuildLostTargetShards(input: MigrationIndexes): Promise<number[]> {
+      return rebuildLostPrimaries(deps.es, input.targetIndex);
+    },
+
     async recordPhase(input: MigrationRef & { phase: MigrationPhase }): Promise<void> {
       await registry.apply(input.collection, phaseRecorded(input.workflowId, input.phase));
     },

@@ -182,6 +182,11 @@ export class ProgressAccounting {
     return Math.max(0, Math.floor(((budgetUsd - this.s.spentUsd - reservedUsd(this.s)) / price) * 1_000_000));
   }
 
+  /** Shards of the new index allocated empty after their node was lost for good; the catch-up copies their documents again. */
+  lostShardsRebuilt(index: string, shards: readonly number[]): void {
+    this.s = { ...this.s, rebuiltShards: [...(this.s.rebuiltShards ?? []), { index, shards, at: now() }] };
+  }
+
   /** The next batch would go past the budget: wait for an operator to add more. */
   pauseAtBudget(): void {
     const s = this.s;

@@ -52,6 +52,8 @@ export interface MigrationStatus {
   readonly batchTokens?: number;
   /** The backfill through the OpenAI Batch API (`--batch-api`): its batches and what is left to submit. */
   readonly batchApi?: BatchApiProgress;
+  /** Shards of the new index rebuilt empty after their node was lost for good (the catch-up copied their documents again). */
+  readonly rebuiltShards?: readonly { readonly index: string; readonly shards: readonly number[]; readonly at: string }[];
   /** Embedding inputs not sent because another document of the same request or batch file had the same text. */
   readonly inputsSaved?: number;
   readonly budgetUsd: number | null;

@@ -24,3 +24,26 @@ export async function redIndexes(es: Client, indexes: readonly string[]): Promis
     return [{ index, shards }];
   });
 }
+
+/**
+ * Allocates an empty primary for each shard of `index` that is unassigned with no copy left
+ * anywhere (`no_valid_shard_copy`: its node is gone, or came back without its data), and
+ * returns their numbers. Only for an index whose documents can be copied again from elsewhere:
+ * Elasticsearch accepts the data loss, and a copy that turns up later is discarded.
+ */
+export async function rebuildLostPrimaries(es: Client, index: string): Promise<number[]> {
+  const [lost] = await redIndexes(es, [index]);
+  const rebuilt: number[] = [];
+  for (const shard of lost?.shards ?? []) {
+    const explained = await es.cluster.allocationExplain({ index, shard, primary: true });
+    if (explained.can_allocate !== 'no_valid_shard_copy') continue;
+    const node =
+      explained.node_allocation_decisions?.[0]?.node_name ??
+      (await es.cat.nodes({ format: 'json', h: 'name,node.role' })).find((n) => n['node.role']?.includes('d'))?.name;
+    if (!node) continue;
+    await es.cluster.reroute({ commands: [{ allocate_empty_primary: { index, shard, node, accept_data_loss: true } }] });
+    rebuilt.push(shard);
+  }
+  if (rebuilt.length > 0) await es.cluster.health({ index, wait_for_status: 'yellow', timeout: '60s' });
+  return rebuilt;
+}

@@ -1,6 +1,6 @@
 import { condition } from '@temporalio/workflow';
 import type { BackfillOutcome } from './partitioned-backfill.js';
-import { bookkeeping, scanning } from './activity-stubs.js';
+import { bookkeeping } from './activity-stubs.js';
 import { REJECTED, type MigrationRun } from './migration-run.js';
 
 /**
@@ -10,6 +10,8 @@ import { REJECTED, type MigrationRun } from './migration-run.js';
  * or a rejection cuts short. A batch's id is in the workflow's history as soon as the
  * submission returns, before any wait; a pause cancels the running batches, and resuming
  * collects what they finished and submits the rest again. Continue-as-new carries the ledger.
+ * Submitting and collecting run as backfill activities: a dead worker is noticed after one
+ * heartbeat timeout, and the retry finds the batch it created (or rewrites nothing newer).
  */
 export async function backfillThroughBatches(run: MigrationRun): Promise<BackfillOutcome> {
   const { state, input } = run;
@@ -27,7 +29,7 @@ export async function backfillThroughBatches(run: MigrationRun): Promise<Backfil
     }
     for (const batch of ledger.ended) {
       activities++;
-      const collected = await run.fixable(() => scanning.collectEmbeddingBatch({ ...run.indexes(), batchId: batch.id, range: batch.range }));
+      const collected = await run.fixable(() => run.backfilling.collectEmbeddingBatch({ ...run.indexes(), batchId: batch.id, range: batch.range }));
       if (collected === REJECTED) return 'rejected';
       ledger.collected(batch.id, collected);
     }
@@ -35,7 +37,7 @@ export async function backfillThroughBatches(run: MigrationRun): Promise<Backfil
       activities++;
       const chunk = ledger.nextChunk;
       const submitted = await run.fixable(() =>
-        scanning.submitEmbeddingBatch({
+        run.backfilling.submitEmbeddingBatch({
           ...run.indexes(),
           range,
           chunk,

@@ -128,9 +128,11 @@ export class MigrationRun {
    * runs again from where it stopped.
    */
   async fixable<T>(run: () => Promise<T>): Promise<T | typeof REJECTED> {
-    for (;;) {
+    for (let lostShards = false; ; ) {
       await this.waitWhilePaused();
       if (this.state.rejected) return REJECTED;
+      // Resumed after lost primaries: a node that is gone for good left the new index red for ever.
+      if (lostShards && patched('rebuild-lost-target-shards')) await this.rebuildLostShards();
       try {
         return await run();
       } catch (error) {
@@ -138,9 +140,18 @@ export class MigrationRun {
         if (!(cause instanceof ApplicationFailure)) throw error;
         const reaction = failureKind(cause.type ?? undefined)?.reaction;
         if (typeof reaction !== 'object') throw error;
+        lostShards = cause.type === FAILURES.indexUnavailable.type;
         this.state.pauseUntilFixed(reaction.pause, cause.message);
       }
     }
+  }
+
+  private async rebuildLostShards(): Promise<void> {
+    const shards = await bookkeeping.rebuildLostTargetShards(this.indexes());
+    if (shards.length === 0) return;
+    this.state.lostShardsRebuilt(this.indexes().targetIndex, shards);
+    log.warn('lost shards of the new index rebuilt empty; the catch-up copies their documents again', { collection: this.input.collection, shards });
+    this.showDetails();
   }
 
   /**

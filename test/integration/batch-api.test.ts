@@ -72,6 +72,10 @@ describe('backfill through the OpenAI Batch API', () => {
     const collection = await fx.seedDocuments(corpus(60));
     const estimate = await fx.client.estimate(collection, TARGET);
     assert.equal(estimate.batch?.pricePerMillionTokens, estimate.pricePerMillionTokens / 2, 'half the synchronous price by default');
+    await assert.rejects(
+      fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', batchApi: true }),
+      /--batch-api backfills through the OpenAI Batch API; minilm-l6-v2-cls is embedded by transformers/,
+    );
     await start(fx, collection);
     const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 180_000 });
     await parity(fx, collection);
@@ -189,6 +193,8 @@ describe('backfill through the OpenAI Batch API', () => {
     const first = spawnWorker();
     await start(fx, collection);
     await waitFor(async () => server.batchApi.batches.length >= 2, 'two batches in flight', 120_000);
+    // A live write while its document's line waits in a batch: the batch's vector (of the old text) must not land.
+    await fx.writer.upsert(collection, [{ id: 'doc-0005', text: 'a text changed while its line waited in a batch' }]);
     first.kill('SIGKILL');
     const inFlight = server.batchApi.batches.filter((b) => b.status === 'in_progress').length;
     assert.ok(inFlight >= 1, 'killed while a batch was in flight');
@@ -197,6 +203,8 @@ describe('backfill through the OpenAI Batch API', () => {
     await parity(fx, collection);
     assert.equal(server.batchApi.duplicateSubmissions, 0, 'no document submitted twice');
     assert.equal(server.batchApi.batches.length, waiting.batchApi!.batches.length, 'every batch created is one the migration knows');
+    const changed = await fx.store.getMany(versionedIndexName(collection, catalog.get(TARGET)), ['doc-0005']);
+    assert.equal(changed.get('doc-0005')?.content, 'a text changed while its line waited in a batch');
     await finish(fx, collection);
   });
 

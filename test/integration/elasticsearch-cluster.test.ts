@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +21,10 @@ const SERVICES = fileURLToPath(new URL('../../scripts/services.sh', import.meta.
 const FIRST_PORT = Number(process.env.REEMBED_ES_CLUSTER_PORT ?? 9210);
 const NODES = [0, 1, 2].map((i) => `http://127.0.0.1:${FIRST_PORT + i}`);
 const SPEC = SpecCatalog.load().get('minilm-l6-v2');
+/** Where the scripts keep the nodes' folders (scripts/lib.sh): as root /var/lib/reembed, else under the cache. */
+const ES_ROOT =
+  process.env.REEMBED_ES_ROOT ??
+  (process.getuid?.() === 0 ? '/var/lib/reembed' : join(process.env.REEMBED_CACHE ?? join(homedir(), '.cache', 'reembed'), 'elasticsearch'));
 
 /** `services.sh <args>` as an operator runs it; its log lines go to stderr. */
 async function services(args: string[], env: Record<string, string> = {}): Promise<string> {
@@ -122,6 +129,78 @@ describe('a three-node Elasticsearch cluster', () => {
       await fx.client.reject(collection, { by: 'test', reason: 'done' });
       await fx.client.result(collection).catch(() => undefined);
     } finally {
+      await fx.close();
+    }
+  });
+
+  it("a node gone for good (SIGKILLed, its data deleted) with live writes running: resumed, the new index's lost shard is rebuilt and the migration ends with exact parity and every live write", async () => {
+    const fx = await MigrationFixture.create({ ES_URL: NODES.join(',') });
+    const live = { stop: false, written: new Map<string, string>(), failures: 0 };
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      await fx.startWorker();
+      const collection = await fx.seedCollection(200);
+      const source = (await fx.registry.get(collection)).activeIndex;
+      const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
+      // Live traffic for the whole run: new documents, then new texts for them; a write that fails is sent again.
+      writing = (async () => {
+        for (let n = 0; !live.stop; n++) {
+          const id = `live-${n % 40}`;
+          const text = `a live write number ${n} to ${id}`;
+          for (;;) {
+            try {
+              await fx.writer.upsert(collection, [{ id, text }]);
+              live.written.set(id, text);
+              break;
+            } catch {
+              live.failures++;
+              await new Promise((r) => setTimeout(r, 500));
+            }
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })();
+      await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 3_600_000, batchSize: 10, batchesPerActivity: 1 });
+      await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 80, '40% of the backfill', 180_000);
+
+      const [primary] = (await es.cat.shards({ index: target, format: 'json' })).filter((s) => s.prirep === 'p');
+      const holder = (await nodeStates()).get(primary!.node!)!;
+      process.kill(holder.pid!, 'SIGKILL');
+      await waitFor(async () => (await nodeStates()).get(primary!.node!)?.state === 'down', 'the node to be down', 30_000);
+      rmSync(join(ES_ROOT, primary!.node!, 'data'), { recursive: true, force: true });
+      await services(['up', 'cluster']);
+      await es.cluster.health({ wait_for_nodes: '3', timeout: '120s' });
+
+      await waitFor(async () => (await fx.client.status(collection)).pausedBy === 'elasticsearch', 'the migration to pause', 180_000);
+      const paused = await fx.client.status(collection);
+      assert.match(paused.pauseReason ?? '', new RegExp(`${target} shard\\(s\\) 0`));
+      assert.match(paused.pauseReason ?? '', /gone for good, resume anyway/);
+      await fx.client.resume(collection, { by: 'test', reason: 'es node lost with its disk' });
+      const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
+      assert.deepEqual(
+        waiting.rebuiltShards?.map((r) => [r.index, r.shards]),
+        [[target, [0]]],
+      );
+      assert.ok(waiting.catchUp.reembedded > 0, 'the catch-up copied the lost documents again');
+      live.stop = true;
+      await writing;
+      // Writes that reached the old index after the last catch-up pass are still on their way to the new one.
+      await waitFor(
+        async () => {
+          const [a, b] = await Promise.all([fx.contents(source), fx.contents(target)]);
+          return a.size === b.size && [...a].every(([id, h]) => b.get(id) === h);
+        },
+        'exact id and text-hash parity',
+        60_000,
+      );
+      const inTarget = await fx.store.getMany(target, [...live.written.keys()]);
+      for (const [id, text] of live.written) assert.equal(inTarget.get(id)?.content, text, `live write to ${id} present`);
+      assert.ok(live.written.size > 20, `${live.written.size} live writes`);
+      await fx.client.reject(collection, { by: 'test', reason: 'done' });
+      await fx.client.result(collection).catch(() => undefined);
+    } finally {
+      live.stop = true;
+      await writing;
       await fx.close();
     }
   });

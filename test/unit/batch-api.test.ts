@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BatchRequestFile } from '../../src/activities/batch-request-file.js';
+import { renderBatches } from '../../src/cli/render-batches.js';
+import { renderEstimate } from '../../src/cli/render-estimate.js';
 import { loadConfig } from '../../src/config/env.js';
 import { BATCH_API_LIMITS, type BatchApiLimits } from '../../src/embedding/batch-api-limits.js';
 import { customId, hashOfCustomId, lineOutcome } from '../../src/embedding/batch-file.js';
@@ -200,6 +202,57 @@ describe('the Batch API ledger of a migration', () => {
     assert.equal(ledger.nextRange, undefined);
     assert.equal(state.status.documents.quarantined, 2);
     assert.equal(ledger.done, true);
+  });
+});
+
+describe('the batches in reembed status', () => {
+  it('lists each batch with its state, lines, tokens and cost, and the inputs saved', () => {
+    const batch = (i: number, state: 'collected' | 'in_progress') => ({
+      id: `batch_${i}`,
+      chunk: i,
+      range: { after: null, last: 'x' },
+      state,
+      lines: 10,
+      documents: 12,
+      linesDone: state === 'collected' ? 10 : 0,
+      linesFailed: 0,
+      tokens: 1000,
+      costUsd: 0.5,
+      submittedAt: '',
+    });
+    const lines = renderBatches({ batches: [batch(1, 'collected'), batch(2, 'in_progress')], inputsSaved: 4 });
+    assert.deepEqual(lines, [
+      '  batches:      2 through the Batch API, 1 not yet written; $1.0000',
+      '                batch_1 #1 collected: 10/10 line(s) done, 0 failed, 12 document(s), 1000 tokens, $0.5000',
+      '                batch_2 #2 in_progress: 0/10 line(s) done, 0 failed, 12 document(s), 1000 tokens, $0.5000',
+      '  inputs saved: 4 document(s) shared an embedding input with another of the same text',
+    ]);
+    const many = renderBatches({ batches: Array.from({ length: 10 }, (_, i) => batch(i + 1, 'collected')), inputsSaved: 0 });
+    assert.equal(many[1], '                (2 earlier batch(es): reembed status --json)');
+    assert.equal(many.length, 2 + 8);
+    assert.deepEqual(renderBatches({ batches: [], inputsSaved: 0 }), []);
+  });
+});
+
+describe('the dry run', () => {
+  it('prints the Batch API price and duration band beside the synchronous cost', () => {
+    const disk = { rawVectorBytes: 0, quantizedVectorBytes: 0, graphBytes: 0, otherBytes: 0, totalBytes: 0, usableBytes: 1, availableBytes: 1, fits: true };
+    const base = {
+      specId: 'openai-3-small-256',
+      documents: 10,
+      tokens: 1_000_000,
+      truncated: 0,
+      withoutText: 0,
+      pricePerMillionTokens: 0.02,
+      costUsd: 0.02,
+      durationMs: null,
+      durationBasis: 'x',
+      disk,
+    };
+    const text = renderEstimate({ ...base, batch: { pricePerMillionTokens: 0.01, costUsd: 0.01, durationBand: 'minutes to 24 hours per batch' } });
+    assert.match(text, /cost: +\$0\.0200 at \$0\.02 per million tokens/);
+    assert.match(text, /--batch-api: +\$0\.0100 at \$0\.01 per million tokens through the OpenAI Batch API\n +duration: minutes to 24 hours per batch/);
+    assert.doesNotMatch(renderEstimate(base), /batch-api/);
   });
 });
 
