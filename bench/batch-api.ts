@@ -116,7 +116,15 @@ async function main(): Promise<void> {
 
     workers.push(spawnTs('src/worker/main.ts', [], env));
     const since = new Date();
-    await bench.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, hotFirstLimit: 0, batchApi: true, batchPollMs: 1000, requestedBy: 'bench' });
+    await bench.client.startMigration({
+      collection,
+      targetSpecId: TARGET,
+      graceMs: 0,
+      hotFirstLimit: 0,
+      batchApi: true,
+      batchPollMs: 1000,
+      requestedBy: 'bench',
+    });
     let killedAt: number | null = null;
     if (args['kill-worker-at'] !== undefined) {
       const at = args['kill-worker-at'];
@@ -136,7 +144,10 @@ async function main(): Promise<void> {
     await bench.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 600_000 });
     const alias = (await bench.services.aliases.targets(collection))[0]!;
     const [source, target] = [await contents(bench, sourceIndex), await contents(bench, alias)];
-    const parity = alias === versionedIndexName(collection, bench.services.catalog.get(TARGET)) && source.size === target.size && [...source].every(([id, h]) => target.get(id) === h);
+    const parity =
+      alias === versionedIndexName(collection, bench.services.catalog.get(TARGET)) &&
+      source.size === target.size &&
+      [...source].every(([id, h]) => target.get(id) === h);
     await bench.client.endRetention(collection, { by: 'bench' });
     await bench.client.result(collection);
     const runs = await historyRuns(bench, collection, since);
@@ -175,4 +186,3 @@ main().catch((error: Error) => {
   console.error(`batch-api bench failed: ${error.message}`);
   process.exit(1);
 });
-

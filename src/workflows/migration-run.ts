@@ -128,7 +128,7 @@ export class MigrationRun {
    * runs again from where it stopped.
    */
   async fixable<T>(run: () => Promise<T>): Promise<T | typeof REJECTED> {
-    for (let lostShards = false; ; ) {
+    for (let lostShards = false; ;) {
       await this.waitWhilePaused();
       if (this.state.rejected) return REJECTED;
       // Resumed after lost primaries: a node that is gone for good left the new index red for ever.

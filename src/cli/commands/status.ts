@@ -51,7 +51,9 @@ export function renderStatus(s: CollectionStatus): string {
       lines.push(`  rejections:   ${s.rejections} bulk item(s) refused by a full Elasticsearch write queue, each sent again after a backoff`);
     lines.push(...renderBatches(s));
     for (const r of m.rebuiltShards ?? [])
-      lines.push(`  rebuilt:      shard(s) ${r.shards.join(', ')} of ${r.index} at ${r.at}: lost for good with their node, their documents copied again from the old index`);
+      lines.push(
+        `  rebuilt:      shard(s) ${r.shards.join(', ')} of ${r.index} at ${r.at}: lost for good with their node, their documents copied again from the old index`,
+      );
     if (s.hotSetMigrated !== null)
       lines.push(`  hot set:      ${(s.hotSetMigrated * 100).toFixed(0)}% of the 100 most-searched documents are in the new index`);
     if (m.catchUp.passes > 0) lines.push(`  catch-up:     ${m.catchUp.passes} pass(es), ${m.catchUp.reembedded} re-embedded, ${m.catchUp.deleted} deleted`);
