@@ -75,7 +75,7 @@ export function createBatchActivities(deps: MigrationDeps) {
       input: MigrationIndexes & { range: BatchRange; chunk: number; partition: string; enqueuedTokens: number; tokenAllowance: number | null; since: string },
     ): Promise<BatchSubmission> {
       const spec = openAISpec(input.targetSpecId);
-      await assertMigrationIndexesAvailable(deps.es, input);
+      await assertMigrationIndexesAvailable(deps, input);
       const metadata = { reembed_migration: input.workflowId, reembed_chunk: String(input.chunk) };
       const earlier = await api(spec).find(metadata, Math.floor(Date.parse(input.since) / 1000) - 60);
       if (earlier) return recovered(earlier, input.chunk, input.range);
@@ -151,7 +151,7 @@ export function createBatchActivities(deps: MigrationDeps) {
      */
     async collectEmbeddingBatch(input: MigrationIndexes & { batchId: string; range: { after: string | null; last: string } }): Promise<BatchCollection> {
       const spec = openAISpec(input.targetSpecId);
-      await assertMigrationIndexesAvailable(deps.es, input);
+      await assertMigrationIndexesAvailable(deps, input);
       const view = await api(spec).retrieve(input.batchId);
       const results = await readResults(api(spec), view, spec);
       const report = { written: 0, quarantined: 0, quarantineSample: [] as { id: string; reason: string }[], syncTokens: 0, changed: 0 };

@@ -116,7 +116,7 @@ export function createCopyActivities(deps: MigrationDeps) {
       },
     ): Promise<ChunkReport> {
       const spec = catalog.get(input.targetSpecId);
-      await assertMigrationIndexesAvailable(deps.es, input);
+      await assertMigrationIndexesAvailable(deps, input);
       const resumed = activityInfo().heartbeatDetails as ChunkReport | undefined;
       let report: ChunkReport = resumed ?? { ...EMPTY_REPORT, cursor: input.cursor };
       await keepingAlive(
@@ -146,7 +146,7 @@ export function createCopyActivities(deps: MigrationDeps) {
      */
     async backfillHot(input: MigrationIndexes & { limit: number; batchSize: number; tokenAllowance: number | null }): Promise<ChunkReport> {
       const spec = catalog.get(input.targetSpecId);
-      await assertMigrationIndexesAvailable(deps.es, input);
+      await assertMigrationIndexesAvailable(deps, input);
       const hot = await AccessStats.hottest(deps.es, input.collection, input.limit);
       const resumed = activityInfo().heartbeatDetails as (ChunkReport & { offset: number }) | undefined;
       let report = resumed ?? { ...EMPTY_REPORT, offset: 0 };
@@ -175,7 +175,7 @@ export function createCopyActivities(deps: MigrationDeps) {
      */
     async catchUpPass(input: MigrationIndexes & { tokenAllowance: number | null }): Promise<CatchUpReport> {
       const spec = catalog.get(input.targetSpecId);
-      await assertMigrationIndexesAvailable(deps.es, input);
+      await assertMigrationIndexesAvailable(deps, input);
       const known = await quarantine.hashes(input.workflowId);
       const { stale, extra } = await compareIndexes(store, input, known);
       let reembedded = 0;

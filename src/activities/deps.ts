@@ -24,5 +24,5 @@ export interface MigrationDeps {
   readonly canaries: CanaryStore;
   readonly adapters: AdapterStore;
   readonly retiredSpecs: RetiredSpecs;
-  readonly config: Pick<Config, 'prices' | 'batchPrices' | 'batchApi' | 'openai'>;
+  readonly config: Pick<Config, 'prices' | 'batchPrices' | 'batchApi' | 'openai' | 'elasticsearch'>;
 }

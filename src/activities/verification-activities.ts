@@ -79,7 +79,7 @@ export function createVerificationActivities(deps: MigrationDeps) {
     /** Restores serving settings, then checks coverage, vector integrity and a few searches. */
     async verifyMigration(input: MigrationIndexes): Promise<VerificationReport> {
       const spec = catalog.get(input.targetSpecId);
-      await assertMigrationIndexesAvailable(deps.es, input);
+      await assertMigrationIndexesAvailable(deps, input);
       await store.updateSettings(input.targetIndex, { ...SERVING_SETTINGS, number_of_replicas: await store.numberOfReplicas(input.sourceIndex) });
       const quarantined = await quarantine.all(input.workflowId);
       const known = new Map(quarantined.map((e) => [e.docId, e.sourceHash]));

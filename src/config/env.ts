@@ -76,6 +76,7 @@ const FIXES: Record<string, string> = {
   OPENAI_FALLBACK_RPM: "the fallback deployment's requests-per-minute limit, or unset it",
   OPENAI_FALLBACK_TPM: "the fallback deployment's tokens-per-minute limit, or unset it",
   REEMBED_PRICES: 'comma-separated <spec>=<US dollars per million tokens>[/<Batch API price>], e.g. openai-3-small-256=0.02 or openai-3-small-256=0.02/0.01',
+  REEMBED_RED_INDEX_WAIT_MS: 'milliseconds a red index may take to recover by itself before the migration pauses, or unset it for 60000',
   REEMBED_BATCH_MAX_REQUESTS_PER_FILE: 'a whole number from 1 to 50000 (the Batch API takes at most 50,000 requests per file)',
   REEMBED_BATCH_MAX_INPUTS: 'a whole number from 1 to 50000 (the Batch API embeds at most 50,000 inputs per batch)',
   REEMBED_BATCH_MAX_FILE_BYTES: 'a whole number of bytes up to 209715200 (the Files API takes files up to 200 MB)',
@@ -96,6 +97,7 @@ const envSchema = z
     ES_USERNAME: nonEmpty.optional(),
     ES_PASSWORD: nonEmpty.optional(),
     ES_API_KEY: nonEmpty.optional(),
+    REEMBED_RED_INDEX_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
     REEMBED_MODELS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'models')),
     REEMBED_DATASETS_DIR: nonEmpty.default(join(homedir(), '.cache', 'reembed', 'datasets')),
     REEMBED_APPROVERS: approverListSchema.optional(),
@@ -156,6 +158,8 @@ export interface Config {
     /** Every node the client spreads requests over. */
     readonly nodes: readonly string[];
     readonly auth: ElasticsearchAuth;
+    /** How long a red index may take to recover (a node restarting) before a migration pauses for it. */
+    readonly redIndexWaitMs: number;
   };
   readonly modelsDir: string;
   readonly datasetsDir: string;
@@ -216,7 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
       uiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, ''),
     }),
-    elasticsearch: Object.freeze({ url: e.ES_URL.join(','), nodes: Object.freeze(e.ES_URL), auth }),
+    elasticsearch: Object.freeze({ url: e.ES_URL.join(','), nodes: Object.freeze(e.ES_URL), auth, redIndexWaitMs: e.REEMBED_RED_INDEX_WAIT_MS }),
     modelsDir: e.REEMBED_MODELS_DIR,
     datasetsDir: e.REEMBED_DATASETS_DIR,
     approvers: e.REEMBED_APPROVERS ?? null,

@@ -21,6 +21,8 @@ const SERVICES = fileURLToPath(new URL('../../scripts/services.sh', import.meta.
 const FIRST_PORT = Number(process.env.REEMBED_ES_CLUSTER_PORT ?? 9210);
 const NODES = [0, 1, 2].map((i) => `http://127.0.0.1:${FIRST_PORT + i}`);
 const SPEC = SpecCatalog.load().get('minilm-l6-v2');
+/** A node restarting here recovers within seconds; a test need not wait the production minute to see the pause. */
+const RED_INDEX_WAIT_MS = '15000';
 /** Where the scripts keep the nodes' folders (scripts/lib.sh): as root /var/lib/reembed, else under the cache. */
 const ES_ROOT =
   process.env.REEMBED_ES_ROOT ??
@@ -60,7 +62,11 @@ describe('a three-node Elasticsearch cluster', () => {
     await services(['up', 'cluster']);
     es = createElasticsearchClient(loadConfig({ ...process.env, ES_URL: NODES.join(',') }));
     store = new VectorIndexStore(es);
-    await es.cluster.health({ wait_for_nodes: '3', wait_for_status: 'green', timeout: '60s' });
+    await es.cluster.health({ wait_for_nodes: '3', timeout: '60s' });
+    // A run killed half-way leaves its test indexes (some red: a node's data was deleted) in the cluster's folders.
+    const leftovers = Object.keys(await es.indices.get({ index: 'mig-*', allow_no_indices: true, expand_wildcards: 'all' }));
+    if (leftovers.length > 0) await es.indices.delete({ index: leftovers });
+    await es.cluster.health({ wait_for_status: 'green', timeout: '60s' });
   });
   after(async () => {
     await es?.close();
@@ -99,7 +105,7 @@ describe('a three-node Elasticsearch cluster', () => {
   });
 
   it("a node holding the new index's primary SIGKILLed mid-backfill pauses the migration naming the lost shard; back and resumed, it ends with exact parity", async () => {
-    const fx = await MigrationFixture.create({ ES_URL: NODES.join(',') });
+    const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
     try {
       await fx.startWorker();
       const collection = await fx.seedCollection(200);
@@ -134,7 +140,7 @@ describe('a three-node Elasticsearch cluster', () => {
   });
 
   it("a node gone for good (SIGKILLed, its data deleted) with live writes running: resumed, the new index's lost shard is rebuilt and the migration ends with exact parity and every live write", async () => {
-    const fx = await MigrationFixture.create({ ES_URL: NODES.join(',') });
+    const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
     const live = { stop: false, written: new Map<string, string>(), failures: 0 };
     let writing: Promise<void> = Promise.resolve();
     try {
@@ -201,6 +207,62 @@ describe('a three-node Elasticsearch cluster', () => {
     } finally {
       live.stop = true;
       await writing;
+      await fx.close();
+    }
+  });
+
+  it('the master SIGKILLed as the alias moves leaves it on exactly one index; in RETENTION, with replicas back, a node SIGKILLed under a query loop fails no search', async () => {
+    const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
+    try {
+      await fx.startWorker();
+      const collection = await fx.seedCollection(120);
+      const source = (await fx.registry.get(collection)).activeIndex;
+      const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
+      await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 0, batchSize: 20 });
+      await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
+      const replicas = await fx.store.numberOfReplicas(target);
+      assert.equal(replicas, await fx.store.numberOfReplicas(source), "the serving settings gave the new index the old one's replicas");
+      assert.ok(replicas >= 1);
+
+      // The alias lives in the cluster state: the elected master applies the move.
+      const master = (await es.cat.master({ format: 'json' }))[0]!.node!;
+      await fx.client.approve(collection, { approver: 'test' });
+      process.kill((await nodeStates()).get(master)!.pid!, 'SIGKILL');
+      await fx.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 300_000 });
+      assert.deepEqual(await fx.services.aliases.targets(collection), [target], 'the alias on the new index alone');
+      await services(['up', 'cluster']);
+      await es.cluster.health({ wait_for_nodes: '3', wait_for_status: 'green', timeout: '120s' });
+
+      const router = fx.services.router();
+      const queries = (await fx.store.scan(source, null, 20)).map((d) => d.content!);
+      const tally = { searches: 0, failed: [] as string[], empty: 0 };
+      let stop = false;
+      const loop = (async () => {
+        for (let i = 0; !stop; i++) {
+          try {
+            const { hits } = await router.search(collection, queries[i % queries.length]!, { k: 5 });
+            tally.searches++;
+            if (hits.length === 0) tally.empty++;
+          } catch (error) {
+            tally.failed.push((error as Error).message);
+          }
+        }
+      })();
+      await waitFor(async () => tally.searches >= 20, 'the query loop to run', 60_000);
+      const masterNow = (await es.cat.master({ format: 'json' }))[0]!.node;
+      const victim = [...(await nodeStates()).entries()].find(([name]) => name !== masterNow)!;
+      process.kill(victim[1].pid!, 'SIGKILL');
+      const before = tally.searches;
+      await waitFor(async () => tally.searches >= before + 100, '100 searches with a node down', 120_000);
+      stop = true;
+      await loop;
+      assert.deepEqual(tally.failed, [], `0 failed searches of ${tally.searches}`);
+      assert.equal(tally.empty, 0, 'every search found documents');
+      await services(['up', 'cluster']);
+      await es.cluster.health({ wait_for_nodes: '3', wait_for_status: 'green', timeout: '120s' });
+      await fx.client.endRetention(collection, { by: 'test' });
+      await fx.client.result(collection);
+    } finally {
       await fx.close();
     }
   });
