@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { REGISTRY_CACHE_MS } from '../migration/writer-staleness.js';
 import { BATCH_API_LIMITS, type BatchApiLimits } from '../embedding/batch-api-limits.js';
+import { prices } from './prices.js';
 
 /**
  * reembed's whole environment contract. Parsed once at start-up; everything after
@@ -30,25 +31,6 @@ export const approverListSchema = commaSeparated.pipe(z.array(z.string().max(200
 /** One Elasticsearch node's URL, or several of one cluster separated by commas. */
 const nodeUrls = commaSeparated.pipe(z.array(httpUrl).min(1, 'expected node URLs separated by commas, e.g. http://es1:9200,http://es2:9200'));
 const perMinute = z.coerce.number().int('expected a whole number').positive('must be positive');
-
-const PRICE = String.raw`\d+(\.\d+)?`;
-const PRICE_PAIR = String.raw`\s*[a-z0-9-]+=${PRICE}(\/${PRICE})?\s*`;
-
-/** `<spec>=<sync price>[/<Batch API price>]`, comma-separated. */
-const prices = z
-  .string()
-  .regex(new RegExp(`^${PRICE_PAIR}(,${PRICE_PAIR})*$`), 'expected <spec>=<dollars per million tokens>[/<batch price>][,...]')
-  .transform((v) => {
-    const pairs = v.split(',').map((pair) => pair.trim().split('='));
-    const sync: Record<string, number> = {};
-    const batch: Record<string, number> = {};
-    for (const [spec, price] of pairs) {
-      const [syncPrice, batchPrice] = price!.split('/');
-      sync[spec!] = Number(syncPrice);
-      if (batchPrice !== undefined) batch[spec!] = Number(batchPrice);
-    }
-    return { sync, batch };
-  });
 
 /** The fix to suggest for each variable when its value is rejected. */
 const FIXES: Record<string, string> = {

@@ -65,13 +65,20 @@ export class BatchEndpoints {
   private expireNextShare: number | null = null;
   private ids = 0;
   private completionDelayMs: number;
+  private maxEnqueuedTokens: number | undefined;
 
   constructor(
     private readonly embedLine: LineEmbedder,
     private readonly tokensOf: (input: string) => number,
-    private readonly options: BatchOptions = {},
+    options: BatchOptions = {},
   ) {
     this.completionDelayMs = options.completionDelayMs ?? 300;
+    this.maxEnqueuedTokens = options.maxEnqueuedTokens;
+  }
+
+  /** The organisation's enqueued-token limit from now on. */
+  setMaxEnqueuedTokens(tokens: number): void {
+    this.maxEnqueuedTokens = tokens;
   }
 
   /** Batches created from now on complete after `ms`; running ones keep their time. */
@@ -169,7 +176,7 @@ export class BatchEndpoints {
       counts: { total: lines.length, completed: 0, failed: 0 },
       errors: null,
     };
-    const limit = this.options.maxEnqueuedTokens;
+    const limit = this.maxEnqueuedTokens;
     if (limit !== undefined && enqueued + tokens > limit) {
       batch.status = 'failed';
       batch.tokens = 0;

@@ -152,6 +152,23 @@ describe('backfill through the OpenAI Batch API', () => {
     await finish(fx, collection);
   });
 
+  it("a batch refused because the organisation's queue is full is submitted again once it has room", async () => {
+    // Another team fills the organisation's queue: the server refuses more than about one file at a time, where reembed's own limit would allow more.
+    const { server, fx } = await setUp({ REEMBED_BATCH_MAX_REQUESTS_PER_FILE: '10' }, { completionDelayMs: 1500, maxEnqueuedTokens: 1 });
+    await fx.startWorker();
+    const collection = await fx.seedDocuments(corpus(30));
+    const perFile = (await fx.client.estimate(collection, TARGET)).tokens / 2;
+    server.batchApi.setMaxEnqueuedTokens(perFile);
+    await start(fx, collection);
+    const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 180_000 });
+    const refused = waiting.batchApi!.batches.filter((b) => /Enqueued token limit reached/.test(b.note ?? ''));
+    assert.ok(refused.length > 0, 'some batch was refused for a full queue');
+    assert.ok(refused.every((b) => b.linesDone === 0 && b.tokens === 0 && b.costUsd === 0), 'a refused batch costs nothing');
+    assert.equal(server.batchApi.duplicateSubmissions, 0);
+    await parity(fx, collection);
+    await finish(fx, collection);
+  });
+
   it('a retried submission finds the batch its crashed attempt created instead of submitting again', async () => {
     const { server, fx } = await setUp({}, { completionDelayMs: 60_000 });
     const collection = await fx.seedDocuments(corpus(10));
