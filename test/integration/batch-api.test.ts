@@ -163,7 +163,10 @@ describe('backfill through the OpenAI Batch API', () => {
     const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 180_000 });
     const refused = waiting.batchApi!.batches.filter((b) => /Enqueued token limit reached/.test(b.note ?? ''));
     assert.ok(refused.length > 0, 'some batch was refused for a full queue');
-    assert.ok(refused.every((b) => b.linesDone === 0 && b.tokens === 0 && b.costUsd === 0), 'a refused batch costs nothing');
+    assert.ok(
+      refused.every((b) => b.linesDone === 0 && b.tokens === 0 && b.costUsd === 0),
+      'a refused batch costs nothing',
+    );
     assert.equal(server.batchApi.duplicateSubmissions, 0);
     await parity(fx, collection);
     await finish(fx, collection);
