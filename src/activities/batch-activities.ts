@@ -121,8 +121,18 @@ export function createBatchActivities(deps: MigrationDeps) {
         reembed_saved: String(file.inputsSaved),
         reembed_truncated: String(file.truncated),
       });
+      const { note } = poll(created);
       return {
-        batch: { id: created.id, chunk: input.chunk, range, state: created.status, lines: file.lines, documents: file.documents, tokens: file.tokens },
+        batch: {
+          id: created.id,
+          chunk: input.chunk,
+          range,
+          state: created.status,
+          lines: file.lines,
+          documents: file.documents,
+          tokens: file.tokens,
+          ...(note ? { note } : {}),
+        },
         ...counts,
         ...stoppedBy,
       };

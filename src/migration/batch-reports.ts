@@ -5,7 +5,7 @@ import type { BatchRecord, BatchState } from './status.js';
 
 export interface BatchSubmission {
   /** The batch created (or found again by its metadata after a crash); null when nothing was sent. */
-  readonly batch: Pick<BatchRecord, 'id' | 'chunk' | 'range' | 'state' | 'lines' | 'documents' | 'tokens'> | null;
+  readonly batch: Pick<BatchRecord, 'id' | 'chunk' | 'range' | 'state' | 'lines' | 'documents' | 'tokens' | 'note'> | null;
   /** The last source doc_id this submission covered; null when it covered none. */
   readonly last: string | null;
   /** The submission reached the end of its range. */

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
-import { MigrationFixture, withWorkerFixture } from '../helpers/migration-fixture.js';
-import { waitFor } from '../helpers/services.js';
+import { withWorkerFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 const BLOCK = 'index.blocks.read_only_allow_delete';
-const REQUIRE_NODE = 'index.routing.allocation.require._name';
 
 /**
  * Disk pressure: at the flood-stage watermark Elasticsearch puts a read-only-allow-delete
@@ -45,46 +43,5 @@ describe('an Elasticsearch write block on the new index', () => {
     await fx.store.refresh(target);
     assert.deepEqual(await fx.contents(target), await fx.contents(source), 'every document once, with its text hash');
     await fx.client.reject(collection, { by: 'test', reason: 'done' });
-  });
-});
-
-/**
- * A red old index: the primary of the index a migration copies from has nowhere to be (as when
- * its node is lost). Searching it would answer from the shards left, which a copy would take
- * for documents that do not exist.
- */
-describe('a red old index', () => {
-  it('pauses the backfill naming its lost shard, never reading it as missing documents; recovered and resumed, exact parity', async () => {
-    const fx = await MigrationFixture.create({ REEMBED_RED_INDEX_WAIT_MS: '2000' });
-    try {
-      await fx.startWorker();
-      const collection = await fx.seedCollection(300);
-      const source = (await fx.registry.get(collection)).activeIndex;
-      const target = versionedIndexName(collection, fx.catalog.get(TARGET));
-      await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 8, batchesPerActivity: 1 });
-      await waitFor(async () => (await fx.client.status(collection)).documents.migrated > 0, 'the backfill to start', 60_000);
-      // On one node, a primary that may be on no node is what a lost node leaves: reopened, the index is red.
-      await fx.es.indices.close({ index: source });
-      await fx.es.indices.putSettings({ index: source, settings: { [REQUIRE_NODE]: 'no-such-node' } });
-      await fx.es.indices.open({ index: source, wait_for_active_shards: 0 });
-
-      const paused = await fx.client.waitForPhase(collection, ['PAUSED', 'FAILED', 'AWAITING_APPROVAL'], { timeoutMs: 120_000 });
-      assert.equal(paused.phase, 'BACKFILLING', paused.error ?? 'the old index went red after the backfill: use a larger corpus');
-      assert.equal(paused.pausedBy, 'elasticsearch');
-      assert.match(paused.pauseReason!, new RegExp(`lost primary shards: ${source} shard\\(s\\) 0`));
-      assert.match(paused.pauseReason!, /a lost shard of the old index cannot be rebuilt/);
-      assert.ok(paused.documents.migrated < 300, 'paused mid-backfill, with nothing read as missing');
-
-      await fx.es.indices.putSettings({ index: source, settings: { [REQUIRE_NODE]: null } });
-      await fx.es.cluster.health({ index: source, wait_for_status: 'yellow', timeout: '60s' });
-      await fx.client.resume(collection, { by: 'ops', reason: 'node back' });
-      const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 180_000 });
-      assert.equal(waiting.verification?.ok, true, waiting.verification?.problems.join('; '));
-      assert.deepEqual(await fx.contents(target), await fx.contents(source), 'every document once, with its text hash');
-      await fx.client.reject(collection, { by: 'test', reason: 'done' });
-      await fx.client.result(collection);
-    } finally {
-      await fx.close();
-    }
   });
 });

@@ -139,6 +139,42 @@ describe('a three-node Elasticsearch cluster', () => {
     }
   });
 
+  it('a node holding the only copy of the old index SIGKILLed mid-backfill pauses it naming that shard, never reading it as missing documents; back and resumed, exact parity', async () => {
+    const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
+    try {
+      await fx.startWorker();
+      const collection = await fx.seedCollection(200);
+      const source = (await fx.registry.get(collection)).activeIndex;
+      const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
+      // An old index without replicas, as some clusters run: its primary's node takes it down.
+      await es.indices.putSettings({ index: source, settings: { number_of_replicas: 0 } });
+      await es.cluster.health({ index: source, wait_for_status: 'green', timeout: '60s' });
+      await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 0, batchSize: 10, batchesPerActivity: 1 });
+      await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 40, '20% of the backfill', 180_000);
+      const [primary] = (await es.cat.shards({ index: source, format: 'json' })).filter((s) => s.prirep === 'p');
+      process.kill((await nodeStates()).get(primary!.node!)!.pid!, 'SIGKILL');
+
+      const paused = await fx.client.waitForPhase(collection, ['PAUSED', 'FAILED', 'AWAITING_APPROVAL'], { timeoutMs: 180_000 });
+      assert.equal(paused.phase, 'BACKFILLING', paused.error ?? 'the old index went red after the backfill');
+      assert.equal(paused.pausedBy, 'elasticsearch');
+      assert.match(paused.pauseReason!, new RegExp(`lost primary shards: ${source} shard\\(s\\) 0`));
+      assert.match(paused.pauseReason!, /a lost shard of the old index cannot be rebuilt/);
+      assert.ok(paused.documents.migrated < 200, 'nothing read as missing');
+
+      await services(['up', 'cluster']);
+      await es.cluster.health({ index: source, wait_for_status: 'green', timeout: '120s' });
+      await fx.client.resume(collection, { by: 'ops', reason: 'node back' });
+      const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
+      assert.equal(waiting.verification?.ok, true, waiting.verification?.problems.join('; '));
+      assert.equal(waiting.rebuiltShards, undefined, 'the old index is never rebuilt');
+      assert.deepEqual(await fx.contents(target), await fx.contents(source), 'exact id and text-hash parity');
+      await fx.client.reject(collection, { by: 'test', reason: 'done' });
+      await fx.client.result(collection).catch(() => undefined);
+    } finally {
+      await fx.close();
+    }
+  });
+
   it("a node gone for good (SIGKILLed, its data deleted) with live writes running: resumed, the new index's lost shard is rebuilt and the migration ends with exact parity and every live write", async () => {
     const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
     const live = { stop: false, written: new Map<string, string>(), failures: 0 };
