@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fingerprint } from '../embedding/model-spec.js';
 import type { MigrationIndexes, VerificationReport } from '../migration/reports.js';
 import { coverage } from '../migration/coverage.js';
@@ -46,9 +47,9 @@ export function createVerificationActivities(deps: MigrationDeps) {
     let missing: string[] = [];
     let extra: string[] = [];
     for (let round = 0; round < RECHECKS && ids.length > 0; round++) {
-      await new Promise((r) => setTimeout(r, round === 0 ? IN_FLIGHT_GRACE_MS : RECHECK_INTERVAL_MS));
+      await sleep(round === 0 ? IN_FLIGHT_GRACE_MS : RECHECK_INTERVAL_MS);
       const inSource = await store.getMany(input.sourceIndex, ids, false);
-      await new Promise((r) => setTimeout(r, CATCH_UP_MS));
+      await sleep(CATCH_UP_MS);
       const inTarget = await store.getMany(input.targetIndex, ids, false);
       missing = ids.filter((id) => {
         const source = inSource.get(id);

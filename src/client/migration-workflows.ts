@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApplicationFailure,
   WorkflowNotFoundError,
@@ -77,7 +78,7 @@ export class MigrationWorkflows {
         }
       }
       if (Date.now() > deadline) throw new Error(`Migration of "${collection}" did not reach ${phases.join('/')} within ${options.timeoutMs} ms.`);
-      await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
+      await sleep(options.pollMs ?? 500);
     }
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import { CollectionNotFoundError, InvalidRegistryRecordError } from '../errors.js';
 import type { RecordTransition } from '../migration/registry-transitions.js';
@@ -13,7 +14,7 @@ const MAX_HISTORY = 100;
  * record at the same time; jittered backoff spreads the rounds out.
  */
 const MAX_CONFLICT_RETRIES = 20;
-const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(500, 20 * 2 ** attempt)));
+const conflictBackoff = (attempt: number) => sleep(Math.random() * Math.min(500, 20 * 2 ** attempt));
 
 const isConflict = (error: unknown) => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409;
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CollectionStatus } from '../../client/collection-status.js';
 import { nextAction } from '../../migration/next-action.js';
 import { BEFORE_CUTOVER, WORKING, type MigrationPhase } from '../../migration/phases.js';
@@ -115,7 +116,7 @@ export const command = defineCommand({
       process.stdout.write(`${text}\n`);
       printedLines = text.split('\n').length;
       if (!(watch && WORKING.has(s.phase as MigrationPhase))) return;
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
   },
 });
