@@ -2,8 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { versionedIndexName } from '../src/store/vector-index-layout.js';
+import { indexContents } from '../test/helpers/index-contents.js';
 import { HASHED_VECTORS, OpenAICompatibleServer } from '../test/helpers/openai-compatible-server.js';
-import { ensureCollection, exited, historyRuns, openBench, spawnTs, type Bench } from './harness.js';
+import { ensureCollection, exited, historyRuns, openBench, spawnTs, stopped } from './harness.js';
 import { recordResult } from './results.js';
 import { syntheticDocument } from './synthetic-corpus.js';
 
@@ -56,18 +57,6 @@ function corpus(docs: number, share: number) {
     const d = syntheticDocument(i);
     return every > 0 && i % every === every - 1 ? { id: d.id, text: syntheticDocument(i - 1).text, metadata: {} } : { ...d, metadata: {} };
   });
-}
-
-/** Every (id, hash) pair of an index, for parity. */
-async function contents(bench: Bench, index: string): Promise<Map<string, string>> {
-  await bench.services.store.refresh(index);
-  const all = new Map<string, string>();
-  for (let after: string | null = null; ;) {
-    const page = await bench.services.store.scan(index, after, 5000, false);
-    if (page.length === 0) return all;
-    for (const d of page) all.set(d.id, d.sourceHash);
-    after = page[page.length - 1]!.id;
-  }
 }
 
 async function main(): Promise<void> {
@@ -143,7 +132,7 @@ async function main(): Promise<void> {
     await bench.client.approve(collection, { approver: 'bench' });
     await bench.client.waitForPhase(collection, ['RETENTION'], { timeoutMs: 600_000 });
     const alias = (await bench.services.aliases.targets(collection))[0]!;
-    const [source, target] = [await contents(bench, sourceIndex), await contents(bench, alias)];
+    const [source, target] = [await indexContents(bench.services.store, sourceIndex, 5000), await indexContents(bench.services.store, alias, 5000)];
     const parity =
       alias === versionedIndexName(collection, bench.services.catalog.get(TARGET)) &&
       source.size === target.size &&
@@ -175,8 +164,7 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(figures, null, 2));
     }
   } finally {
-    for (const w of workers) w.kill('SIGTERM');
-    await Promise.all(workers.map(exited));
+    await stopped(workers);
     await bench.client.close();
     await server.stop();
   }

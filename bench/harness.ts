@@ -66,6 +66,12 @@ export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv):
   return spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', process.stderr, process.stderr] });
 }
 
+/** Asks each process to stop (SIGTERM: a worker drains its activities) and waits until all have exited. */
+export async function stopped(children: readonly ChildProcess[]): Promise<void> {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map(exited));
+}
+
 export async function exited(child: ChildProcess): Promise<number> {
   // A process killed by a signal has no exit code, and its exit event has passed.
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? 1;

@@ -9,7 +9,7 @@ import type { MigrationStatus } from '../src/migration/status.js';
 import { BACKFILL_SETTINGS } from '../src/store/vector-index-layout.js';
 import { hashedEmbedding } from '../test/helpers/hashed-vectors.js';
 import { HASHED_VECTORS, OpenAICompatibleServer } from '../test/helpers/openai-compatible-server.js';
-import { exited, historyRuns, openBench, spawnTs, type Bench } from './harness.js';
+import { exited, historyRuns, openBench, spawnTs, stopped, type Bench } from './harness.js';
 import { recordResult } from './results.js';
 import { syntheticCorpusFile, syntheticDocument } from './synthetic-corpus.js';
 
@@ -270,8 +270,7 @@ async function main(): Promise<void> {
         console.log(`\nIngest through \`reembed ingest\`: ${figures.ingestDocsPerSec} docs/s, peak RSS ${figures.ingestPeakRssMb} MB`);
     }
   } finally {
-    for (const w of workers) w.kill('SIGTERM');
-    await Promise.all(workers.map(exited));
+    await stopped(workers);
     await bench.client.close();
     await server.stop();
   }

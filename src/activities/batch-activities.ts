@@ -227,11 +227,12 @@ async function readResults(api: OpenAIBatchApi, view: BatchView, spec: ModelSpec
   const failed = new Map<string, string>();
   let tokens = 0;
   let unfinished = 0;
+  let read = 0;
   for (const fileId of [view.output_file_id, view.error_file_id]) {
     if (!fileId) continue;
     for await (const line of api.lines(fileId)) {
       // An output file of 50,000 lines takes a while to read: the activity is alive meanwhile.
-      if ((vectors.size + invalid.size + failed.size + unfinished) % 1000 === 0) heartbeat({ reading: fileId });
+      if (++read % 1000 === 0) heartbeat({ reading: fileId, lines: read });
       const outcome = lineOutcome(line);
       const hash = hashOfCustomId(outcome.customId);
       if (outcome.kind === 'vector') {

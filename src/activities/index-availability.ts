@@ -12,9 +12,9 @@ const POLL_MS = 2_000;
 
 /**
  * Before a copy or a verification: every index it reads or writes has all its primaries. A red
- * one is waited for (REEMBED_RED_INDEX_WAIT_MS, a minute by default: a restarting node recovers
- * its primaries by itself) (heartbeating the attempt's own progress, so a retry still resumes from
- * it); still red after the wait, the activity fails with IndexUnavailableError and the
+ * one is waited for — REEMBED_RED_INDEX_WAIT_MS, a minute by default: a restarting node recovers
+ * its primaries by itself — heartbeating the attempt's own progress, so a retry still resumes from
+ * it; still red after the wait, the activity fails with IndexUnavailableError and the
  * migration pauses (`pausedBy: "elasticsearch"`) until someone brings the node back and resumes.
  */
 export async function assertMigrationIndexesAvailable(deps: { es: Client; config: Pick<Config, 'elasticsearch'> }, input: MigrationIndexes): Promise<void> {

@@ -27,7 +27,7 @@ export class OpenAIBatchApi {
   private readonly client: OpenAI;
 
   constructor(
-    private readonly deployment: OpenAIDeployment,
+    deployment: OpenAIDeployment,
     private readonly specId: string,
   ) {
     if (!deployment.apiKey) {

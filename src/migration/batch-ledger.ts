@@ -2,7 +2,7 @@ import { coverage } from './coverage.js';
 import { MAX_QUARANTINE_SAMPLE } from './reports.js';
 import type { BatchCollection, BatchPoll, BatchSubmission } from './batch-reports.js';
 import type { BatchApiProgress, BatchRange, BatchRecord, MigrationStatus } from './status.js';
-import { spending } from './spending.js';
+import { batchPrice, spending } from './spending.js';
 import { now, type StatusCell } from './status-cell.js';
 
 /** States in which a batch will change no more: its output can be collected. */
@@ -81,12 +81,11 @@ export class BatchLedger {
       this.update({ pending: rest }, quarantined);
       return;
     }
-    const price = this.s.batchPricePerMillionTokens ?? this.s.pricePerMillionTokens;
     const record: BatchRecord = {
       ...submission.batch,
       linesDone: 0,
       linesFailed: 0,
-      costUsd: (submission.batch.tokens / 1_000_000) * price,
+      costUsd: (submission.batch.tokens / 1_000_000) * batchPrice(this.s),
       submittedAt: now(),
     };
     this.update({ pending: rest, submissions: Math.max(submissions, record.chunk), batches: [...batches, record] }, quarantined);
@@ -107,7 +106,6 @@ export class BatchLedger {
    */
   collected(id: string, report: BatchCollection): void {
     const batch = this.progress.batches.find((b) => b.id === id)!;
-    const price = this.s.batchPricePerMillionTokens ?? this.s.pricePerMillionTokens;
     const documents = {
       ...this.s.documents,
       migrated: this.s.documents.migrated + report.written,
@@ -128,7 +126,7 @@ export class BatchLedger {
       linesDone: report.linesDone,
       linesFailed: report.linesFailed,
       tokens: report.batchTokens,
-      costUsd: (report.batchTokens / 1_000_000) * price,
+      costUsd: (report.batchTokens / 1_000_000) * batchPrice(this.s),
       ...(report.unfinished > 0 ? { note: `${b.note ?? b.state}: ${report.unfinished} unfinished line(s) submitted again` } : {}),
     }));
   }

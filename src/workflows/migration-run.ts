@@ -178,8 +178,8 @@ export class MigrationRun {
   async cancelBatches(): Promise<void> {
     const batchIds = this.state.batches.cancellable.map((b) => b.id);
     if (batchIds.length === 0) return;
-    const now = await bookkeeping.cancelEmbeddingBatches({ targetSpecId: this.input.targetSpecId, batchIds });
-    for (const [id, poll] of Object.entries(now)) this.state.batches.polled(id, poll);
+    const states = await bookkeeping.cancelEmbeddingBatches({ targetSpecId: this.input.targetSpecId, batchIds });
+    for (const [id, poll] of Object.entries(states)) this.state.batches.polled(id, poll);
     this.showDetails();
   }
 

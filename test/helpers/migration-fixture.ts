@@ -18,6 +18,7 @@ import type { CollectionWriter } from '../../src/writer/collection-writer.js';
 import { createReembedWorker, type ReembedWorker } from '../../src/worker/create-worker.js';
 import { connectTemporal } from '../../src/client/temporal-client.js';
 import { migrationWorkflowId } from '../../src/migration/input.js';
+import { indexContents } from './index-contents.js';
 import { requireServices, uniqueName } from './services.js';
 import { cachedWorkflowBundle } from './workflow-bundle.js';
 
@@ -103,15 +104,8 @@ export class MigrationFixture {
   }
 
   /** Every (id, source hash) pair an index holds. */
-  async contents(index: string): Promise<Map<string, string>> {
-    await this.store.refresh(index);
-    const all = new Map<string, string>();
-    for (let after: string | null = null; ;) {
-      const page = await this.store.scan(index, after, 500, false);
-      if (page.length === 0) return all;
-      for (const d of page) all.set(d.id, d.sourceHash);
-      after = page[page.length - 1]!.id;
-    }
+  contents(index: string): Promise<Map<string, string>> {
+    return indexContents(this.store, index);
   }
 
   /**

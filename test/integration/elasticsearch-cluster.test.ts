@@ -23,6 +23,7 @@ const NODES = [0, 1, 2].map((i) => `http://127.0.0.1:${FIRST_PORT + i}`);
 const SPEC = SpecCatalog.load().get('minilm-l6-v2');
 /** A node restarting here recovers within seconds; a test need not wait the production minute to see the pause. */
 const RED_INDEX_WAIT_MS = '15000';
+const TARGET = 'minilm-l6-v2-cls';
 /** Where the scripts keep the nodes' folders (scripts/lib.sh): as root /var/lib/reembed, else under the cache. */
 const ES_ROOT =
   process.env.REEMBED_ES_ROOT ??
@@ -47,6 +48,25 @@ const docs = (prefix: string, count: number) =>
     const text = `${prefix} document ${i}`;
     return { id: `${prefix}-${i}`, vector: hashedEmbedding(SPEC.model, text, SPEC.dimensions), sourceHash: `h${i}`, content: text };
   });
+
+/**
+ * A migration fixture on the cluster (every node in ES_URL) with a worker and a seeded
+ * collection, closed once `body` is done: what each migration scenario below starts from.
+ */
+async function withClusterMigration(
+  documents: number,
+  body: (m: { fx: MigrationFixture; collection: string; source: string; target: string }) => Promise<void>,
+): Promise<void> {
+  const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
+  try {
+    await fx.startWorker();
+    const collection = await fx.seedCollection(documents);
+    const source = (await fx.registry.get(collection)).activeIndex;
+    await body({ fx, collection, source, target: versionedIndexName(collection, fx.catalog.get(TARGET)) });
+  } finally {
+    await fx.close();
+  }
+}
 
 /**
  * A local three-node cluster started by the project's script (`services.sh up cluster`),
@@ -105,13 +125,8 @@ describe('a three-node Elasticsearch cluster', () => {
   });
 
   it("a node holding the new index's primary SIGKILLed mid-backfill pauses the migration naming the lost shard; back and resumed, it ends with exact parity", async () => {
-    const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
-    try {
-      await fx.startWorker();
-      const collection = await fx.seedCollection(200);
-      const source = (await fx.registry.get(collection)).activeIndex;
-      const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
-      await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 3_600_000, batchSize: 10, batchesPerActivity: 1 });
+    await withClusterMigration(200, async ({ fx, collection, source, target }) => {
+      await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 3_600_000, batchSize: 10, batchesPerActivity: 1 });
       await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 80, '40% of the backfill', 180_000);
 
       // During the backfill the new index has no replica: its primary's node takes it down.
@@ -134,22 +149,15 @@ describe('a three-node Elasticsearch cluster', () => {
       assert.deepEqual(inTarget, inSource, 'exact id and text-hash parity');
       await fx.client.reject(collection, { by: 'test', reason: 'done' });
       await fx.client.result(collection).catch(() => undefined);
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   it('a node holding the only copy of the old index SIGKILLed mid-backfill pauses it naming that shard, never reading it as missing documents; back and resumed, exact parity', async () => {
-    const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
-    try {
-      await fx.startWorker();
-      const collection = await fx.seedCollection(200);
-      const source = (await fx.registry.get(collection)).activeIndex;
-      const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
+    await withClusterMigration(200, async ({ fx, collection, source, target }) => {
       // An old index without replicas, as some clusters run: its primary's node takes it down.
       await es.indices.putSettings({ index: source, settings: { number_of_replicas: 0 } });
       await es.cluster.health({ index: source, wait_for_status: 'green', timeout: '60s' });
-      await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 0, batchSize: 10, batchesPerActivity: 1 });
+      await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 10, batchesPerActivity: 1 });
       await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 40, '20% of the backfill', 180_000);
       const [primary] = (await es.cat.shards({ index: source, format: 'json' })).filter((s) => s.prirep === 'p');
       process.kill((await nodeStates()).get(primary!.node!)!.pid!, 'SIGKILL');
@@ -170,91 +178,80 @@ describe('a three-node Elasticsearch cluster', () => {
       assert.deepEqual(await fx.contents(target), await fx.contents(source), 'exact id and text-hash parity');
       await fx.client.reject(collection, { by: 'test', reason: 'done' });
       await fx.client.result(collection).catch(() => undefined);
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   it("a node gone for good (SIGKILLed, its data deleted) with live writes running: resumed, the new index's lost shard is rebuilt and the migration ends with exact parity and every live write", async () => {
-    const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
     const live = { stop: false, written: new Map<string, string>(), failures: 0 };
     let writing: Promise<void> = Promise.resolve();
-    try {
-      await fx.startWorker();
-      const collection = await fx.seedCollection(200);
-      const source = (await fx.registry.get(collection)).activeIndex;
-      const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
-      // Live traffic for the whole run: new documents, then new texts for them; a write that fails is sent again.
-      writing = (async () => {
-        for (let n = 0; !live.stop; n++) {
-          const id = `live-${n % 40}`;
-          const text = `a live write number ${n} to ${id}`;
-          for (;;) {
-            try {
-              await fx.writer.upsert(collection, [{ id, text }]);
-              live.written.set(id, text);
-              break;
-            } catch {
-              live.failures++;
-              await new Promise((r) => setTimeout(r, 500));
+    await withClusterMigration(200, async ({ fx, collection, source, target }) => {
+      try {
+        // Live traffic for the whole run: new documents, then new texts for them; a write that fails is sent again.
+        writing = (async () => {
+          for (let n = 0; !live.stop; n++) {
+            const id = `live-${n % 40}`;
+            const text = `a live write number ${n} to ${id}`;
+            for (;;) {
+              try {
+                await fx.writer.upsert(collection, [{ id, text }]);
+                live.written.set(id, text);
+                break;
+              } catch {
+                live.failures++;
+                await new Promise((r) => setTimeout(r, 500));
+              }
             }
+            await new Promise((r) => setTimeout(r, 200));
           }
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      })();
-      await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 3_600_000, batchSize: 10, batchesPerActivity: 1 });
-      await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 80, '40% of the backfill', 180_000);
+        })();
+        await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 3_600_000, batchSize: 10, batchesPerActivity: 1 });
+        await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 80, '40% of the backfill', 180_000);
 
-      const [primary] = (await es.cat.shards({ index: target, format: 'json' })).filter((s) => s.prirep === 'p');
-      const holder = (await nodeStates()).get(primary!.node!)!;
-      process.kill(holder.pid!, 'SIGKILL');
-      await waitFor(async () => (await nodeStates()).get(primary!.node!)?.state === 'down', 'the node to be down', 30_000);
-      rmSync(join(ES_ROOT, primary!.node!, 'data'), { recursive: true, force: true });
-      await services(['up', 'cluster']);
-      await es.cluster.health({ wait_for_nodes: '3', timeout: '120s' });
+        const [primary] = (await es.cat.shards({ index: target, format: 'json' })).filter((s) => s.prirep === 'p');
+        const holder = (await nodeStates()).get(primary!.node!)!;
+        process.kill(holder.pid!, 'SIGKILL');
+        await waitFor(async () => (await nodeStates()).get(primary!.node!)?.state === 'down', 'the node to be down', 30_000);
+        rmSync(join(ES_ROOT, primary!.node!, 'data'), { recursive: true, force: true });
+        await services(['up', 'cluster']);
+        await es.cluster.health({ wait_for_nodes: '3', timeout: '120s' });
 
-      await waitFor(async () => (await fx.client.status(collection)).pausedBy === 'elasticsearch', 'the migration to pause', 180_000);
-      const paused = await fx.client.status(collection);
-      assert.match(paused.pauseReason ?? '', new RegExp(`${target} shard\\(s\\) 0`));
-      assert.match(paused.pauseReason ?? '', /gone for good, resume anyway/);
-      await fx.client.resume(collection, { by: 'test', reason: 'es node lost with its disk' });
-      const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
-      assert.deepEqual(
-        waiting.rebuiltShards?.map((r) => [r.index, r.shards]),
-        [[target, [0]]],
-      );
-      assert.ok(waiting.catchUp.reembedded > 0, 'the catch-up copied the lost documents again');
-      live.stop = true;
-      await writing;
-      // Writes that reached the old index after the last catch-up pass are still on their way to the new one.
-      await waitFor(
-        async () => {
-          const [a, b] = await Promise.all([fx.contents(source), fx.contents(target)]);
-          return a.size === b.size && [...a].every(([id, h]) => b.get(id) === h);
-        },
-        'exact id and text-hash parity',
-        60_000,
-      );
-      const inTarget = await fx.store.getMany(target, [...live.written.keys()]);
-      for (const [id, text] of live.written) assert.equal(inTarget.get(id)?.content, text, `live write to ${id} present`);
-      assert.ok(live.written.size > 20, `${live.written.size} live writes`);
-      await fx.client.reject(collection, { by: 'test', reason: 'done' });
-      await fx.client.result(collection).catch(() => undefined);
-    } finally {
-      live.stop = true;
-      await writing;
-      await fx.close();
-    }
+        await waitFor(async () => (await fx.client.status(collection)).pausedBy === 'elasticsearch', 'the migration to pause', 180_000);
+        const paused = await fx.client.status(collection);
+        assert.match(paused.pauseReason ?? '', new RegExp(`${target} shard\\(s\\) 0`));
+        assert.match(paused.pauseReason ?? '', /gone for good, resume anyway/);
+        await fx.client.resume(collection, { by: 'test', reason: 'es node lost with its disk' });
+        const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
+        assert.deepEqual(
+          waiting.rebuiltShards?.map((r) => [r.index, r.shards]),
+          [[target, [0]]],
+        );
+        assert.ok(waiting.catchUp.reembedded > 0, 'the catch-up copied the lost documents again');
+        live.stop = true;
+        await writing;
+        // Writes that reached the old index after the last catch-up pass are still on their way to the new one.
+        await waitFor(
+          async () => {
+            const [a, b] = await Promise.all([fx.contents(source), fx.contents(target)]);
+            return a.size === b.size && [...a].every(([id, h]) => b.get(id) === h);
+          },
+          'exact id and text-hash parity',
+          60_000,
+        );
+        const inTarget = await fx.store.getMany(target, [...live.written.keys()]);
+        for (const [id, text] of live.written) assert.equal(inTarget.get(id)?.content, text, `live write to ${id} present`);
+        assert.ok(live.written.size > 20, `${live.written.size} live writes`);
+        await fx.client.reject(collection, { by: 'test', reason: 'done' });
+        await fx.client.result(collection).catch(() => undefined);
+      } finally {
+        live.stop = true;
+        await writing;
+      }
+    });
   });
 
   it('the master SIGKILLed as the alias moves leaves it on exactly one index; in RETENTION, with replicas back, a node SIGKILLed under a query loop fails no search', async () => {
-    const fx = await MigrationFixture.create({ ES_URL: NODES.join(','), REEMBED_RED_INDEX_WAIT_MS: RED_INDEX_WAIT_MS });
-    try {
-      await fx.startWorker();
-      const collection = await fx.seedCollection(120);
-      const source = (await fx.registry.get(collection)).activeIndex;
-      const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
-      await fx.client.startMigration({ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 0, batchSize: 20 });
+    await withClusterMigration(120, async ({ fx, collection, source, target }) => {
+      await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 20 });
       await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
       const replicas = await fx.store.numberOfReplicas(target);
       assert.equal(replicas, await fx.store.numberOfReplicas(source), "the serving settings gave the new index the old one's replicas");
@@ -298,9 +295,7 @@ describe('a three-node Elasticsearch cluster', () => {
       await es.cluster.health({ wait_for_nodes: '3', wait_for_status: 'green', timeout: '120s' });
       await fx.client.endRetention(collection, { by: 'test' });
       await fx.client.result(collection);
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   it('bulk items a node rejects with a full write queue are sent again alone until every document lands', async () => {
