@@ -11,6 +11,7 @@ import { type AccessStats } from './access-stats.js';
 import { type QuerySample } from './query-sample.js';
 import { coverageWeightedMerge, overlapAtK, reciprocalRankFusion, type MergeStrategy, type RankedHit } from './merge-results.js';
 import { chooseRoute, type Route } from './route.js';
+import { knnMsearch, type KnnSide } from './knn-msearch.js';
 
 export interface SearchOptions {
   readonly k?: number;
@@ -41,12 +42,6 @@ export interface RouterOptions {
   readonly accessStats?: AccessStats;
   /** Opt-in: records a bounded sample of query texts (golden queries from traffic, warm-up). */
   readonly querySample?: QuerySample;
-}
-
-interface SearchSource {
-  content?: string;
-  metadata?: Record<string, unknown>;
-  adapted?: boolean;
 }
 
 /**
@@ -180,36 +175,7 @@ export class SearchRouter {
     return specIds.map((id) => given?.[id] ?? computed[missing.indexOf(id)]!);
   }
 
-  /**
-   * One `_msearch` for all sides. A side that fails (an index deleted under a stale
-   * registry view) yields no hits rather than failing the search, as long as one answers.
-   */
-  private async knn(sides: { index: string; specId: string; vector: Float32Array }[], k: number, filter?: Record<string, unknown>): Promise<RankedHit[][]> {
-    const searches = sides.flatMap((side) => [
-      { index: side.index },
-      {
-        knn: { field: 'vector', query_vector: Array.from(side.vector), k, num_candidates: Math.max(50, k * 10), ...(filter ? { filter } : {}) },
-        _source: ['content', 'metadata', 'adapted'],
-        size: k,
-      },
-    ]);
-    const response = await this.deps.es.msearch<SearchSource>({ searches });
-    const lists = response.responses.map((r, i) => {
-      if ('error' in r) return null;
-      return r.hits.hits.map((hit) => ({
-        id: String(hit._id),
-        score: hit._score ?? 0,
-        index: sides[i]!.index,
-        specId: sides[i]!.specId,
-        ...(hit._source?.content !== undefined ? { content: hit._source.content } : {}),
-        ...(hit._source?.metadata ? { metadata: hit._source.metadata } : {}),
-        ...(hit._source?.adapted ? { adapted: true as const } : {}),
-      }));
-    });
-    if (lists.every((l) => l === null)) {
-      const first = response.responses[0] as { error?: { reason?: string } };
-      throw new Error(`Search failed on ${sides.map((s) => s.index).join(' and ')}: ${first.error?.reason ?? 'unknown error'}`);
-    }
-    return lists.map((l) => l ?? []);
+  private knn(sides: KnnSide[], k: number, filter?: Record<string, unknown>): Promise<RankedHit[][]> {
+    return knnMsearch(this.deps.es, sides, k, filter);
   }
 }

@@ -12,6 +12,7 @@ import type {
   VerificationReport,
 } from '../../src/migration/reports.js';
 import { qualityReport, type QueryOutcome } from '../../src/migration/quality-gate.js';
+import { waitFor } from './services.js';
 
 /** The activities the migration workflow schedules, by name. */
 type WorkflowActivities = Pick<
@@ -73,7 +74,7 @@ export class StubMigration {
 
   /** Waits until `activity` has been called at least `times` times. */
   async called(activity: string, times = 1): Promise<void> {
-    while (this.calls.filter((c) => c.name === activity).length < times) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => this.calls.filter((c) => c.name === activity).length >= times, `${times} call(s) of ${activity}`, 30_000, 20);
   }
 
   names(activity: string): unknown[] {

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sourceHash } from '../../src/corpus/source-hash.js';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { waitFor } from '../helpers/services.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 
@@ -20,7 +21,7 @@ describe('catch-up after writes that bypassed dual-write', () => {
     const target = versionedIndexName(collection, fx.catalog.get(TARGET));
     await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 10, batchesPerActivity: 1 });
     await fx.client.waitForPhase(collection, ['BACKFILLING'], { timeoutMs: 60_000 });
-    while ((await fx.client.status(collection)).documents.migrated < 10) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 10, '10 documents migrated', 60_000, 50);
     await fx.client.pause(collection, { by: 'test', reason: 'simulate a writer with a stale registry cache' });
     const paused = await fx.client.waitForPhase(collection, ['BACKFILLING'], { timeoutMs: 10_000 });
     assert.equal(paused.paused, true);

@@ -5,6 +5,7 @@ import { AccessStats } from '../../src/search/access-stats.js';
 import type { RoutedResult, RouterOptions } from '../../src/search/search-router.js';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { waitFor } from '../helpers/services.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 const QUERIES = ['the economy and jobs', 'health care costs', 'war and national security', 'education and schools'];
@@ -154,15 +155,16 @@ describe('live traffic during a migration', () => {
 
     await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 3_600_000, batchSize: 5, batchesPerActivity: 1 });
     let firstSeen: string[] = [];
-    for (;;) {
-      await fx.store.refresh(target).catch(() => undefined);
-      const present = (await fx.store.exists(target)) ? [...(await fx.contents(target)).keys()] : [];
-      if (present.length >= hot.length) {
-        firstSeen = present;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      async () => {
+        await fx.store.refresh(target).catch(() => undefined);
+        firstSeen = (await fx.store.exists(target)) ? [...(await fx.contents(target)).keys()] : [];
+        return firstSeen.length >= hot.length;
+      },
+      `the ${hot.length} hot documents in the new index`,
+      120_000,
+      100,
+    );
     assert.ok(
       hot.every((id) => firstSeen.includes(id)),
       'every hot document arrived before the cold ones',

@@ -11,6 +11,7 @@ import { STATUS_QUERY, type ActionOutcome } from '../../src/migration/messages.j
 import type { MigrationStatus } from '../../src/migration/status.js';
 import type { migrationWorkflow } from '../../src/workflows/migration-workflow.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { waitFor } from '../helpers/services.js';
 import { cachedWorkflowBundle } from '../helpers/workflow-bundle.js';
 
 const TEST_SERVER = join(process.env.REEMBED_CACHE ?? join(homedir(), '.cache', 'reembed'), 'bin', 'temporal-test-server');
@@ -24,6 +25,14 @@ async function timersOf(
   return (events ?? []).filter((e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) === ms / 1000).length;
 }
 const sevenDayTimers = (handle: Parameters<typeof timersOf>[0]) => timersOf(handle, 7 * DAY_MS);
+/**
+ * Under load the Java test server has been seen to stall (a workflow task expired, time never
+ * advanced again); every wait has a deadline so a stall fails the test by name, not the whole run.
+ */
+const SCENARIO_TIMEOUT = { timeout: 240_000 };
+const WAIT_MS = 90_000;
+/** A loaded machine can take more than the default 10 s over a first workflow task (a fresh worker's sandbox). */
+const WORKFLOW_TASK_TIMEOUT = '1 minute';
 
 describe('7-day grace period and retention under time skipping', () => {
   let fx: MigrationFixture;
@@ -47,7 +56,7 @@ describe('7-day grace period and retention under time skipping', () => {
     return worker.runUntil(fn);
   }
 
-  it('waits 7 days before cutover and 7 more before cleanup, in seconds of real time', async () => {
+  it('waits 7 days before cutover and 7 more before cleanup, in seconds of real time', SCENARIO_TIMEOUT, async () => {
     const collection = await fx.seedCollection(30);
     const source = (await fx.registry.get(collection)).activeIndex;
     const started = Date.now();
@@ -55,25 +64,23 @@ describe('7-day grace period and retention under time skipping', () => {
       const handle = await env.client.workflow.start<typeof migrationWorkflow>('migrationWorkflow', {
         workflowId: migrationWorkflowId(collection),
         taskQueue: 'time-skipping',
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         // The Java test server has no operator API to register search attributes with.
         args: [{ collection, targetSpecId: 'minilm-l6-v2-cls', graceMs: 7 * DAY_MS, retentionMs: 7 * DAY_MS, searchAttributes: false }],
       });
-      const reach = async (phase: string) => {
-        for (;;) {
-          const s = await handle.query<MigrationStatus>(STATUS_QUERY);
-          if (s.phase === phase) return;
-          assert.ok(!['FAILED', 'REJECTED'].includes(s.phase), s.error);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      };
+      const reach = (phase: string) =>
+        waitFor(
+          async () => {
+            const s = await handle.query<MigrationStatus>(STATUS_QUERY);
+            assert.ok(!['FAILED', 'REJECTED'].includes(s.phase), s.error);
+            return s.phase === phase;
+          },
+          `phase ${phase}`,
+          WAIT_MS,
+        );
       // Time stays locked while activities run in real time; we advance it explicitly,
       // and only once the workflow's 7-day timer exists, so the jump lands on that timer.
-      const timersStarted = async (count: number) => {
-        for (;;) {
-          if ((await sevenDayTimers(handle)) >= count) return;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      };
+      const timersStarted = (count: number) => waitFor(async () => (await sevenDayTimers(handle)) >= count, `${count} seven-day timer(s)`, WAIT_MS);
       await reach('AWAITING_APPROVAL');
       // As an Update, the approval answers with when the cutover will run: one grace period on.
       const outcome = await handle.executeUpdate<ActionOutcome, [unknown]>('approveCutover', { args: [{ approver: 'time-traveller' }] });
@@ -98,7 +105,7 @@ describe('7-day grace period and retention under time skipping', () => {
     assert.equal(await fx.store.exists(source), false, 'old index cleaned up after retention');
   });
 
-  it('rejects by itself when nobody decides within the approval timeout', async () => {
+  it('rejects by itself when nobody decides within the approval timeout', SCENARIO_TIMEOUT, async () => {
     const collection = await fx.seedCollection(20);
     const source = (await fx.registry.get(collection)).activeIndex;
     const target = versionedIndexName(collection, fx.catalog.get('minilm-l6-v2-cls'));
@@ -106,11 +113,12 @@ describe('7-day grace period and retention under time skipping', () => {
       const handle = await env.client.workflow.start<typeof migrationWorkflow>('migrationWorkflow', {
         workflowId: migrationWorkflowId(collection),
         taskQueue: 'time-skipping',
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         args: [{ collection, targetSpecId: 'minilm-l6-v2-cls', approvalTimeoutMs: 2 * DAY_MS, searchAttributes: false }],
       });
-      while ((await timersOf(handle, 2 * DAY_MS)) === 0) await new Promise((r) => setTimeout(r, 200));
+      await waitFor(async () => (await timersOf(handle, 2 * DAY_MS)) > 0, 'the approval timeout timer', WAIT_MS);
       await env.sleep('2 days');
-      while ((await handle.query<MigrationStatus>(STATUS_QUERY)).phase !== 'REJECTED') await new Promise((r) => setTimeout(r, 200));
+      await waitFor(async () => (await handle.query<MigrationStatus>(STATUS_QUERY)).phase === 'REJECTED', 'phase REJECTED', WAIT_MS);
       const { phase, status } = await handle.result();
       assert.equal(phase, 'REJECTED');
       assert.equal(status.rejection?.by, 'reembed');

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { waitFor } from '../helpers/services.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 
@@ -41,15 +42,16 @@ describe('a worker killed mid-backfill', () => {
     await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 10, batchesPerActivity: 3, heartbeatTimeoutMs: 3000 });
 
     const first = spawnWorker();
-    const atKill = await fx.client.waitForPhase(collection, ['BACKFILLING'], { timeoutMs: 120_000 }).then(async () => {
-      for (;;) {
-        const s = await fx.client.status(collection);
-        if (s.documents.migrated >= 60) return s;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    });
+    await fx.client.waitForPhase(collection, ['BACKFILLING'], { timeoutMs: 120_000 });
+    let migratedAtKill = 0;
+    await waitFor(
+      async () => (migratedAtKill = (await fx.client.status(collection)).documents.migrated) >= 60,
+      '60 documents migrated by the first worker',
+      120_000,
+      100,
+    );
     first.kill('SIGKILL');
-    assert.ok(atKill.documents.migrated < 300, 'killed before the backfill finished');
+    assert.ok(migratedAtKill < 300, 'killed before the backfill finished');
 
     const replacement = spawnWorker();
     const done = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 240_000 });

@@ -8,7 +8,7 @@ import { STATUS_QUERY, type ActionOutcome, type SignalName } from '../../src/mig
 import type { MigrationResult, MigrationStatus } from '../../src/migration/status.js';
 import type { QueryOutcome } from '../../src/migration/quality-gate.js';
 import { loadConfig } from '../../src/config/env.js';
-import { uniqueName } from '../helpers/services.js';
+import { uniqueName, waitFor } from '../helpers/services.js';
 import { cachedWorkflowBundle } from '../helpers/workflow-bundle.js';
 import { StubMigration } from '../helpers/stub-activities.js';
 
@@ -75,12 +75,19 @@ describe('migration workflow against stub activities', () => {
 
   const status = (h: WorkflowHandle) => h.query<MigrationStatus>(STATUS_QUERY);
   async function reach(h: WorkflowHandle, phase: string): Promise<MigrationStatus> {
-    for (;;) {
-      const s = await status(h);
-      if (s.phase === phase || (phase === 'PAUSED' && s.paused)) return s;
-      assert.ok(!['FAILED', 'REJECTED', 'COMPLETED', 'ROLLED_BACK'].includes(s.phase) || s.phase === phase, `ended in ${s.phase}: ${s.error ?? ''}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    let s: MigrationStatus | undefined;
+    await waitFor(
+      async () => {
+        s = await status(h);
+        if (s.phase === phase || (phase === 'PAUSED' && s.paused)) return true;
+        assert.ok(!['FAILED', 'REJECTED', 'COMPLETED', 'ROLLED_BACK'].includes(s.phase), `ended in ${s.phase}: ${s.error ?? ''}`);
+        return false;
+      },
+      `phase ${phase}`,
+      30_000,
+      20,
+    );
+    return s!;
   }
   /** The workflow's result, having checked that it ended in `phase`. */
   async function ended(h: WorkflowHandle, phase: string): Promise<MigrationResult> {
@@ -240,7 +247,7 @@ describe('migration workflow against stub activities', () => {
         );
         assert.deepEqual((await status(h)).refusedSignals, [], 'a refused Update leaves no record');
         await h.signal('approveCutover', { approver: 'web-ui' });
-        while ((await status(h)).refusedSignals.length === 0) await new Promise((r) => setTimeout(r, 20));
+        await waitFor(async () => (await status(h)).refusedSignals.length > 0, 'the refused signal recorded', 30_000, 20);
         assert.match((await status(h)).refusedSignals[0]!.reason, new RegExp(`^${verdict}: `), 'a refused signal is recorded');
         const accepted = await act(h, 'approveCutover', { approver: 'alice', acknowledgeRegression: true });
         assert.ok(accepted.cutoverAt);
