@@ -8,7 +8,7 @@
  */
 
 /** Where a copy of a document stands in its index's history (`_seq_no`, `_primary_term`). */
-export interface DocumentVersion {
+export interface SeqNoPosition {
   readonly seqNo: number;
   readonly primaryTerm: number;
 }
@@ -20,12 +20,12 @@ export interface DocumentVersion {
  *   target: a live write, a live delete's tombstone, an earlier copy of the same text. Under
  *   a guard by `_seq_no` instead, a create would succeed over the tombstone of a live delete
  *   (bringing the document back), and a slow live write of an older text would win over it.
- * - a version read from the target: apply only while the document is still at it (the
+ * - a position read from the target: apply only while the document is still at it (the
  *   catch-up's deletes of documents gone from the source, which have no source revision).
  * - null: expected absent.
  * A write whose expectation no longer holds is skipped: someone wrote the document meanwhile.
  */
-export type Expected = { readonly copyOfRevision: number } | DocumentVersion | null;
+export type Expected = { readonly copyOfRevision: number } | SeqNoPosition | null;
 export type WriteGuard = ReadonlyMap<string, Expected>;
 
 /**
@@ -39,8 +39,8 @@ export type WriteOrder = { readonly guard: WriteGuard } | { readonly version: nu
 export type WriteCondition =
   /** Applies only when `version` is above the stored one, a tombstone's included. */
   | { readonly kind: 'external'; readonly version: number }
-  /** Applies only while the document is still at the version read. */
-  | { readonly kind: 'ifVersion'; readonly seqNo: number; readonly primaryTerm: number }
+  /** Applies only while the document is still at the position read. */
+  | { readonly kind: 'ifSeqNo'; readonly seqNo: number; readonly primaryTerm: number }
   /** Index only: applies only when no document exists (a tombstone does not count). */
   | { readonly kind: 'ifAbsent' }
   | { readonly kind: 'unconditional' };
@@ -56,7 +56,7 @@ export function writeCondition(action: 'index' | 'delete', id: string, order?: W
   const expected = order.guard.get(id)!;
   if (expected === null) return action === 'index' ? { kind: 'ifAbsent' } : { kind: 'unconditional' };
   if ('copyOfRevision' in expected) return { kind: 'external', version: expected.copyOfRevision };
-  return { kind: 'ifVersion', seqNo: expected.seqNo, primaryTerm: expected.primaryTerm };
+  return { kind: 'ifSeqNo', seqNo: expected.seqNo, primaryTerm: expected.primaryTerm };
 }
 
 /** A version conflict on an ordered write means a newer write won: the document is superseded, not failed. */
@@ -89,7 +89,7 @@ export function holdsSameText(source: Revisioned, target: Revisioned | undefined
 
 interface ReadDocument extends Revisioned {
   readonly id: string;
-  readonly version?: DocumentVersion;
+  readonly position?: SeqNoPosition;
 }
 
 /** Source documents to copy, the guard to write them under, and how many the target already holds. */
@@ -100,7 +100,7 @@ export interface Pending<D> {
 }
 
 /**
- * The source documents whose target copy (`present`, read with its version) is not up to date
+ * The source documents whose target copy (`present`, read with its position) is not up to date
  * by `upToDate`, with the guard to copy them under; the others count as already present.
  */
 export function pendingCopies<D extends ReadDocument>(
@@ -112,7 +112,7 @@ export function pendingCopies<D extends ReadDocument>(
   return {
     docs,
     guard: new Map(
-      docs.map((d): [string, Expected] => [d.id, d.revision !== undefined ? { copyOfRevision: d.revision } : (present.get(d.id)?.version ?? null)]),
+      docs.map((d): [string, Expected] => [d.id, d.revision !== undefined ? { copyOfRevision: d.revision } : (present.get(d.id)?.position ?? null)]),
     ),
     alreadyPresent: sourceDocs.length - docs.length,
   };
@@ -124,5 +124,5 @@ export function pendingCopies<D extends ReadDocument>(
  */
 export function goneFromSource(inTarget: ReadonlyMap<string, ReadDocument>, inSource: ReadonlyMap<string, unknown>): { ids: string[]; guard: WriteGuard } {
   const gone = [...inTarget.values()].filter((d) => !inSource.has(d.id));
-  return { ids: gone.map((d) => d.id), guard: new Map(gone.map((d) => [d.id, d.version ?? null])) };
+  return { ids: gone.map((d) => d.id), guard: new Map(gone.map((d) => [d.id, d.position ?? null])) };
 }

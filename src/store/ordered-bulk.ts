@@ -17,7 +17,7 @@ export function orderedOperation(action: 'index' | 'delete', index: string, id: 
   switch (condition.kind) {
     case 'external':
       return { [action]: { ...target, version: condition.version, version_type: 'external' } };
-    case 'ifVersion':
+    case 'ifSeqNo':
       return { [action]: { ...target, if_seq_no: condition.seqNo, if_primary_term: condition.primaryTerm } };
     case 'ifAbsent':
       return { create: target };

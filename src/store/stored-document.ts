@@ -1,4 +1,4 @@
-import type { DocumentVersion } from '../migration/write-ordering.js';
+import type { SeqNoPosition } from '../migration/write-ordering.js';
 
 /** Documents as the vector indexes store them, and as reads return them. */
 
@@ -26,7 +26,7 @@ export interface StoredDocument {
   /** When this copy was written. */
   readonly embeddedAt?: string;
   /** Where this copy stands in the index's history (real-time gets only). */
-  readonly version?: DocumentVersion;
+  readonly position?: SeqNoPosition;
   /** Elasticsearch's `_version` (real-time gets and scans): a live write's external version, or a count of internal writes. */
   readonly revision?: number;
 }
@@ -49,10 +49,10 @@ export interface StoredSource {
 export const sourceFields = (withContent: boolean) =>
   withContent ? ['source_hash', 'content', 'metadata', 'updated_at', 'embedded_at'] : ['source_hash', 'updated_at', 'embedded_at'];
 
-export function toStoredDocument(id: string, src: StoredSource, version?: DocumentVersion, revision?: number): StoredDocument {
+export function toStoredDocument(id: string, src: StoredSource, position?: SeqNoPosition, revision?: number): StoredDocument {
   return {
     id,
-    ...(version ? { version } : {}),
+    ...(position ? { position } : {}),
     ...(revision !== undefined ? { revision } : {}),
     sourceHash: src.source_hash,
     ...(src.content !== undefined ? { content: src.content } : {}),

@@ -56,8 +56,8 @@ export class VectorIndexStore {
     const found = new Map<string, StoredDocument>();
     for (const doc of response.docs) {
       if (!('found' in doc && doc.found && doc._source)) continue;
-      const version = doc._seq_no !== undefined && doc._primary_term !== undefined ? { seqNo: doc._seq_no, primaryTerm: doc._primary_term } : undefined;
-      found.set(doc._id, toStoredDocument(doc._id, doc._source, version, doc._version));
+      const position = doc._seq_no !== undefined && doc._primary_term !== undefined ? { seqNo: doc._seq_no, primaryTerm: doc._primary_term } : undefined;
+      found.set(doc._id, toStoredDocument(doc._id, doc._source, position, doc._version));
     }
     return found;
   }

@@ -6,7 +6,7 @@ export interface SimulatedDocument {
   readonly sourceHash: string;
   /** `_version`: an external version, or a count of internal writes. */
   readonly revision: number;
-  readonly version: { readonly seqNo: number; readonly primaryTerm: number };
+  readonly position: { readonly seqNo: number; readonly primaryTerm: number };
 }
 
 /**
@@ -60,8 +60,8 @@ export class SimulatedIndex {
         if (stored !== undefined && condition.version <= stored) return 'conflict';
         revision = condition.version;
         break;
-      case 'ifVersion':
-        if (!current || current.version.seqNo !== condition.seqNo || current.version.primaryTerm !== condition.primaryTerm) return 'conflict';
+      case 'ifSeqNo':
+        if (!current || current.position.seqNo !== condition.seqNo || current.position.primaryTerm !== condition.primaryTerm) return 'conflict';
         revision = current.revision + 1;
         break;
       case 'ifAbsent':
@@ -74,7 +74,7 @@ export class SimulatedIndex {
     }
     let after: SimulatedDocument | undefined;
     if (action === 'index') {
-      after = { id, sourceHash: sourceHash!, revision, version: { seqNo: ++this.seqNo, primaryTerm: 1 } };
+      after = { id, sourceHash: sourceHash!, revision, position: { seqNo: ++this.seqNo, primaryTerm: 1 } };
       this.docs.set(id, after);
       this.tombstones.delete(id);
     } else {

@@ -101,12 +101,12 @@ describe('Elasticsearch 9 vector store', () => {
     const doc = (id: string, hash: string) => ({ id, vector, sourceHash: hash });
     await store.bulkUpsert(index, spec, [doc('a', 'v1'), doc('b', 'v1')]);
     const read = await store.getMany(index, ['a', 'b', 'c'], false);
-    assert.ok(read.get('a')?.version, 'real-time gets carry the version');
+    assert.ok(read.get('a')?.position, 'real-time gets carry their position (_seq_no, _primary_term)');
     await store.bulkUpsert(index, spec, [doc('a', 'v2'), doc('c', 'v2')]); // a live writer, after our read
 
     const guard = new Map([
-      ['a', read.get('a')!.version!],
-      ['b', read.get('b')!.version!],
+      ['a', read.get('a')!.position!],
+      ['b', read.get('b')!.position!],
       ['c', null],
     ]);
     const { superseded } = await store.bulkUpsert(index, spec, [doc('a', 'old'), doc('b', 'v3'), doc('c', 'old')], { guard });
@@ -120,8 +120,8 @@ describe('Elasticsearch 9 vector store', () => {
 
     const deleted = await store.deleteDocuments(index, ['a', 'b'], {
       guard: new Map([
-        ['a', read.get('a')!.version!],
-        ['b', after.get('b')!.version!],
+        ['a', read.get('a')!.position!],
+        ['b', after.get('b')!.position!],
       ]),
     });
     assert.deepEqual(deleted.superseded, ['a']);

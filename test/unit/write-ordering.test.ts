@@ -185,7 +185,7 @@ describe('write ordering under random interleavings of live writes, deletes and 
 
   it('would catch the rule it replaced: copies guarded by the sequence number read bring deleted documents back', () => {
     // Before: a copy of a document read absent was a plain create, which succeeds over a live delete's tombstone.
-    const bySeqNo: CopyGuard = (pending, present) => new Map(pending.docs.map((d) => [d.id, present.get(d.id)?.version ?? null]));
+    const bySeqNo: CopyGuard = (pending, present) => new Map(pending.docs.map((d) => [d.id, present.get(d.id)?.position ?? null]));
     let caught = 0;
     for (let seed = 1; seed <= 300; seed++) if (migrate(seed, bySeqNo).world.violations.some((v) => v.includes('brought back'))) caught++;
     assert.ok(caught > 0, 'no interleaving of 300 showed the resurrection');
