@@ -1,14 +1,12 @@
 import { heartbeat } from '@temporalio/activity';
-import { hashOfCustomId, lineOutcome } from '../embedding/batch-file.js';
-import type { ModelSpec } from '../embedding/model-spec.js';
 import { OpenAIBatchApi, type BatchView } from '../embedding/openai-batch-api.js';
 import type { OpenAISpec } from '../embedding/openai-provider.js';
-import { checkVector } from '../embedding/provider.js';
 import { openAITokenCounter } from '../embedding/token-counter.js';
 import type { BatchCollection, BatchPoll, BatchSubmission } from '../migration/batch-reports.js';
 import { FAILURES } from '../migration/failures.js';
 import { MAX_QUARANTINE_SAMPLE, type MigrationIndexes } from '../migration/reports.js';
 import type { BatchRange } from '../migration/status.js';
+import { readBatchResults } from './batch-results.js';
 import { BatchRequestFile, type FileFull } from './batch-request-file.js';
 import { CopyPipeline, vectorDocument } from './copy-pipeline.js';
 import type { MigrationDeps } from './deps.js';
@@ -17,8 +15,6 @@ import { assertMigrationIndexesAvailable } from './index-availability.js';
 
 /** Source documents read per page while filling or collecting a batch. */
 const PAGE = 1000;
-/** The Batch API's code for a batch refused because the organisation's queue is full. */
-const QUEUE_FULL = 'token_limit_exceeded';
 
 /**
  * The Batch API backfill's activities. Each is short: submitting (fill a file from the source,
@@ -163,7 +159,7 @@ export function createBatchActivities(deps: MigrationDeps) {
       const spec = openAISpec(input.targetSpecId);
       await assertMigrationIndexesAvailable(deps, input);
       const view = await api(spec).retrieve(input.batchId);
-      const results = await readResults(api(spec), view, spec);
+      const results = await readBatchResults(api(spec), view, spec);
       const report = { written: 0, quarantined: 0, quarantineSample: [] as { id: string; reason: string }[], syncTokens: 0, changed: 0 };
       for await (const { docs, guard } of pendingPages(input, { after: input.range.after, upTo: input.range.last })) {
         const withVector = docs.filter((d) => results.vectors.has(d.sourceHash));
@@ -218,34 +214,4 @@ function recovered(batch: BatchView, chunk: number, range: BatchRange): BatchSub
     truncated: Number(m.reembed_truncated ?? 0),
     inputsSaved: Number(m.reembed_saved ?? 0),
   };
-}
-
-/** Every line of a batch's output and error files, by the source hash its custom_id names. */
-async function readResults(api: OpenAIBatchApi, view: BatchView, spec: ModelSpec) {
-  const vectors = new Map<string, Float32Array>();
-  const invalid = new Map<string, string>();
-  const failed = new Map<string, string>();
-  let tokens = 0;
-  let unfinished = 0;
-  let read = 0;
-  for (const fileId of [view.output_file_id, view.error_file_id]) {
-    if (!fileId) continue;
-    for await (const line of api.lines(fileId)) {
-      // An output file of 50,000 lines takes a while to read: the activity is alive meanwhile.
-      if (++read % 1000 === 0) heartbeat({ reading: fileId, lines: read });
-      const outcome = lineOutcome(line);
-      const hash = hashOfCustomId(outcome.customId);
-      if (outcome.kind === 'vector') {
-        checkVector(spec, outcome.vector, `batch line ${outcome.customId}`);
-        vectors.set(hash, outcome.vector);
-        tokens += outcome.tokens;
-      } else if (outcome.kind === 'invalid') invalid.set(hash, outcome.reason);
-      else if (outcome.kind === 'failed') failed.set(hash, outcome.reason);
-      else unfinished++;
-    }
-  }
-  const queueFull = view.status === 'failed' && (view.errors?.data ?? []).some((e) => e.code === QUEUE_FULL);
-  // A batch refused as a whole ran nothing: a full queue sends it again later, any other refusal through the synchronous API.
-  if (queueFull) unfinished = Math.max(unfinished, Number(view.metadata?.reembed_lines ?? 1));
-  return { vectors, invalid, failed, tokens, unfinished, wholeBatchFailed: view.status === 'failed' && !queueFull };
 }

@@ -35,12 +35,23 @@ export class BookkeepingIndex {
   }
 
   async ensure(): Promise<void> {
-    this.ready ??= createIndexIfMissing(this.es, { ...this.request, settings: { ...BOOKKEEPING_INDEX_SETTINGS, ...this.request.settings } });
+    this.ready ??= this.createOrAwait();
     try {
       await this.ready;
     } catch (error) {
       this.ready = undefined;
       throw error;
     }
+  }
+
+  /**
+   * A create returns once the primary is active, but an index another process created a moment
+   * ago may not have its primary yet, and a read then fails with no_shard_available. The wait is
+   * bounded: an index that stays red is reported by the read that follows.
+   */
+  private async createOrAwait(): Promise<boolean> {
+    const created = await createIndexIfMissing(this.es, { ...this.request, settings: { ...BOOKKEEPING_INDEX_SETTINGS, ...this.request.settings } });
+    if (!created) await this.es.cluster.health({ index: this.name, wait_for_status: 'yellow', timeout: '10s' }, { ignore: [408] });
+    return created;
   }
 }

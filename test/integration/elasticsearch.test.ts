@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { ProviderPool } from '../../src/embedding/provider-pool.js';
 import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
+import { BookkeepingIndex } from '../../src/store/create-index.js';
 import { assertElasticsearchReachable, createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
 import { VectorIndexStore } from '../../src/store/vector-index.js';
 import { BulkWriteError } from '../../src/store/ordered-bulk.js';
@@ -146,6 +148,26 @@ describe('Elasticsearch 9 vector store', () => {
     assert.equal(await hashOf('x'), 'after the delete');
     const settings = await es.indices.getSettings({ index, name: 'index.gc_deletes', flat_settings: true });
     assert.equal(settings[index]?.settings?.['index.gc_deletes'], '10m', 'tombstones outlive a slow writer');
+  });
+
+  it('waits for the primary of a bookkeeping index another process has just created before reading it', async () => {
+    const index = `reembed-${uniqueName('race')}`;
+    created.push(index);
+    // Created elsewhere with its primary held unassigned: the moment a racing process sees it exists.
+    await es.indices.create({
+      index,
+      settings: { number_of_shards: 1, number_of_replicas: 0, 'routing.allocation.require._name': 'nowhere' },
+      wait_for_active_shards: 0,
+    });
+    await assert.rejects(es.get({ index, id: 'a' }), /no_shard_available/);
+    let returned = false;
+    const ensured = new BookkeepingIndex(es, { index }).ensure().then(() => (returned = true));
+    await setTimeout(500);
+    assert.equal(returned, false, 'ensure() must not return while the primary is unassigned');
+    await es.indices.putSettings({ index, settings: { 'routing.allocation.require._name': null } });
+    await ensured;
+    const read = await es.get({ index, id: 'a' }).catch((error: { meta?: { statusCode?: number } }) => error.meta?.statusCode);
+    assert.equal(read, 404, 'once ensure() returns, a read finds the shard (and no document)');
   });
 
   describe('with security on (basic auth)', () => {
