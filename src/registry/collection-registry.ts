@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import { CollectionNotFoundError, InvalidRegistryRecordError } from '../errors.js';
 import type { RecordTransition } from '../migration/registry-transitions.js';
-import { BookkeepingIndex } from '../store/create-index.js';
+import { BookkeepingIndex, BOOKKEEPING_REFRESH } from '../store/create-index.js';
 import { collectionRecordSchema, type CollectionRecord, type HistoryEvent } from './collection-record.js';
 
 export const REGISTRY_INDEX = 'reembed-registry';
@@ -46,7 +46,7 @@ export class CollectionRegistry {
   /** Creates the record; returns false (and changes nothing) when it already exists. */
   async create(record: CollectionRecord): Promise<boolean> {
     try {
-      await this.es.create({ index: REGISTRY_INDEX, id: record.collection, document: collectionRecordSchema.parse(record), refresh: 'wait_for' });
+      await this.es.create({ index: REGISTRY_INDEX, id: record.collection, document: collectionRecordSchema.parse(record), refresh: BOOKKEEPING_REFRESH });
       return true;
     } catch (error) {
       if (isConflict(error)) return false;
@@ -81,7 +81,7 @@ export class CollectionRegistry {
           document: next,
           if_seq_no: current.seqNo,
           if_primary_term: current.primaryTerm,
-          refresh: options.waitForRefresh === false ? false : 'wait_for',
+          refresh: options.waitForRefresh === false ? false : BOOKKEEPING_REFRESH,
         });
         return next;
       } catch (error) {
@@ -104,7 +104,7 @@ export class CollectionRegistry {
   }
 
   async remove(collection: string): Promise<void> {
-    await this.es.delete({ index: REGISTRY_INDEX, id: collection, refresh: 'wait_for' }, { ignore: [404] });
+    await this.es.delete({ index: REGISTRY_INDEX, id: collection, refresh: BOOKKEEPING_REFRESH }, { ignore: [404] });
   }
 
   private async read(collection: string): Promise<{ record: CollectionRecord; seqNo: number; primaryTerm: number } | null> {

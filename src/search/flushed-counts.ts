@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { BookkeepingIndex } from '../store/create-index.js';
+import { BookkeepingIndex, BOOKKEEPING_REFRESH } from '../store/create-index.js';
 
 /**
  * Counts what searches see, per collection and key, in memory and writes them to one of
@@ -50,7 +50,7 @@ export abstract class FlushedCounts {
     await this.index.ensure();
     const at = new Date().toISOString();
     const operations = [...batch].flatMap(([collection, counts]) => [...counts].flatMap(([key, count]) => this.document(collection, key, count, at)));
-    await this.es.bulk({ operations, refresh: 'wait_for' });
+    await this.es.bulk({ operations, refresh: BOOKKEEPING_REFRESH });
   }
 
   async close(): Promise<void> {

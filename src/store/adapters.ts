@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AdapterReport } from '../adapter/adapter-fit.js';
 import type { AdapterJudgement } from '../adapter/adapter-judgement.js';
 import { LinearMap } from '../adapter/linear-map.js';
-import { BookkeepingIndex } from './create-index.js';
+import { BookkeepingIndex, BOOKKEEPING_REFRESH } from './create-index.js';
 
 export const ADAPTER_INDEX = 'reembed-adapters';
 const MAPPINGS = { dynamic: false, properties: { collection: { type: 'keyword' }, fittedAt: { type: 'date' } } } as const;
@@ -60,7 +60,12 @@ export class AdapterStore {
   async save(adapter: Omit<Stored, 'maps'>, maps: { oldToNew: LinearMap; newToOld: LinearMap }): Promise<AdapterSummary> {
     await this.index.ensure();
     const document: Stored = { ...adapter, maps: { oldToNew: maps.oldToNew.toJSON(), newToOld: maps.newToOld.toJSON() } };
-    await this.es.index({ index: ADAPTER_INDEX, id: this.id(adapter.collection, adapter.sourceIndex, adapter.targetIndex), document, refresh: 'wait_for' });
+    await this.es.index({
+      index: ADAPTER_INDEX,
+      id: this.id(adapter.collection, adapter.sourceIndex, adapter.targetIndex),
+      document,
+      refresh: BOOKKEEPING_REFRESH,
+    });
     return { ...adapter, usable: usable(adapter) };
   }
 
@@ -91,7 +96,7 @@ export class AdapterStore {
   async clear(collection: string): Promise<void> {
     await this.index.ensure();
     const ids = (await this.list(collection)).map((a) => this.id(collection, a.sourceIndex, a.targetIndex));
-    if (ids.length > 0) await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: ADAPTER_INDEX, _id: id } })), refresh: 'wait_for' });
+    if (ids.length > 0) await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: ADAPTER_INDEX, _id: id } })), refresh: BOOKKEEPING_REFRESH });
   }
 
   private id(collection: string, sourceIndex: string, targetIndex: string): string {

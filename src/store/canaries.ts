@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
 import type { CanaryResult, CanaryStatus } from '../canary/canary.js';
-import { BookkeepingIndex } from './create-index.js';
+import { BookkeepingIndex, BOOKKEEPING_REFRESH } from './create-index.js';
 
 export const CANARY_INDEX = 'reembed-canaries';
 /** Recent results kept per collection for `reembed canary status`. */
@@ -61,7 +61,7 @@ export class CanaryStore {
     ]);
     const kept = new Set(canaries.map((c) => c.canaryId));
     const stale = previous.filter((c) => !kept.has(c.canaryId)).map((c) => ({ delete: { _index: CANARY_INDEX, _id: `${collection}:canary:${c.canaryId}` } }));
-    const response = await this.es.bulk({ operations: [...operations, ...stale], refresh: 'wait_for' });
+    const response = await this.es.bulk({ operations: [...operations, ...stale], refresh: BOOKKEEPING_REFRESH });
     if (response.errors) {
       const first = response.items.find((item) => item.index?.error ?? item.delete?.error);
       throw new Error(`Elasticsearch refused part of the canary set of "${collection}" (${JSON.stringify(first)}); capture it again.`);
@@ -86,7 +86,7 @@ export class CanaryStore {
       index: CANARY_INDEX,
       id: `${result.collection}:results`,
       document: { kind: 'results', collection: result.collection, latest: result, recent },
-      refresh: 'wait_for',
+      refresh: BOOKKEEPING_REFRESH,
     });
   }
 
@@ -105,6 +105,6 @@ export class CanaryStore {
     // This distribution has no delete-by-query (no reindex module): a collection's entries are few, so ids then a bulk delete.
     const response = await this.es.search({ index: CANARY_INDEX, size: 10_000, query: { term: { collection } }, _source: false });
     const ids = response.hits.hits.map((h) => String(h._id));
-    if (ids.length > 0) await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: CANARY_INDEX, _id: id } })), refresh: 'wait_for' });
+    if (ids.length > 0) await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: CANARY_INDEX, _id: id } })), refresh: BOOKKEEPING_REFRESH });
   }
 }

@@ -15,6 +15,14 @@ export async function createIndexIfMissing(es: Client, request: estypes.IndicesC
   }
 }
 
+/**
+ * How a write to a bookkeeping index becomes visible to searches: an explicit refresh. These
+ * indexes take a few writes per phase, so refreshing one costs little, where 'wait_for' made
+ * every phase change, quarantine entry and canary set wait up to the next scheduled refresh
+ * (a second by default, longer on a search-idle shard).
+ */
+export const BOOKKEEPING_REFRESH = true;
+
 /** reembed's own small bookkeeping indexes: one shard, a replica once a second node exists. */
 const BOOKKEEPING_INDEX_SETTINGS = { number_of_shards: 1, auto_expand_replicas: '0-1' } as const;
 

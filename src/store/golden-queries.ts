@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
 import type { GoldenQuery } from '../quality/golden-file.js';
-import { BookkeepingIndex } from './create-index.js';
+import { BookkeepingIndex, BOOKKEEPING_REFRESH } from './create-index.js';
 
 export const GOLDEN_INDEX = 'reembed-golden';
 const PAGE = 1_000;
@@ -45,7 +45,7 @@ export class GoldenQueryStore {
         { key, collection, query: q.query, relevant: q.relevant ?? null, source, addedAt } satisfies StoredGoldenQuery,
       ];
     });
-    const response = await this.es.bulk({ operations, refresh: 'wait_for' });
+    const response = await this.es.bulk({ operations, refresh: BOOKKEEPING_REFRESH });
     if (response.errors) {
       // Nothing half-imported: what this request did store goes again.
       const stored = response.items.filter((item) => !item.index?.error).map((item) => item.index!._id!);
@@ -84,7 +84,7 @@ export class GoldenQueryStore {
 
   private async remove(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: GOLDEN_INDEX, _id: id } })), refresh: 'wait_for' });
+    await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: GOLDEN_INDEX, _id: id } })), refresh: BOOKKEEPING_REFRESH });
   }
 
   private key(collection: string, query: string): string {

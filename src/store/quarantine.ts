@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { BookkeepingIndex } from './create-index.js';
+import { BookkeepingIndex, BOOKKEEPING_REFRESH } from './create-index.js';
 
 export const QUARANTINE_INDEX = 'reembed-quarantine';
 
@@ -50,13 +50,16 @@ export class QuarantineStore {
       { index: { _index: QUARANTINE_INDEX, _id: `${workflowId}:${e.docId}` } },
       { collection, workflow_id: workflowId, doc_id: e.docId, source_hash: e.sourceHash, reason: e.reason, at } satisfies QuarantineSource,
     ]);
-    const response = await this.es.bulk({ operations, refresh: 'wait_for' });
+    const response = await this.es.bulk({ operations, refresh: BOOKKEEPING_REFRESH });
     if (response.errors) throw new Error(`Could not record ${entries.length} quarantined document(s) in ${QUARANTINE_INDEX}`);
   }
 
   async remove(workflowId: string, docIds: readonly string[]): Promise<void> {
     if (docIds.length === 0) return;
-    await this.es.bulk({ operations: docIds.map((id) => ({ delete: { _index: QUARANTINE_INDEX, _id: `${workflowId}:${id}` } })), refresh: 'wait_for' });
+    await this.es.bulk({
+      operations: docIds.map((id) => ({ delete: { _index: QUARANTINE_INDEX, _id: `${workflowId}:${id}` } })),
+      refresh: BOOKKEEPING_REFRESH,
+    });
   }
 
   /** Every quarantined document of a migration: doc id → the text hash that failed. */

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
-import { BookkeepingIndex } from './create-index.js';
+import { BookkeepingIndex, BOOKKEEPING_REFRESH } from './create-index.js';
 
 export const RETIRED_SPECS_INDEX = 'reembed-retired-specs';
 const retiredSchema = z.object({ specId: z.string(), retiredAt: z.string(), by: z.string() });
@@ -21,14 +21,14 @@ export class RetiredSpecs {
   async retire(specId: string, by: string): Promise<RetiredSpec> {
     await this.index.ensure();
     const record = { specId, retiredAt: new Date().toISOString(), by };
-    await this.es.index({ index: RETIRED_SPECS_INDEX, id: specId, document: record, refresh: 'wait_for' });
+    await this.es.index({ index: RETIRED_SPECS_INDEX, id: specId, document: record, refresh: BOOKKEEPING_REFRESH });
     return record;
   }
 
   /** Returns false when the spec was not retired. */
   async restore(specId: string): Promise<boolean> {
     await this.index.ensure();
-    const response = await this.es.delete({ index: RETIRED_SPECS_INDEX, id: specId, refresh: 'wait_for' }, { ignore: [404] });
+    const response = await this.es.delete({ index: RETIRED_SPECS_INDEX, id: specId, refresh: BOOKKEEPING_REFRESH }, { ignore: [404] });
     return response.result === 'deleted';
   }
 
