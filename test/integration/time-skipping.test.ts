@@ -40,6 +40,10 @@ describe('7-day grace period and retention under time skipping', () => {
   before(async () => {
     fx = await MigrationFixture.create();
     env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: TEST_SERVER } } });
+    // The server starts with time skipping unlocked: a workflow left waiting on no timer of its
+    // own (AWAITING_APPROVAL once its last activity ended) was carried to its 10-year execution
+    // timeout before the approval arrived. Locked, time moves only in env.sleep and result().
+    await env.connection.testService!.lockTimeSkipping({});
   });
   after(async () => {
     await env?.teardown();
