@@ -11,10 +11,10 @@ export interface RecordTransition {
   readonly event?: Omit<HistoryEvent, 'at'>;
   /**
    * False when no reader needs the change in search results within the refresh interval:
-   * writers and routers read records by id, which is real-time. Waiting for the refresh
-   * costs up to a second per update.
+   * writers and routers read records by id, which is real-time, so refreshing the registry
+   * after every backfill activity's coverage update would be wasted work.
    */
-  readonly waitForRefresh?: false;
+  readonly refresh?: false;
 }
 
 type Migration = NonNullable<CollectionRecord['migration']>;
@@ -46,7 +46,7 @@ export function phaseRecorded(workflowId: string, phase: MigrationPhase): Record
 
 /** Coverage routes searches (old index only, or both merged). */
 export function coverageRecorded(workflowId: string, coverage: number): RecordTransition {
-  return { change: (r) => (ownedBy(r, workflowId) ? { ...r, migration: { ...r.migration!, coverage } } : r), waitForRefresh: false };
+  return { change: (r) => (ownedBy(r, workflowId) ? { ...r, migration: { ...r.migration!, coverage } } : r), refresh: false };
 }
 
 interface Indexes {

@@ -63,7 +63,7 @@ export class CollectionRegistry {
     collection: string,
     change: (record: CollectionRecord) => CollectionRecord,
     event?: Omit<HistoryEvent, 'at'>,
-    options: { waitForRefresh?: boolean } = {},
+    options: { refresh?: boolean } = {},
   ): Promise<CollectionRecord> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const current = await this.read(collection);
@@ -81,7 +81,7 @@ export class CollectionRegistry {
           document: next,
           if_seq_no: current.seqNo,
           if_primary_term: current.primaryTerm,
-          refresh: options.waitForRefresh === false ? false : BOOKKEEPING_REFRESH,
+          refresh: options.refresh === false ? false : BOOKKEEPING_REFRESH,
         });
         return next;
       } catch (error) {
@@ -94,7 +94,7 @@ export class CollectionRegistry {
 
   /** Applies one of the migration's registry transitions. */
   async apply(collection: string, transition: RecordTransition): Promise<CollectionRecord> {
-    return this.update(collection, transition.change, transition.event, { waitForRefresh: transition.waitForRefresh !== false });
+    return this.update(collection, transition.change, transition.event, { refresh: transition.refresh !== false });
   }
 
   async list(): Promise<CollectionRecord[]> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { ProviderPool } from '../../src/embedding/provider-pool.js';
@@ -162,7 +162,7 @@ describe('Elasticsearch 9 vector store', () => {
     await assert.rejects(es.get({ index, id: 'a' }), /no_shard_available/);
     let returned = false;
     const ensured = new BookkeepingIndex(es, { index }).ensure().then(() => (returned = true));
-    await setTimeout(500);
+    await sleep(500);
     assert.equal(returned, false, 'ensure() must not return while the primary is unassigned');
     await es.indices.putSettings({ index, settings: { 'routing.allocation.require._name': null } });
     await ensured;

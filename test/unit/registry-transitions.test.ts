@@ -24,8 +24,8 @@ describe('registry transitions of a migration', () => {
     assert.equal(coverageRecorded(m.workflowId, 0.4).change(started).migration?.coverage, 0.4);
     assert.equal(phaseRecorded('reembed:other', 'BACKFILLING').change(started), started, 'identity: the registry writes nothing');
     assert.equal(coverageRecorded('reembed:other', 1).change(idle), idle);
-    assert.equal(coverageRecorded(m.workflowId, 0.4).waitForRefresh, false, 'coverage is read by id (real-time): no refresh wait per backfill activity');
-    assert.equal(phaseRecorded(m.workflowId, 'VERIFYING').waitForRefresh, undefined, 'other changes wait until searches see them');
+    assert.equal(coverageRecorded(m.workflowId, 0.4).refresh, false, 'coverage is read by id (real-time): no refresh per backfill activity');
+    assert.equal(phaseRecorded(m.workflowId, 'VERIFYING').refresh, undefined, 'other changes are refreshed so searches see them');
   });
 
   it('cutover makes the target active and keeps writing the old index for rollback', () => {
