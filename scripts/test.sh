@@ -6,12 +6,6 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
-# The whole suite starts with the static checks: types (tests included), lint and format.
-if [ $# -eq 0 ]; then
-  timed "typecheck" node_modules/.bin/tsc --noEmit
-  timed "lint" npm run --silent lint
-fi
-
 # The Web UI approval test drives Debian's Chromium (never a downloaded browser build).
 if ! command -v chromium >/dev/null; then
   [ "$(id -u)" = "0" ] || die "the browser test needs Debian's chromium package: sudo apt-get install chromium"
@@ -30,7 +24,20 @@ stop_started() {
   exit $code
 }
 trap stop_started EXIT
-REEMBED_STARTED_FILE="$started_file" bash scripts/services.sh up temporal elasticsearch elasticsearch-secure
+# The whole suite starts with the static checks: types (tests included), lint and format.
+# They run while the services start: both wait on the CPU, and neither on the other.
+REEMBED_STARTED_FILE="$started_file" bash scripts/services.sh up temporal elasticsearch elasticsearch-secure &
+services_up=$!
+static=0
+if [ $# -eq 0 ]; then
+  timed "typecheck" node_modules/.bin/tsc --noEmit || static=$?
+  [ $static -ne 0 ] || timed "lint" npm run --silent lint || static=$?
+fi
+# Waited for even when a check failed: the services it starts are stopped on the way out.
+services=0
+wait $services_up || services=$?
+[ $static -eq 0 ] || die "the static checks failed (above); no test ran"
+[ $services -eq 0 ] || die "the services did not start (above); no test ran"
 
 if [ $# -gt 0 ]; then
   node --import tsx --test --test-concurrency=1 "$@"
@@ -39,11 +46,11 @@ fi
 # Two files at a time: a migration test spends most of its time waiting on timers, polls and
 # Elasticsearch, so two share the two cores without starving each other (three were no faster,
 # and starved the live-traffic test's writers). The longest files start first, so none of them
-# is left running alone at the end. The restarts test stops and starts the shared services, and
-# the Java time-skipping server has stalled under a neighbour's load, so these two run alone, last.
+# is left running alone at the end. The restarts test stops and starts the shared services, so it
+# runs alone, last.
 # A file that still hangs is stopped after 15 minutes (the longest takes about 8) and reported
 # as failed, so the rest of the run still reports.
-exclusive=(test/integration/time-skipping.test.ts test/integration/service-restarts.test.ts)
+exclusive=(test/integration/service-restarts.test.ts)
 per_file_limit=--test-timeout=900000
 longest=(test/integration/elasticsearch-cluster.test.ts test/integration/adapter.test.ts test/integration/worker-crash.test.ts test/integration/live-traffic.test.ts
   test/integration/quality-gate.test.ts test/integration/paid-api.test.ts)

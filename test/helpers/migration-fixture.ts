@@ -24,6 +24,15 @@ import { cachedWorkflowBundle } from './workflow-bundle.js';
 
 let runtimeInstalled = false;
 
+/**
+ * The passages test collections hold: State of the Union passages of about 30 words. A
+ * document's embedding time grows with its length (a 120-word passage costs MiniLM about
+ * four times what a 30-word one does), and no migration test depends on it.
+ */
+export function testPassages(): SourceDocument[] {
+  return loadSotuPassages({ fromYear: 2009, toYear: 2021, wordsPerPassage: 30 });
+}
+
 /** Everything a migration test needs, on its own task queue so tests never share workers. */
 export class MigrationFixture {
   readonly es: EsClient;
@@ -86,9 +95,9 @@ export class MigrationFixture {
     return collection;
   }
 
-  /** A new collection on the first spec holding `count` State of the Union passages. */
+  /** A new collection on the first spec holding the first `count` test passages. */
   async seedCollection(count: number, specId = 'minilm-l6-v2'): Promise<string> {
-    return this.seedDocuments(loadSotuPassages({ fromYear: 2009, toYear: 2021 }).slice(0, count), specId);
+    return this.seedDocuments(testPassages().slice(0, count), specId);
   }
 
   /** A new collection on `specId` holding the documents, refreshed for search. */

@@ -10,10 +10,10 @@ import { migrationWorkflowId } from '../../src/migration/input.js';
 import type { QualityReport } from '../../src/migration/reports.js';
 import { Services } from '../../src/services.js';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
-import { loadSotuGoldenCorpus, loadSotuPassages } from '../../src/corpus/sotu.js';
+import { loadSotuGoldenCorpus } from '../../src/corpus/sotu.js';
 import { NO_SOURCE_TEXT_REASON } from '../../src/migration/status.js';
 import { runReembed } from '../helpers/cli.js';
-import { withWorkerFixture } from '../helpers/migration-fixture.js';
+import { testPassages, withWorkerFixture } from '../helpers/migration-fixture.js';
 
 const OLD = 'minilm-l6-v2';
 /**
@@ -91,7 +91,7 @@ describe('adapters between two specs', () => {
 
   it('documents no search would find after the cutover need --acknowledge-missing, stay listed through retention, and come back on rollback', async () => {
     // Fewer than the 100 documents an adapter needs: the documents without text cannot be carried across.
-    const passages = loadSotuPassages({ fromYear: 2009, toYear: 2021 }).slice(0, 60);
+    const passages = testPassages().slice(0, 60);
     const collection = await fx().seedDocuments(passages);
     const gone = passages.slice(10, 15);
     await dropText(

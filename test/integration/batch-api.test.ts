@@ -8,9 +8,8 @@ import { migrationWorkflowId } from '../../src/migration/input.js';
 import type { BatchSubmission } from '../../src/migration/batch-reports.js';
 import type { MigrationStatus } from '../../src/migration/status.js';
 import type { SourceDocument } from '../../src/corpus/source-document.js';
-import { loadSotuPassages } from '../../src/corpus/sotu.js';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
-import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { MigrationFixture, testPassages } from '../helpers/migration-fixture.js';
 import { BATCH_LINE_FAILURE, type BatchOptions } from '../helpers/openai-batch-endpoints.js';
 import { HASHED_VECTORS, OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 import { waitFor } from '../helpers/services.js';
@@ -20,7 +19,7 @@ const catalog = SpecCatalog.load();
 
 /** Passages with every fifth one repeating the text of the one before it: identical texts to share a line. */
 function corpus(count: number): SourceDocument[] {
-  const passages = loadSotuPassages({ fromYear: 2009, toYear: 2021 });
+  const passages = testPassages();
   return Array.from({ length: count }, (_, i) => {
     const p = passages[i]!;
     return { id: `doc-${String(i).padStart(4, '0')}`, text: i % 5 === 4 ? passages[i - 1]!.text : p.text, metadata: p.metadata };

@@ -20,9 +20,10 @@ const exec = promisify(execFile);
 const SERVICES = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
 const FIRST_PORT = Number(process.env.REEMBED_ES_CLUSTER_PORT ?? 9210);
 const NODES = [0, 1, 2].map((i) => `http://127.0.0.1:${FIRST_PORT + i}`);
+const NODE_NAMES = ['es-node-1', 'es-node-2', 'es-node-3'];
 const SPEC = SpecCatalog.load().get('minilm-l6-v2');
 /** A node restarting here recovers within seconds; a test need not wait the production minute to see the pause. */
-const RED_INDEX_WAIT_MS = '15000';
+const RED_INDEX_WAIT_MS = '4000';
 const TARGET = 'minilm-l6-v2-cls';
 /** Where the scripts keep the nodes' folders (scripts/lib.sh): as root /var/lib/reembed, else under the cache. */
 const ES_ROOT =
@@ -98,91 +99,52 @@ describe('a three-node Elasticsearch cluster', () => {
     if (startedHere) await services(['down', 'cluster']);
   });
 
-  it('a client given every node keeps reading and writing while one is SIGKILLed, and `up cluster` brings back only that one', async () => {
-    const index = uniqueName('mig-cluster');
-    await store.ensureIndex(index, SPEC, { number_of_shards: 3, number_of_replicas: 1 });
-    await store.bulkUpsert(index, SPEC, docs('before', 300));
-    await es.cluster.health({ index, wait_for_status: 'green', timeout: '60s' });
-
-    const states = await nodeStates();
-    assert.deepEqual([...states.keys()], ['es-node-1', 'es-node-2', 'es-node-3']);
-    const victim = states.get('es-node-1')!;
-    assert.ok(victim.pid, 'status shows the pid of each running node');
-    process.kill(victim.pid, 'SIGKILL');
-
-    // The same client, still listing the dead node first: every request lands on the other two.
-    await store.bulkUpsert(index, SPEC, docs('after', 300));
-    await store.refresh(index);
-    assert.equal(await store.count(index), 600);
-    const hits = await store.knnSearch(index, hashedEmbedding(SPEC.model, 'after document 7', SPEC.dimensions), 5);
-    assert.equal(hits[0]?.id, 'after-7');
-    assert.equal((await nodeStates()).get('es-node-1')?.state, 'down');
-
-    const brought = await services(['up', 'cluster']);
-    assert.match(brought, /es-node-2 already running/);
-    assert.match(brought, /es-node-3 already running/);
-    assert.match(brought, /starting es-node-1\b/);
-    const back = await nodeStates();
-    assert.ok([...back.values()].every((n) => n.state === 'healthy' && n.pid !== null));
-    assert.notEqual(back.get('es-node-1')!.pid, victim.pid);
-    await es.cluster.health({ index, wait_for_nodes: '3', wait_for_status: 'green', timeout: '120s' });
-    await store.deleteIndex(index);
-  });
-
-  it("a node holding the new index's primary SIGKILLed mid-backfill pauses the migration naming the lost shard; back and resumed, it ends with exact parity", async () => {
+  it("the node holding both the new index's primary and the old index's only copy SIGKILLed mid-backfill pauses the migration naming both lost shards, never reading them as missing documents; back and resumed, exact parity", async () => {
     await withClusterMigration(200, async ({ fx, collection, source, target }) => {
-      await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 3_600_000, batchSize: 10, batchesPerActivity: 1 });
-      await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 80, '40% of the backfill', 180_000);
-
-      // During the backfill the new index has no replica: its primary's node takes it down.
-      const [primary] = (await es.cat.shards({ index: target, format: 'json' })).filter((s) => s.prirep === 'p');
-      const holder = (await nodeStates()).get(primary!.node!)!;
-      process.kill(holder.pid!, 'SIGKILL');
-      await waitFor(async () => (await fx.client.status(collection)).pausedBy === 'elasticsearch', 'the migration to pause', 180_000);
-      const paused = await fx.client.status(collection);
-      assert.equal(paused.phase, 'BACKFILLING');
-      assert.match(paused.pauseReason ?? '', new RegExp(`lost primary shards: .*${target} shard\\(s\\) 0`));
-      assert.match(paused.pauseReason ?? '', /services:up -- cluster/);
-
-      await services(['up', 'cluster']);
-      await es.cluster.health({ index: target, wait_for_status: 'yellow', timeout: '120s' });
-      await fx.client.resume(collection, { by: 'test' });
-      const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
-      assert.equal(waiting.verification?.ok, true, waiting.verification?.problems.join('; '));
-      const [inSource, inTarget] = await Promise.all([fx.contents(source), fx.contents(target)]);
-      assert.equal(inTarget.size, 200);
-      assert.deepEqual(inTarget, inSource, 'exact id and text-hash parity');
-      await fx.client.reject(collection, { by: 'test', reason: 'done' });
-      await fx.client.result(collection).catch(() => undefined);
-    });
-  });
-
-  it('a node holding the only copy of the old index SIGKILLed mid-backfill pauses it naming that shard, never reading it as missing documents; back and resumed, exact parity', async () => {
-    await withClusterMigration(200, async ({ fx, collection, source, target }) => {
-      // An old index without replicas, as some clusters run: its primary's node takes it down.
+      // An old index without replicas, as some clusters run, and the new index created on the
+      // node that holds its primary (during the backfill the new index has no replica either).
       await es.indices.putSettings({ index: source, settings: { number_of_replicas: 0 } });
       await es.cluster.health({ index: source, wait_for_status: 'green', timeout: '60s' });
-      await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 10, batchesPerActivity: 1 });
-      await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 40, '20% of the backfill', 180_000);
       const [primary] = (await es.cat.shards({ index: source, format: 'json' })).filter((s) => s.prirep === 'p');
-      process.kill((await nodeStates()).get(primary!.node!)!.pid!, 'SIGKILL');
+      const holder = primary!.node!;
+      // Pinned there, or the balancer could move it off the node that now holds two shards.
+      await es.indices.putSettings({ index: source, settings: { 'index.routing.allocation.require._name': holder } });
+      const template = `${collection}-on-one-node`;
+      await es.indices.putIndexTemplate({
+        name: template,
+        index_patterns: [`${target}*`],
+        priority: 500,
+        template: { settings: { 'index.routing.allocation.require._name': holder } },
+      });
+      try {
+        await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 10, batchesPerActivity: 1 });
+        await waitFor(async () => (await fx.client.status(collection)).documents.migrated >= 60, '30% of the backfill', 180_000);
+        const [copy] = (await es.cat.shards({ index: target, format: 'json' })).filter((s) => s.prirep === 'p');
+        assert.equal(copy!.node, holder, "the new index's primary is on the old index's node");
+        process.kill((await nodeStates()).get(holder)!.pid!, 'SIGKILL');
 
-      const paused = await fx.client.waitForPhase(collection, ['PAUSED', 'FAILED', 'AWAITING_APPROVAL'], { timeoutMs: 180_000 });
-      assert.equal(paused.phase, 'BACKFILLING', paused.error ?? 'the old index went red after the backfill');
-      assert.equal(paused.pausedBy, 'elasticsearch');
-      assert.match(paused.pauseReason!, new RegExp(`lost primary shards: ${source} shard\\(s\\) 0`));
-      assert.match(paused.pauseReason!, /a lost shard of the old index cannot be rebuilt/);
-      assert.ok(paused.documents.migrated < 200, 'nothing read as missing');
+        const paused = await fx.client.waitForPhase(collection, ['PAUSED', 'FAILED', 'AWAITING_APPROVAL'], { timeoutMs: 180_000 });
+        assert.equal(paused.phase, 'BACKFILLING', paused.error ?? 'the indexes went red after the backfill');
+        assert.equal(paused.pausedBy, 'elasticsearch');
+        assert.match(paused.pauseReason!, new RegExp(`lost primary shards: ${source} shard\\(s\\) 0; ${target} shard\\(s\\) 0`));
+        assert.match(paused.pauseReason!, /services:up -- cluster/);
+        assert.match(paused.pauseReason!, /a lost shard of the old index cannot be rebuilt/);
+        assert.ok(paused.documents.migrated < 200, 'nothing read as missing');
 
-      await services(['up', 'cluster']);
-      await es.cluster.health({ index: source, wait_for_status: 'green', timeout: '120s' });
-      await fx.client.resume(collection, { by: 'ops', reason: 'node back' });
-      const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
-      assert.equal(waiting.verification?.ok, true, waiting.verification?.problems.join('; '));
-      assert.equal(waiting.rebuiltShards, undefined, 'the old index is never rebuilt');
-      assert.deepEqual(await fx.contents(target), await fx.contents(source), 'exact id and text-hash parity');
-      await fx.client.reject(collection, { by: 'test', reason: 'done' });
-      await fx.client.result(collection).catch(() => undefined);
+        await services(['up', 'cluster']);
+        await es.cluster.health({ index: [source, target], wait_for_status: 'green', timeout: '120s' });
+        await fx.client.resume(collection, { by: 'ops', reason: 'node back' });
+        const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
+        assert.equal(waiting.verification?.ok, true, waiting.verification?.problems.join('; '));
+        assert.equal(waiting.rebuiltShards, undefined, 'an index whose node came back is never rebuilt');
+        const [inSource, inTarget] = await Promise.all([fx.contents(source), fx.contents(target)]);
+        assert.equal(inTarget.size, 200);
+        assert.deepEqual(inTarget, inSource, 'exact id and text-hash parity');
+        await fx.client.reject(collection, { by: 'test', reason: 'done' });
+        await fx.client.result(collection).catch(() => undefined);
+      } finally {
+        await es.indices.deleteIndexTemplate({ name: template });
+      }
     });
   });
 
@@ -254,7 +216,7 @@ describe('a three-node Elasticsearch cluster', () => {
     });
   });
 
-  it('the master SIGKILLed as the alias moves leaves it on exactly one index; in RETENTION, with replicas back, a node SIGKILLed under a query loop fails no search', async () => {
+  it('the master SIGKILLed as the alias moves leaves it on exactly one index; in RETENTION, with replicas back, a node SIGKILLed under a query loop fails no search and writes still land, and `up cluster` brings back only that node', async () => {
     await withClusterMigration(120, async ({ fx, collection, source, target }) => {
       await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 20 });
       await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 300_000 });
@@ -288,15 +250,30 @@ describe('a three-node Elasticsearch cluster', () => {
       })();
       await waitFor(async () => tally.searches >= 20, 'the query loop to run', 60_000);
       const masterNow = (await es.cat.master({ format: 'json' }))[0]!.node;
-      const victim = [...(await nodeStates()).entries()].find(([name]) => name !== masterNow)!;
-      process.kill(victim[1].pid!, 'SIGKILL');
+      const [victim, { pid }] = [...(await nodeStates()).entries()].find(([name]) => name !== masterNow)!;
+      process.kill(pid!, 'SIGKILL');
       const before = tally.searches;
+      // The same clients, every node in their list, the dead one too: writes and reads land on the other two.
+      const written = await fx.writer.upsert(collection, [
+        { id: 'while-down-1', text: 'a document written while a node was down' },
+        { id: 'while-down-2', text: 'another document written while a node was down' },
+      ]);
+      assert.deepEqual(written.failed, []);
       await waitFor(async () => tally.searches >= before + 100, '100 searches with a node down', 120_000);
       stop = true;
       await loop;
       assert.deepEqual(tally.failed, [], `0 failed searches of ${tally.searches}`);
       assert.equal(tally.empty, 0, 'every search found documents');
-      await services(['up', 'cluster']);
+      const read = await fx.store.getMany(target, ['while-down-1', 'while-down-2']);
+      assert.equal(read.get('while-down-2')?.content, 'another document written while a node was down');
+      assert.equal((await nodeStates()).get(victim)?.state, 'down');
+
+      const brought = await services(['up', 'cluster']);
+      for (const other of NODE_NAMES.filter((n) => n !== victim)) assert.match(brought, new RegExp(`${other} already running`));
+      assert.match(brought, new RegExp(`starting ${victim}\\b`));
+      const back = await nodeStates();
+      assert.ok([...back.values()].every((n) => n.state === 'healthy' && n.pid !== null));
+      assert.notEqual(back.get(victim)!.pid, pid);
       await es.cluster.health({ wait_for_nodes: '3', wait_for_status: 'green', timeout: '120s' });
       await fx.client.endRetention(collection, { by: 'test' });
       await fx.client.result(collection);
