@@ -43,22 +43,22 @@ if [ $# -gt 0 ]; then
   node --import tsx --test --test-concurrency=1 "$@"
   exit
 fi
-# Two files at a time: a migration test spends most of its time waiting on timers, polls and
-# Elasticsearch, so two share the two cores without starving each other (three were no faster,
-# and starved the live-traffic test's writers). The longest files start first, so none of them
-# is left running alone at the end. The restarts test stops and starts the shared services, so it
-# runs alone, last.
-# A file that still hangs is stopped after 15 minutes (the longest takes about 8) and reported
+# Test files run several at a time: a migration test spends much of its time waiting on timers,
+# polls and Elasticsearch. The longest files start first, so none of them is left running alone
+# at the end. The restarts test stops and starts the shared services, so it runs last, beside
+# only the unit tests, which use no service.
+# A file that still hangs is stopped after 15 minutes (the longest takes about 5) and reported
 # as failed, so the rest of the run still reports.
-exclusive=(test/integration/service-restarts.test.ts)
 per_file_limit=--test-timeout=900000
-longest=(test/integration/elasticsearch-cluster.test.ts test/integration/adapter.test.ts test/integration/worker-crash.test.ts test/integration/live-traffic.test.ts
-  test/integration/quality-gate.test.ts test/integration/paid-api.test.ts)
+last=(test/integration/service-restarts.test.ts test/unit/*.test.ts)
+longest=(test/integration/elasticsearch-cluster.test.ts test/integration/adapter.test.ts test/integration/batch-api.test.ts
+  test/integration/live-traffic.test.ts test/integration/worker-crash.test.ts test/integration/migration-lifecycle.test.ts
+  test/integration/paid-api.test.ts test/integration/cli.test.ts)
 shared=("${longest[@]}")
-for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts test/unit/*.test.ts; do
-  [[ " ${exclusive[*]} ${longest[*]} " == *" $f "* ]] || shared+=("$f")
+for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts; do
+  [[ " ${last[*]} ${longest[*]} " == *" $f "* ]] || shared+=("$f")
 done
 status=0
-node --import tsx --test --test-concurrency=2 "$per_file_limit" "${shared[@]}" || status=$?
-node --import tsx --test --test-concurrency=1 "$per_file_limit" "${exclusive[@]}" || status=$?
+node --import tsx --test --test-concurrency="${REEMBED_TEST_CONCURRENCY:-3}" "$per_file_limit" "${shared[@]}" || status=$?
+node --import tsx --test --test-concurrency=2 "$per_file_limit" "${last[@]}" || status=$?
 exit $status

@@ -89,10 +89,12 @@ describe('a three-node Elasticsearch cluster', () => {
     if (leftovers.length > 0) await es.indices.delete({ index: leftovers });
     await es.cluster.health({ wait_for_status: 'green', timeout: '60s' });
   });
-  // A scenario that failed half-way leaves a node down; the next one starts from three.
+  // A scenario that failed half-way leaves a node down; the next one starts from three nodes and
+  // every shard copy recovered: a node killed while reembed-registry's replica is still being
+  // rebuilt on a node that came back empty would take the registry's last copy with it.
   afterEach(async () => {
     await services(['up', 'cluster']);
-    await es.cluster.health({ wait_for_nodes: '3', timeout: '120s' });
+    await es.cluster.health({ wait_for_nodes: '3', wait_for_status: 'green', timeout: '120s' });
   });
   after(async () => {
     await es?.close();
