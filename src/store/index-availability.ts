@@ -7,17 +7,19 @@ export interface LostShards {
 }
 
 /**
- * The indexes among `indexes` that have an unassigned primary shard (are red). A search of a
- * red index answers from the shards that are left, which a copy would take for documents that
- * do not exist, and writes to a lost primary wait and fail. Indexes that do not exist are skipped.
+ * The indexes among `indexes` that have an unassigned primary shard (are red), in the order
+ * given, so a message naming them reads the same every time. A search of a red index answers
+ * from the shards that are left, which a copy would take for documents that do not exist, and
+ * writes to a lost primary wait and fail. Indexes that do not exist are skipped.
  */
 export async function redIndexes(es: Client, indexes: readonly string[]): Promise<LostShards[]> {
   const exists = await Promise.all(indexes.map((index) => es.indices.exists({ index })));
   const present = indexes.filter((_, i) => exists[i]);
   if (present.length === 0) return [];
   const health = await es.cluster.health({ index: present, level: 'shards' });
-  return Object.entries(health.indices ?? {}).flatMap(([index, h]) => {
-    if (h.status !== 'red') return [];
+  return present.flatMap((index) => {
+    const h = health.indices?.[index];
+    if (h?.status !== 'red') return [];
     const shards = Object.entries(h.shards ?? {})
       .filter(([, shard]) => !shard.primary_active)
       .map(([number]) => Number(number));

@@ -7,6 +7,7 @@ import { ProviderPool } from '../../src/embedding/provider-pool.js';
 import { SpecCatalog } from '../../src/embedding/spec-catalog.js';
 import { BookkeepingIndex } from '../../src/store/create-index.js';
 import { assertElasticsearchReachable, createElasticsearchClient } from '../../src/store/elasticsearch-client.js';
+import { redIndexes } from '../../src/store/index-availability.js';
 import { VectorIndexStore } from '../../src/store/vector-index.js';
 import { BulkWriteError } from '../../src/store/ordered-bulk.js';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
@@ -168,6 +169,27 @@ describe('Elasticsearch 9 vector store', () => {
     await ensured;
     const read = await es.get({ index, id: 'a' }).catch((error: { meta?: { statusCode?: number } }) => error.meta?.statusCode);
     assert.equal(read, 404, 'once ensure() returns, a read finds the shard (and no document)');
+  });
+
+  it('names red indexes in the order it was asked about them, whatever order the cluster reports', async () => {
+    const [a, b, green] = ['red-a', 'red-b', 'green'].map((name) => uniqueName(name));
+    created.push(a!, b!, green!);
+    for (const index of [a!, b!]) {
+      await es.indices.create({
+        index,
+        settings: { number_of_shards: 2, number_of_replicas: 0, 'routing.allocation.require._name': 'nowhere' },
+        wait_for_active_shards: 0,
+      });
+    }
+    await es.indices.create({ index: green!, settings: { number_of_shards: 1, number_of_replicas: 0 } });
+    assert.deepEqual(await redIndexes(es, [b!, green!, a!, 'no-such-index']), [
+      { index: b, shards: [0, 1] },
+      { index: a, shards: [0, 1] },
+    ]);
+    assert.deepEqual(
+      (await redIndexes(es, [a!, b!])).map((r) => r.index),
+      [a, b],
+    );
   });
 
   describe('with security on (basic auth)', () => {
