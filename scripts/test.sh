@@ -46,25 +46,37 @@ fi
 # Test files run three at a time: a migration test spends much of its time waiting on timers,
 # polls and Elasticsearch, and three keep both cores busy. Node's runner takes its files in
 # alphabetical order, so the longest file, the cluster's, runs in a lane of its own from the
-# start (its report follows the others) instead of starting minutes in and running last. The
-# restarts test stops and starts the shared services, so it runs last, beside only the unit
-# tests, which use no service.
+# start (its report follows the others) instead of starting minutes in and running last. Two
+# files stop and start the shared services (the restarts test, and the canary schedule's
+# Temporal restart): they run last, one after the other, while the unit tests, which use no
+# service, run in a lane beside them.
 # A file that still hangs is stopped after 15 minutes (the longest takes about 9) and reported
 # as failed, so the rest of the run still reports.
 per_file_limit=--test-timeout=900000
 cluster=test/integration/elasticsearch-cluster.test.ts
-last=(test/integration/service-restarts.test.ts test/unit/*.test.ts)
+restarting=(test/integration/canary.test.ts test/integration/service-restarts.test.ts)
 shared=()
 for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts; do
-  [[ " $cluster ${last[*]} " == *" $f "* ]] || shared+=("$f")
+  [[ " $cluster ${restarting[*]} " == *" $f "* ]] || shared+=("$f")
 done
+# A lane runs beside the main run; its report is printed once both have ended.
+lane() { # report-file test-file...
+  local report="$1"
+  shift
+  node --import tsx --test "$per_file_limit" "$@" >"$report" 2>&1
+}
 status=0
 cluster_report=$(mktemp)
-node --import tsx --test "$per_file_limit" "$cluster" >"$cluster_report" 2>&1 &
+unit_report=$(mktemp)
+lane "$cluster_report" "$cluster" &
 cluster_lane=$!
 node --import tsx --test --test-concurrency=2 "$per_file_limit" "${shared[@]}" || status=$?
 wait $cluster_lane || status=$?
 cat "$cluster_report"
-rm -f "$cluster_report"
-node --import tsx --test --test-concurrency=2 "$per_file_limit" "${last[@]}" || status=$?
+lane "$unit_report" test/unit/*.test.ts &
+unit_lane=$!
+node --import tsx --test --test-concurrency=1 "$per_file_limit" "${restarting[@]}" || status=$?
+wait $unit_lane || status=$?
+cat "$unit_report"
+rm -f "$cluster_report" "$unit_report"
 exit $status
