@@ -94,7 +94,7 @@ export class CollectionRegistry {
 
   /** Applies one of the migration's registry transitions. */
   async apply(collection: string, transition: RecordTransition): Promise<CollectionRecord> {
-    return this.update(collection, transition.change, transition.event, { refresh: transition.refresh !== false });
+    return this.update(collection, transition.change, transition.event, { refresh: transition.refresh });
   }
 
   async list(): Promise<CollectionRecord[]> {

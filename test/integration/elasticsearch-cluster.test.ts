@@ -252,8 +252,11 @@ describe('a three-node Elasticsearch cluster', () => {
       })();
       await waitFor(async () => tally.searches >= 20, 'the query loop to run', 60_000);
       const masterNow = (await es.cat.master({ format: 'json' }))[0]!.node;
-      const [victim, { pid }] = [...(await nodeStates()).entries()].find(([name]) => name !== masterNow)!;
-      process.kill(pid!, 'SIGKILL');
+      const states = await nodeStates();
+      assert.deepEqual([...states.keys()], NODE_NAMES);
+      const [victim, { pid }] = [...states.entries()].find(([name]) => name !== masterNow)!;
+      assert.ok(pid, 'status shows the pid of each running node');
+      process.kill(pid, 'SIGKILL');
       const before = tally.searches;
       // The same clients, every node in their list, the dead one too: writes and reads land on the other two.
       const written = await fx.writer.upsert(collection, [
@@ -268,6 +271,9 @@ describe('a three-node Elasticsearch cluster', () => {
       assert.equal(tally.empty, 0, 'every search found documents');
       const read = await fx.store.getMany(target, ['while-down-1', 'while-down-2']);
       assert.equal(read.get('while-down-2')?.content, 'another document written while a node was down');
+      await fx.store.refresh(target);
+      const found = await router.search(collection, 'another document written while a node was down', { k: 5 });
+      assert.equal(found.hits[0]?.id, 'while-down-2', 'a kNN search with the node down finds the document written meanwhile');
       assert.equal((await nodeStates()).get(victim)?.state, 'down');
 
       const brought = await services(['up', 'cluster']);
