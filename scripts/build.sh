@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Compiles src/ to dist/ (JavaScript and declarations) unless dist/ already holds this
-# exact source: the CLI, the worker and the package other services import run from it.
+# Compiles src/ to dist/ (JavaScript, declarations and the workers' workflow bundle) unless
+# dist/ already holds this exact source: the CLI, the worker and the package other services
+# import run from it.
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
@@ -9,5 +10,5 @@ want=$( (find src -type f -name '*.ts' -print0 | sort -z | xargs -0 sha256sum; s
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
 log "compiling src/ to dist/"
 rm -rf dist
-node_modules/.bin/tsc -p tsconfig.build.json
+npm run --silent build >/dev/null
 echo "$want" > "$stamp"

@@ -9,11 +9,15 @@
 # `up cluster` again starts whichever node is down and leaves the others alone.
 # `up` records the services it actually started in $REEMBED_STARTED_FILE when set, so a
 # caller (npm test) can stop exactly those and leave already-running ones alone.
+# REEMBED_ES_JIT=c1 starts the main node with HotSpot's C1 compiler only (npm test sets it);
+# by default it also runs C2, whose vectorized kNN and HNSW code pays off on large indexes.
 source "$(dirname "$0")/lib.sh"
 
 CLUSTER_NODES=(es-node-1 es-node-2 es-node-3)
 ALL_SERVICES=(temporal elasticsearch elasticsearch-secure "${CLUSTER_NODES[@]}")
 DEFAULT_SERVICES=(temporal elasticsearch)
+ES_JIT="${REEMBED_ES_JIT:-c2}"
+[[ "$ES_JIT" == c1 || "$ES_JIT" == c2 ]] || die "REEMBED_ES_JIT is '$ES_JIT'; use c1 (C1 compiler only: cheaper starts and small indexes) or c2 (the default)"
 mkdir -p "$REEMBED_STATE"
 
 temporal_healthy() {
@@ -106,9 +110,10 @@ YML
   # 2 GB heap leaves room for models, Temporal and tests on a 24 GB machine; kNN
   # graphs live off-heap in the page cache.
   local heap=2g jit=""
-  # The secured node and the cluster nodes hold test-sized indexes and are started again and
-  # again (the cluster tests kill them): C1 alone halves the CPU a start costs (about 11 s, not
-  # 20), and C2's faster code would never win that back on indexes this small.
+  # C1 alone halves the CPU a start costs, and on test-sized indexes C2's faster code never wins
+  # back what compiling it costs (docs/testing.md has the figures). The secured node and the
+  # cluster nodes only ever hold such indexes and are started again and again.
+  [ "$ES_JIT" = c1 ] && jit="-XX:TieredStopAtLevel=1"
   if [[ "$secure" = "true" || "$name" == es-node-* ]]; then heap=512m jit="-XX:TieredStopAtLevel=1"; fi
   printf -- '-Xms%s\n-Xmx%s\n%s\n' "$heap" "$heap" "$jit" >"$conf/jvm.options.d/heap.options"
   if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
@@ -145,7 +150,8 @@ start_es() { # name [wait: true|false]
   read -r port transport secure <<<"$(es_instance "$name")"
   write_es_config "$name" "$port" "$transport" "$secure"
   local log_file="$REEMBED_STATE/$name.log"
-  as_es_user env ES_PATH_CONF="$ES_ROOT/$name/config" ES_JAVA_HOME="$java" \
+  # The launcher JVM lives only until the node has started: C2 would compile code it never reuses.
+  as_es_user env ES_PATH_CONF="$ES_ROOT/$name/config" ES_JAVA_HOME="$java" CLI_JAVA_OPTS="-XX:TieredStopAtLevel=1" \
     "$ES_HOME/bin/elasticsearch" -d -p "$ES_ROOT/$name/pid" >"$log_file" 2>&1 </dev/null ||
     { tail -n 40 "$log_file" "$ES_ROOT/$name/logs/reembed-$name.log" >&2 2>/dev/null; die "$name failed to start"; }
   cp "$ES_ROOT/$name/pid" "$(pid_file "$name")"

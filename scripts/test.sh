@@ -13,6 +13,10 @@ if ! command -v chromium >/dev/null; then
   timed "chromium" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null'
 fi
 
+# Test indexes are small: C1-compiled Elasticsearch spends far less CPU on them (docs/testing.md).
+# Exported, so the tests that restart the node start it the same way.
+export REEMBED_ES_JIT="${REEMBED_ES_JIT:-c1}"
+
 started_file=$(mktemp)
 stop_started() {
   local code=$?

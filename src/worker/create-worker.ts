@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createMigrationActivities } from '../activities/index.js';
@@ -6,9 +7,22 @@ import { temporalConnectionOptions } from '../config/temporal.js';
 import type { SpecCatalog } from '../embedding/spec-catalog.js';
 import { Services } from '../services.js';
 
-// The compiled worker bundles dist/workflows/index.js; under tsx the TypeScript source.
+// The compiled worker runs dist/workflows/index.js; under tsx the TypeScript source.
 const here = import.meta.url;
-export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${here.endsWith('.ts') ? '.ts' : '.js'}`, here));
+const compiled = !here.endsWith('.ts');
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${compiled ? 'js' : 'ts'}`, here));
+/**
+ * `npm run build` bundles the compiled workflows once (Temporal's advice for production
+ * workers): webpack would otherwise spend seconds of CPU at every worker start. The source
+ * under tsx has no such file and is bundled at start.
+ */
+export const PREBUILT_WORKFLOW_BUNDLE = compiled ? fileURLToPath(new URL('../workflow-bundle.js', here)) : undefined;
+
+/** The prebuilt bundle, unless it is missing or older than the compiled workflows (a `tsc` run without the bundling step). */
+function prebuiltBundle(): { codePath: string } | undefined {
+  if (!PREBUILT_WORKFLOW_BUNDLE || !existsSync(PREBUILT_WORKFLOW_BUNDLE)) return undefined;
+  return statSync(PREBUILT_WORKFLOW_BUNDLE).mtimeMs >= statSync(WORKFLOWS_PATH).mtimeMs ? { codePath: PREBUILT_WORKFLOW_BUNDLE } : undefined;
+}
 
 export interface ReembedWorker {
   readonly worker: Worker;
@@ -19,16 +33,17 @@ export interface ReembedWorker {
 export async function createReembedWorker(
   config: Config,
   catalog?: SpecCatalog,
-  /** workflowBundle: a prebuilt bundle of reembed's workflows (bundleWorkflowCode), instead of bundling at start. */
+  /** workflowBundle: a bundle of reembed's workflows (bundleWorkflowCode); by default the one `npm run build` wrote, if any. */
   options: { maxConcurrentActivities?: number; workflowBundle?: { codePath: string } } = {},
 ): Promise<ReembedWorker> {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const services = new Services(config, catalog ? { catalog } : {});
+  const workflowBundle = options.workflowBundle ?? prebuiltBundle();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createMigrationActivities(services.migrationDeps()),
     // Embedding saturates both cores; more concurrent batches only queue on the CPU.
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createBatchActivities } from '../../src/activities/batch-activities.js';
@@ -13,6 +13,7 @@ import { MigrationFixture, testPassages } from '../helpers/migration-fixture.js'
 import { BATCH_LINE_FAILURE, type BatchOptions } from '../helpers/openai-batch-endpoints.js';
 import { HASHED_VECTORS, OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 import { waitFor } from '../helpers/services.js';
+import { spawnWorkerProcess } from '../helpers/worker-process.js';
 
 const TARGET = 'openai-3-small-256';
 const catalog = SpecCatalog.load();
@@ -204,7 +205,7 @@ describe('backfill through the OpenAI Batch API', () => {
   it('a worker SIGKILLed while its batches are in flight: the new worker waits for them, submits nothing twice, exact parity', async () => {
     const { server, fx } = await setUp({}, { completionDelayMs: 4000 });
     const spawnWorker = () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], { env: { ...process.env, ...fx.env }, stdio: 'ignore' });
+      const child = spawnWorkerProcess(fx.env);
       children.push(child);
       return child;
     };

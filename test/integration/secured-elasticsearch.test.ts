@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { connectTemporal } from '../../src/client/temporal-client.js';
 import { loadConfig } from '../../src/config/env.js';
@@ -9,6 +9,7 @@ import { migrationWorkflowId } from '../../src/migration/input.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { OpenAICompatibleServer } from '../helpers/openai-compatible-server.js';
 import { SECURE_ES } from '../helpers/services.js';
+import { spawnWorkerProcess } from '../helpers/worker-process.js';
 
 const TARGET = 'openai-3-small-256';
 const API_KEY = 'sk-reembed-secret-4f1c9e2d7a';
@@ -42,10 +43,7 @@ describe('against secured Elasticsearch with least privilege, secrets kept out o
     const local = await new ProviderPool(loadConfig()).get(SpecCatalog.load().get('minilm-l6-v2'));
     server = await OpenAICompatibleServer.start(local, { apiKey: API_KEY, models: ['text-embedding-3-small'] });
     fx = await MigrationFixture.create({ ...env, OPENAI_BASE_URL: server.baseURL });
-    worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-      env: { ...process.env, ...env, OPENAI_BASE_URL: server.baseURL, REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    worker = spawnWorkerProcess({ ...env, OPENAI_BASE_URL: server.baseURL, REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue }, ['ignore', 'pipe', 'pipe']);
     worker.stdout!.on('data', (d: Buffer) => (workerOutput += d.toString()));
     worker.stderr!.on('data', (d: Buffer) => (workerOutput += d.toString()));
   });

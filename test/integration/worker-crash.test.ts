@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
 import { waitFor } from '../helpers/services.js';
+import { spawnWorkerProcess } from '../helpers/worker-process.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 
@@ -12,10 +13,7 @@ describe('a worker killed mid-backfill', () => {
   const children: ChildProcess[] = [];
 
   function spawnWorker(): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-      env: { ...process.env, REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue },
-      stdio: 'ignore',
-    });
+    const child = spawnWorkerProcess({ REEMBED_TASK_QUEUE: fx.config.temporal.taskQueue });
     children.push(child);
     return child;
   }
