@@ -52,7 +52,7 @@ describe('adapters between two specs', () => {
     // One relevant document per golden query loses its text: without an adapter, no search would find it.
     const textless = [...new Set(corpus.queries.map((q) => Object.entries(q.relevant!).sort((a, b) => b[1] - a[1])[0]![0]))];
     const relevant = new Set(corpus.queries.flatMap((q) => Object.keys(q.relevant!)));
-    const filler = corpus.documents.filter((d) => !relevant.has(d.id)).slice(0, 300 - relevant.size);
+    const filler = corpus.documents.filter((d) => !relevant.has(d.id)).slice(0, 200 - relevant.size);
     const collection = await fx().seedDocuments([...corpus.documents.filter((d) => relevant.has(d.id)), ...filler]);
     await dropText(collection, textless);
     await fx().services.golden.add(collection, corpus.queries, 'file');
