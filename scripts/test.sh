@@ -28,59 +28,59 @@ stop_started() {
   exit $code
 }
 trap stop_started EXIT
-# The whole suite starts with the static checks: types (tests included), lint and format.
-# They run while the services start: both wait on the CPU, and neither on the other.
+# The type check runs while the services start: both wait on the CPU, and neither on the other.
+# Lint and format run at the end, beside the one test that has the machine nearly to itself.
 REEMBED_STARTED_FILE="$started_file" bash scripts/services.sh up temporal elasticsearch elasticsearch-secure &
 services_up=$!
 static=0
-if [ $# -eq 0 ]; then
-  timed "typecheck" node_modules/.bin/tsc --noEmit || static=$?
-  [ $static -ne 0 ] || timed "lint" npm run --silent lint || static=$?
-fi
-# Waited for even when a check failed: the services it starts are stopped on the way out.
+[ $# -gt 0 ] || timed "typecheck" node_modules/.bin/tsc --noEmit || static=$?
+# Waited for even when the check failed: the services it starts are stopped on the way out.
 services=0
 wait $services_up || services=$?
-[ $static -eq 0 ] || die "the static checks failed (above); no test ran"
+[ $static -eq 0 ] || die "the type check failed (above); no test ran"
 [ $services -eq 0 ] || die "the services did not start (above); no test ran"
 
 if [ $# -gt 0 ]; then
   node --import tsx --test --test-concurrency=1 "$@"
   exit
 fi
-# Test files run three at a time: a migration test spends much of its time waiting on timers,
-# polls and Elasticsearch, and three keep both cores busy. Node's runner takes its files in
-# alphabetical order, so the longest file, the cluster's, runs in a lane of its own from the
-# start (its report follows the others) instead of starting minutes in and running last. Two
-# files stop and start the shared services (the restarts test, and the canary schedule's
-# Temporal restart): they run last, one after the other, while the unit tests, which use no
-# service, run in a lane beside them.
-# A file that still hangs is stopped after 15 minutes (the longest takes about 9) and reported
+# The suite is CPU-bound, so it keeps three test files running at any time (a migration test
+# also waits on timers, polls and Elasticsearch). Node's runner takes its files in alphabetical
+# order, so the longest file, the cluster's, starts at once in a lane of its own, and that lane
+# then runs the unit tests and a few shared files while the main run goes on two at a time.
+# The restarts test stops and starts the shared services: it runs last, alone but for lint.
+# A file that still hangs is stopped after 15 minutes (the longest takes about 7) and reported
 # as failed, so the rest of the run still reports.
 per_file_limit=--test-timeout=900000
-cluster=test/integration/elasticsearch-cluster.test.ts
-restarting=(test/integration/canary.test.ts test/integration/service-restarts.test.ts)
+restarting=test/integration/service-restarts.test.ts
+lane_files=(test/integration/elasticsearch-cluster.test.ts "test/unit/*.test.ts" test/integration/batch-api.test.ts test/integration/catch-up.test.ts)
 shared=()
 for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts; do
-  [[ " $cluster ${restarting[*]} " == *" $f "* ]] || shared+=("$f")
+  [[ " $restarting ${lane_files[*]} " == *" $f "* ]] || shared+=("$f")
 done
-# A lane runs beside the main run; its report is printed once both have ended.
-lane() { # report-file test-file...
-  local report="$1"
+# A lane runs its files one after the other beside the main run; its report is printed once
+# both have ended.
+lane() { # report-file test-file-glob...
+  local report="$1" status=0 files
   shift
-  node --import tsx --test "$per_file_limit" "$@" >"$report" 2>&1
+  for files in "$@"; do
+    # shellcheck disable=SC2086 # a glob names several files
+    node --import tsx --test "$per_file_limit" $files >>"$report" 2>&1 || status=1
+  done
+  return $status
 }
 status=0
-cluster_report=$(mktemp)
-unit_report=$(mktemp)
-lane "$cluster_report" "$cluster" &
-cluster_lane=$!
+lane_report=$(mktemp)
+lint_report=$(mktemp)
+lane "$lane_report" "${lane_files[@]}" &
+side_lane=$!
 node --import tsx --test --test-concurrency=2 "$per_file_limit" "${shared[@]}" || status=$?
-wait $cluster_lane || status=$?
-cat "$cluster_report"
-lane "$unit_report" test/unit/*.test.ts &
-unit_lane=$!
-node --import tsx --test --test-concurrency=1 "$per_file_limit" "${restarting[@]}" || status=$?
-wait $unit_lane || status=$?
-cat "$unit_report"
-rm -f "$cluster_report" "$unit_report"
+wait $side_lane || status=$?
+cat "$lane_report"
+timed "lint" npm run --silent lint >"$lint_report" 2>&1 &
+lint=$!
+node --import tsx --test "$per_file_limit" "$restarting" || status=$?
+wait $lint || { status=1; echo "lint or format failed:"; }
+cat "$lint_report"
+rm -f "$lane_report" "$lint_report"
 exit $status

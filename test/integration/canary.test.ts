@@ -138,15 +138,30 @@ describe('drift canaries', () => {
   });
 });
 
+/**
+ * The schedule must survive a Temporal restart: these tests restart a dev server of their own
+ * (its own ports and state folder), so the test files running beside them keep theirs.
+ */
+const OWN_TEMPORAL = {
+  REEMBED_TEMPORAL_PORT: '7243',
+  REEMBED_TEMPORAL_UI_PORT: '8243',
+  REEMBED_STATE: mkdtempSync(join(tmpdir(), 'reembed-canary-temporal-')),
+  TEMPORAL_ADDRESS: '127.0.0.1:7243',
+};
+async function ownTemporal(action: 'up' | 'down'): Promise<void> {
+  await exec('bash', ['scripts/services.sh', action, 'temporal'], { timeout: 180_000, env: { ...process.env, ...OWN_TEMPORAL } });
+}
+
 describe('canary schedules', () => {
   let fx: MigrationFixture;
   before(async () => {
-    fx = await MigrationFixture.create();
+    await ownTemporal('up');
+    fx = await MigrationFixture.create(OWN_TEMPORAL);
     await fx.startWorker();
   });
   after(async () => {
-    await exec('bash', ['scripts/services.sh', 'up', 'temporal'], { timeout: 180_000 });
-    await fx.close();
+    await fx?.close();
+    await ownTemporal('down');
   });
 
   async function waitForRuns(collection: string, atLeast: number): Promise<void> {
@@ -159,7 +174,7 @@ describe('canary schedules', () => {
 
   it('creates, updates, runs on schedule, survives a Temporal restart and is deleted', async () => {
     const collection = await fx.seedCollection(20);
-    const cli = await runReembed(fx.config.temporal.taskQueue, ['canary', 'schedule', collection, '--every', '1h']);
+    const cli = await runReembed(fx.config.temporal.taskQueue, ['canary', 'schedule', collection, '--every', '1h'], OWN_TEMPORAL);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, new RegExp(`Scheduled ${canaryScheduleId(collection)}: a canary check of ${collection} every 1h`));
     assert.equal((await fx.client.canaries.schedule(collection, { everyMs: 10_000 })).created, false);
@@ -181,13 +196,13 @@ describe('canary schedules', () => {
     }
 
     const before = (await fx.client.canaries.status(collection)).recent.length;
-    await exec('bash', ['scripts/services.sh', 'down', 'temporal'], { timeout: 180_000 });
-    await exec('bash', ['scripts/services.sh', 'up', 'temporal'], { timeout: 180_000 });
+    await ownTemporal('down');
+    await ownTemporal('up');
     const afterRestart = await fx.client.canaries.status(collection);
     assert.equal(afterRestart.schedule?.everyMs, 10_000, 'the schedule survived the restart');
     await waitForRuns(collection, before + 1);
 
-    const removed = await runReembed(fx.config.temporal.taskQueue, ['canary', 'unschedule', collection]);
+    const removed = await runReembed(fx.config.temporal.taskQueue, ['canary', 'unschedule', collection], OWN_TEMPORAL);
     assert.match(removed.stdout, /Deleted the canary schedule/);
     assert.equal((await fx.client.canaries.status(collection)).schedule, null);
     assert.equal(await fx.client.canaries.unschedule(collection), false);
