@@ -137,7 +137,7 @@ describe('adapters between two specs', () => {
   });
 
   it('while the old spec is retired, searches reach the old index through the adapter and writes give it mapped vectors', async () => {
-    const collection = await fx().seedCollection(300, RETIRED);
+    const collection = await fx().seedCollection(200, RETIRED);
     const source = (await fx().registry.get(collection)).activeIndex;
     const target = versionedIndexName(collection, fx().catalog.get(NEW));
     await fx().client.startMigration({ collection, targetSpecId: NEW });
