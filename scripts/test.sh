@@ -53,7 +53,7 @@ fi
 # as failed, so the rest of the run still reports.
 per_file_limit=--test-timeout=900000
 restarting=test/integration/service-restarts.test.ts
-lane_files=(test/integration/elasticsearch-cluster.test.ts "test/unit/*.test.ts" test/integration/batch-api.test.ts test/integration/catch-up.test.ts)
+lane_files=(test/integration/elasticsearch-cluster.test.ts "test/unit/*.test.ts" test/integration/elasticsearch-block.test.ts test/integration/batch-api.test.ts test/integration/catch-up.test.ts)
 shared=()
 for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts; do
   [[ " $restarting ${lane_files[*]} " == *" $f "* ]] || shared+=("$f")
