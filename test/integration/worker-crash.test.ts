@@ -34,7 +34,8 @@ describe('a worker killed mid-backfill', () => {
   });
 
   it('is replaced by a new worker and the migration ends with exactly the source documents', async () => {
-    const collection = await fx.seedCollection(200);
+    const documents = 200;
+    const collection = await fx.seedCollection(documents);
     const source = (await fx.registry.get(collection)).activeIndex;
     const target = versionedIndexName(collection, fx.catalog.get(TARGET));
     await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 10, batchesPerActivity: 3, heartbeatTimeoutMs: 3000 });
@@ -49,17 +50,17 @@ describe('a worker killed mid-backfill', () => {
       100,
     );
     first.kill('SIGKILL');
-    assert.ok(migratedAtKill < 200, 'killed before the backfill finished');
+    assert.ok(migratedAtKill < documents, 'killed before the backfill finished');
 
     const replacement = spawnWorker();
     const done = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 240_000 });
-    assert.equal(done.documents.migrated, 200);
+    assert.equal(done.documents.migrated, documents);
     assert.equal(done.documents.quarantined, 0);
 
     const sourceDocs = await fx.contents(source);
     const targetDocs = await fx.contents(target);
     assert.equal(targetDocs.size, sourceDocs.size, 'none lost');
-    assert.equal(await fx.store.count(target), 200, 'none duplicated');
+    assert.equal(await fx.store.count(target), documents, 'none duplicated');
     for (const [id, hash] of sourceDocs) assert.equal(targetDocs.get(id), hash, `${id} copied with its text hash`);
 
     await fx.client.reject(collection, { by: 'test', reason: 'done checking' });
@@ -69,7 +70,8 @@ describe('a worker killed mid-backfill', () => {
   });
 
   it('with two workers, both take partitions; SIGKILL one and the other finishes with exact parity', async () => {
-    const collection = await fx.seedCollection(300);
+    const documents = 300;
+    const collection = await fx.seedCollection(documents);
     const source = (await fx.registry.get(collection)).activeIndex;
     const target = versionedIndexName(collection, fx.catalog.get(TARGET));
     const workers = [spawnWorker(), spawnWorker()];
@@ -93,14 +95,14 @@ describe('a worker killed mid-backfill', () => {
     workers[0]!.kill('SIGKILL');
 
     const done = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 240_000 });
-    assert.deepEqual(done.documents, { total: 300, migrated: 300, quarantined: 0, truncated: done.documents.truncated });
+    assert.deepEqual(done.documents, { total: documents, migrated: documents, quarantined: 0, truncated: done.documents.truncated });
     assert.ok(
       done.partitions!.every((p) => p.done && p.migrated === p.documents),
       JSON.stringify(done.partitions),
     );
     assert.equal(
       done.partitions!.reduce((sum, p) => sum + p.documents, 0),
-      300,
+      documents,
       'the partitions cover the source once',
     );
     await fx.store.refresh(target);
