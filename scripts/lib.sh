@@ -23,6 +23,9 @@ else
   ES_ROOT="${REEMBED_ES_ROOT:-$REEMBED_CACHE/elasticsearch}"
 fi
 ES_HOME="$ES_ROOT/elasticsearch-$ES_VERSION"
+# Each node's config, data and logs: a folder of its own lets a second node of the same name run
+# beside the first (the restarts test stops and starts one without touching the shared node).
+ES_NODES="${REEMBED_ES_NODES:-$ES_ROOT}"
 
 log() { printf '[reembed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[reembed] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -81,8 +81,8 @@ start_temporal() {
 }
 
 write_es_config() {
-  local name="$1" port="$2" transport="$3" secure="$4" conf="$ES_ROOT/$1/config"
-  mkdir -p "$conf" "$ES_ROOT/$name/data" "$ES_ROOT/$name/logs"
+  local name="$1" port="$2" transport="$3" secure="$4" conf="$ES_NODES/$1/config"
+  mkdir -p "$conf" "$ES_NODES/$name/data" "$ES_NODES/$name/logs"
   [ -f "$conf/jvm.options" ] || cp -r "$ES_HOME/config/." "$conf/"
   local node_settings="discovery.type: single-node" cluster="reembed-$name"
   if [[ "$name" == es-node-* ]]; then
@@ -96,8 +96,8 @@ cluster.initial_master_nodes: [$(IFS=,; echo "${CLUSTER_NODES[*]}")]"
   cat >"$conf/elasticsearch.yml" <<YML
 cluster.name: $cluster
 node.name: $name
-path.data: $ES_ROOT/$name/data
-path.logs: $ES_ROOT/$name/logs
+path.data: $ES_NODES/$name/data
+path.logs: $ES_NODES/$name/logs
 network.host: 127.0.0.1
 http.port: $port
 transport.port: $transport
@@ -118,7 +118,7 @@ YML
   [ "$ES_JIT" = c1 ] && jit="-XX:TieredStopAtLevel=1"
   if [[ "$secure" = "true" || "$name" == es-node-* ]]; then heap=512m jit="-XX:TieredStopAtLevel=1"; fi
   printf -- '-Xms%s\n-Xmx%s\n%s\n' "$heap" "$heap" "$jit" >"$conf/jvm.options.d/heap.options"
-  if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
+  if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_NODES/$name"; fi
   if [ "$secure" = "true" ]; then
     # The least privileges reembed needs (docs/security.md): test collections are named mig-*.
     # Roles and users live in the file realm: this distribution has no analysis-common module,
@@ -133,7 +133,7 @@ YML
     add_es_user "$conf" "$ES_SECURE_USER" "$ES_SECURE_PASSWORD" superuser
     add_es_user "$conf" "$ES_APP_USER" "$ES_APP_PASSWORD" reembed_app
   fi
-  if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_ROOT/$name"; fi
+  if [ -n "$ES_USER" ]; then chown -R "$ES_USER" "$ES_NODES/$name"; fi
 }
 
 add_es_user() { # conf user password role
@@ -153,11 +153,11 @@ start_es() { # name [wait: true|false]
   write_es_config "$name" "$port" "$transport" "$secure"
   local log_file="$REEMBED_STATE/$name.log"
   # The launcher JVM lives only until the node has started: C2 would compile code it never reuses.
-  as_es_user env ES_PATH_CONF="$ES_ROOT/$name/config" ES_JAVA_HOME="$java" CLI_JAVA_OPTS="-XX:TieredStopAtLevel=1" \
-    "$ES_HOME/bin/elasticsearch" -d -p "$ES_ROOT/$name/pid" >"$log_file" 2>&1 </dev/null ||
-    { tail -n 40 "$log_file" "$ES_ROOT/$name/logs/reembed-$name.log" >&2 2>/dev/null; die "$name failed to start"; }
-  cp "$ES_ROOT/$name/pid" "$(pid_file "$name")"
-  [ "${2:-true}" = "true" ] && wait_healthy "$name" 120 "$ES_ROOT/$name/logs/$(es_cluster_name "$name").log"
+  as_es_user env ES_PATH_CONF="$ES_NODES/$name/config" ES_JAVA_HOME="$java" CLI_JAVA_OPTS="-XX:TieredStopAtLevel=1" \
+    "$ES_HOME/bin/elasticsearch" -d -p "$ES_NODES/$name/pid" >"$log_file" 2>&1 </dev/null ||
+    { tail -n 40 "$log_file" "$ES_NODES/$name/logs/reembed-$name.log" >&2 2>/dev/null; die "$name failed to start"; }
+  cp "$ES_NODES/$name/pid" "$(pid_file "$name")"
+  [ "${2:-true}" = "true" ] && wait_healthy "$name" 120 "$ES_NODES/$name/logs/$(es_cluster_name "$name").log"
   return 0
 }
 
@@ -171,7 +171,7 @@ start_cluster_nodes() {
     start_es "$name" false
     started+=("$name")
   done
-  for name in "${started[@]}"; do wait_healthy "$name" 180 "$ES_ROOT/$name/logs/reembed-cluster.log"; done
+  for name in "${started[@]}"; do wait_healthy "$name" 180 "$ES_NODES/$name/logs/reembed-cluster.log"; done
 }
 
 # A process that was killed but not yet reaped (a zombie) is not running.

@@ -47,19 +47,18 @@ fi
 # The suite is CPU-bound, so it keeps three test files running at any time (a migration test
 # also waits on timers, polls and Elasticsearch). Node's runner takes its files in alphabetical
 # order, so the longest file, the cluster's, starts at once in a lane of its own, and that lane
-# then runs the unit tests and a few shared files while the main run goes on two at a time.
-# The restarts test stops and starts the shared services: it runs last, alone but for lint.
-# A file that still hangs is stopped after 15 minutes (the longest takes about 7) and reported
-# as failed, so the rest of the run still reports.
+# then runs the unit tests, a few shared files and lint while the main run goes on two at a time.
+# The restarts test stops and starts an Elasticsearch node and a Temporal server of its own, so
+# it runs among the others. A file that still hangs is stopped after 15 minutes (the longest
+# takes about 7) and reported as failed, so the rest of the run still reports.
 per_file_limit=--test-timeout=900000
-restarting=test/integration/service-restarts.test.ts
 lane_files=(test/integration/elasticsearch-cluster.test.ts "test/unit/*.test.ts" test/integration/elasticsearch-block.test.ts test/integration/batch-api.test.ts test/integration/catch-up.test.ts)
 shared=()
 for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts; do
-  [[ " $restarting ${lane_files[*]} " == *" $f "* ]] || shared+=("$f")
+  [[ " ${lane_files[*]} " == *" $f "* ]] || shared+=("$f")
 done
-# A lane runs its files one after the other beside the main run; its report is printed once
-# both have ended.
+# A lane runs its files one after the other beside the main run, then lint and format; its
+# report is printed once both have ended.
 lane() { # report-file test-file-glob...
   local report="$1" status=0 files
   shift
@@ -67,20 +66,15 @@ lane() { # report-file test-file-glob...
     # shellcheck disable=SC2086 # a glob names several files
     node --import tsx --test "$per_file_limit" $files >>"$report" 2>&1 || status=1
   done
+  timed "lint" npm run --silent lint >>"$report" 2>&1 || { status=1; echo "lint or format failed (above)" >>"$report"; }
   return $status
 }
 status=0
 lane_report=$(mktemp)
-lint_report=$(mktemp)
 lane "$lane_report" "${lane_files[@]}" &
 side_lane=$!
 node --import tsx --test --test-concurrency=2 "$per_file_limit" "${shared[@]}" || status=$?
 wait $side_lane || status=$?
 cat "$lane_report"
-timed "lint" npm run --silent lint >"$lint_report" 2>&1 &
-lint=$!
-node --import tsx --test "$per_file_limit" "$restarting" || status=$?
-wait $lint || { status=1; echo "lint or format failed:"; }
-cat "$lint_report"
-rm -f "$lane_report" "$lint_report"
+rm -f "$lane_report"
 exit $status

@@ -78,12 +78,6 @@ export function measureAdapter(pairs: readonly VectorPair[], oldToNew: LinearMap
   return { documents: documents / queries, queries: queryRecall / queries };
 }
 
-function fitBoth(method: MapMethod, pairs: readonly VectorPair[], options: FitOptions): { oldToNew: LinearMap; newToOld: LinearMap } {
-  const olds = pairs.map((p) => p.old);
-  const news = pairs.map((p) => p.new);
-  return { oldToNew: LinearMap.fit(method, olds, news, options), newToOld: LinearMap.fit(method, news, olds, options) };
-}
-
 /**
  * Fits both directions from the pairs. Each method is fitted on 80% of the training split
  * and scored on the other 20%; the better one per direction is refitted on the whole
@@ -102,16 +96,23 @@ export function fitAdapter(pairs: readonly VectorPair[], options: FitOptions = {
 
   const scores = Object.fromEntries(
     MAP_METHODS.map((method) => {
-      const maps = fitBoth(method, fitting, options);
+      const maps = LinearMap.fitBoth(
+        { oldToNew: method, newToOld: method },
+        fitting.map((p) => p.old),
+        fitting.map((p) => p.new),
+        options,
+      );
       return [method, measureAdapter(validation, maps.oldToNew, maps.newToOld)];
     }),
   ) as Record<MapMethod, AdapterQuality>;
   const best = (side: keyof AdapterQuality) => MAP_METHODS.reduce((a, b) => (scores[b][side] > scores[a][side] ? b : a));
   const methods = { documents: best('documents'), queries: best('queries') };
-  const olds = train.map((p) => p.old);
-  const news = train.map((p) => p.new);
-  const oldToNew = LinearMap.fit(methods.documents, olds, news, options);
-  const newToOld = LinearMap.fit(methods.queries, news, olds, options);
+  const { oldToNew, newToOld } = LinearMap.fitBoth(
+    { oldToNew: methods.documents, newToOld: methods.queries },
+    train.map((p) => p.old),
+    train.map((p) => p.new),
+    options,
+  );
   return {
     oldToNew,
     newToOld,

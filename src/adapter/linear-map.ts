@@ -1,4 +1,5 @@
-import { CholeskyDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { SingularValueDecomposition } from 'ml-matrix';
+import { DenseMatrix } from './dense-matrix.js';
 import { float32FromBase64, float32ToBase64 } from '../embedding/float32-base64.js';
 import { unit } from '../embedding/vector-math.js';
 
@@ -24,14 +25,29 @@ export interface FitOptions {
   readonly centre?: boolean;
 }
 
-function columnMeans(m: Matrix): Float32Array {
-  const means = new Float32Array(m.columns);
-  for (let j = 0; j < m.columns; j++) means[j] = m.getColumn(j).reduce((a, b) => a + b, 0) / m.rows;
-  return means;
+interface Sides {
+  readonly X: DenseMatrix;
+  readonly Y: DenseMatrix;
+  readonly means: { readonly from: Float32Array; readonly to: Float32Array } | null;
 }
 
-function minus(m: Matrix, means: Float32Array): Matrix {
-  return m.clone().subRowVector(Array.from(means));
+function centred(from: readonly ArrayLike<number>[], to: readonly ArrayLike<number>[], options: FitOptions): Sides {
+  const [X, Y] = [DenseMatrix.fromRows(from), DenseMatrix.fromRows(to)];
+  if (options.centre === false) return { X, Y, means: null };
+  const means = { from: X.columnMeans(), to: Y.columnMeans() };
+  return { X: X.minusRow(means.from), Y: Y.minusRow(means.to), means };
+}
+
+/** W = U Vᵀ from the SVD of XᵀY. */
+function procrustes({ X, Y }: Sides): DenseMatrix {
+  const svd = new SingularValueDecomposition(X.transposeTimes(Y).toMatrix(), { autoTranspose: true });
+  return DenseMatrix.fromMatrix(svd.leftSingularVectors).timesTranspose(DenseMatrix.fromMatrix(svd.rightSingularVectors), Math.min(X.columns, Y.columns));
+}
+
+/** W = (XᵀX + λI)⁻¹ XᵀY. */
+function ridge({ X, Y }: Sides): DenseMatrix {
+  const lambda = (RIDGE_SHARE * X.rows) / X.columns;
+  return X.transposeTimes(Y).solveCholesky(X.transposeTimes(X).plusDiagonal(lambda).choleskyLower());
 }
 
 export class LinearMap {
@@ -46,23 +62,40 @@ export class LinearMap {
   ) {}
 
   static fit(method: MapMethod, from: readonly ArrayLike<number>[], to: readonly ArrayLike<number>[], options: FitOptions = {}): LinearMap {
-    const rawX = new Matrix(from.map((v) => Array.from(unit(v))));
-    const rawY = new Matrix(to.map((v) => Array.from(v)));
-    const means = options.centre === false ? null : { from: columnMeans(rawX), to: columnMeans(rawY) };
-    const X = means ? minus(rawX, means.from) : rawX;
-    const Y = means ? minus(rawY, means.to) : rawY;
-    const XtY = X.transpose().mmul(Y);
-    let W: Matrix;
-    if (method === 'procrustes') {
-      const svd = new SingularValueDecomposition(XtY, { autoTranspose: true });
-      const k = Math.min(X.columns, Y.columns);
-      W = svd.leftSingularVectors.subMatrix(0, X.columns - 1, 0, k - 1).mmul(svd.rightSingularVectors.subMatrix(0, Y.columns - 1, 0, k - 1).transpose());
-    } else {
-      const lambda = (RIDGE_SHARE * X.rows) / X.columns;
-      const gram = X.transpose().mmul(X).add(Matrix.eye(X.columns).mul(lambda));
-      W = new CholeskyDecomposition(gram).solve(XtY);
+    const sides = centred(
+      from.map((v) => unit(v)),
+      to,
+      options,
+    );
+    const W = method === 'procrustes' ? procrustes(sides) : ridge(sides);
+    return new LinearMap(method, sides.X.columns, sides.Y.columns, Float32Array.from(W.data), sides.means);
+  }
+
+  /**
+   * Both directions. When both are Procrustes, one SVD serves both: the SVD of YᵀX = (XᵀY)ᵀ
+   * swaps U and V, so the map back is the transpose of the map there (the SVD is most of a
+   * fit's time). Both sides are then unit rows, as each direction's input is.
+   */
+  static fitBoth(
+    methods: { readonly oldToNew: MapMethod; readonly newToOld: MapMethod },
+    olds: readonly ArrayLike<number>[],
+    news: readonly ArrayLike<number>[],
+    options: FitOptions = {},
+  ): { oldToNew: LinearMap; newToOld: LinearMap } {
+    if (methods.oldToNew !== 'procrustes' || methods.newToOld !== 'procrustes') {
+      return { oldToNew: LinearMap.fit(methods.oldToNew, olds, news, options), newToOld: LinearMap.fit(methods.newToOld, news, olds, options) };
     }
-    return new LinearMap(method, X.columns, Y.columns, Float32Array.from(W.to1DArray()), means);
+    const sides = centred(
+      olds.map((v) => unit(v)),
+      news.map((v) => unit(v)),
+      options,
+    );
+    const W = procrustes(sides);
+    const [from, to] = [sides.X.columns, sides.Y.columns];
+    return {
+      oldToNew: new LinearMap('procrustes', from, to, Float32Array.from(W.data), sides.means),
+      newToOld: new LinearMap('procrustes', to, from, Float32Array.from(W.transpose().data), sides.means && { from: sides.means.to, to: sides.means.from }),
+    };
   }
 
   /** The vector's image in the other space, unit length. */

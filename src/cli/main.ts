@@ -1,7 +1,6 @@
 import { ActionRefusedError, ReembedUsageError } from '../errors.js';
 import { failureKind } from '../migration/failures.js';
 import type { Command } from './command.js';
-import { CliContext } from './context.js';
 
 /**
  * Every command, its one-line summary and its module. Modules load only when their command
@@ -53,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
+  // Loaded only now: the Elasticsearch client alone takes a third of a second to load, which help never needs.
+  const { CliContext } = await import('./context.js');
   const ctx = new CliContext();
   try {
     await command.run(ctx, rest);

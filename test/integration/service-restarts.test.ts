@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
@@ -8,8 +11,25 @@ import { MigrationFixture } from '../helpers/migration-fixture.js';
 const exec = promisify(execFile);
 const TARGET = 'minilm-l6-v2-cls';
 
-async function services(action: 'up' | 'down', service: 'elasticsearch' | 'temporal'): Promise<void> {
-  await exec('bash', ['scripts/services.sh', action, service], { timeout: 180_000 });
+/**
+ * An Elasticsearch node and a Temporal dev server of this file's own (their own ports and
+ * folders), so stopping them leaves the services every other test file is using alone.
+ */
+const state = mkdtempSync(join(tmpdir(), 'reembed-restarts-'));
+// Elasticsearch runs as an unprivileged user when the suite runs as root: it must reach its folder.
+chmodSync(state, 0o755);
+const OWN_SERVICES = {
+  REEMBED_STATE: state,
+  REEMBED_ES_NODES: state,
+  REEMBED_ES_PORT: '9202',
+  ES_URL: 'http://127.0.0.1:9202',
+  REEMBED_TEMPORAL_PORT: '7253',
+  REEMBED_TEMPORAL_UI_PORT: '8253',
+  TEMPORAL_ADDRESS: '127.0.0.1:7253',
+};
+
+async function services(action: 'up' | 'down', ...names: ('elasticsearch' | 'temporal')[]): Promise<void> {
+  await exec('bash', ['scripts/services.sh', action, ...names], { timeout: 180_000, env: { ...process.env, ...OWN_SERVICES } });
 }
 
 /**
@@ -20,14 +40,14 @@ async function services(action: 'up' | 'down', service: 'elasticsearch' | 'tempo
 describe('service restarts mid-backfill', () => {
   let fx: MigrationFixture;
   before(async () => {
-    fx = await MigrationFixture.create();
+    await services('up', 'elasticsearch', 'temporal');
+    fx = await MigrationFixture.create(OWN_SERVICES);
     await fx.startWorker();
   });
   after(async () => {
-    // Whatever happened, the services the rest of the suite needs are up again.
-    await services('up', 'elasticsearch');
-    await services('up', 'temporal');
-    await fx.close();
+    await fx?.close();
+    await services('down', 'elasticsearch', 'temporal');
+    rmSync(state, { recursive: true, force: true });
   });
 
   async function midBackfill(): Promise<{ collection: string; source: string; target: string }> {

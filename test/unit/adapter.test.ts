@@ -66,6 +66,23 @@ describe('linear adapters', () => {
     assert.deepEqual(back.apply(olds[7]!), centred.apply(olds[7]!));
   });
 
+  it('fitting both directions by Procrustes from one SVD gives the map back that its own fit would', () => {
+    const next = random(13);
+    const general = new Matrix(Array.from({ length: 12 }, () => Array.from({ length: 20 }, next)));
+    const pairs = pairsThrough(general, 300, 0.05);
+    const [olds, news] = [pairs.map((p) => p.old), pairs.map((p) => unit(p.new))];
+    const both = LinearMap.fitBoth({ oldToNew: 'procrustes', newToOld: 'procrustes' }, olds, news);
+    const alone = { oldToNew: LinearMap.fit('procrustes', olds, news), newToOld: LinearMap.fit('procrustes', news, olds) };
+    assert.deepEqual([both.newToOld.fromDims, both.newToOld.toDims], [20, 12]);
+    close(both.oldToNew.weights, alone.oldToNew.weights, 1e-6);
+    close(both.newToOld.weights, alone.newToOld.weights, 1e-6);
+    close(both.newToOld.means!.to, alone.newToOld.means!.to, 1e-7);
+    // Mixed methods fit each direction on its own.
+    const mixed = LinearMap.fitBoth({ oldToNew: 'ridge', newToOld: 'procrustes' }, olds, news);
+    assert.deepEqual(mixed.oldToNew.weights, LinearMap.fit('ridge', olds, news).weights);
+    assert.deepEqual(mixed.newToOld.weights, alone.newToOld.weights);
+  });
+
   it('between different dimensions, ridge recovers a general linear map and is chosen over Procrustes', () => {
     const next = random(11);
     const general = new Matrix(Array.from({ length: 12 }, () => Array.from({ length: 20 }, next)));
