@@ -28,10 +28,15 @@ stop_started() {
   exit $code
 }
 trap stop_started EXIT
-# The type check runs while the services start: both wait on the CPU, and neither on the other.
-# Lint and format run at the end, beside the one test that has the machine nearly to itself.
+# The type check and lint run while the services start, when the JVMs starting leave a core
+# part idle; lint's report is printed after the tests'.
 REEMBED_STARTED_FILE="$started_file" bash scripts/services.sh up temporal elasticsearch elasticsearch-secure &
 services_up=$!
+if [ $# -eq 0 ]; then
+  lint_report=$(mktemp)
+  timed "lint" npm run --silent lint >"$lint_report" 2>&1 &
+  lint=$!
+fi
 static=0
 [ $# -gt 0 ] || timed "typecheck" node_modules/.bin/tsc --noEmit || static=$?
 # Waited for even when the check failed: the services it starts are stopped on the way out.
@@ -47,18 +52,18 @@ fi
 # The suite is CPU-bound, so it keeps three test files running at any time (a migration test
 # also waits on timers, polls and Elasticsearch). Node's runner takes its files in alphabetical
 # order, so the longest file, the cluster's, starts at once in a lane of its own, and that lane
-# then runs the unit tests, a few shared files and lint while the main run goes on two at a time.
-# The restarts test stops and starts an Elasticsearch node and a Temporal server of its own, so
-# it runs among the others. A file that still hangs is stopped after 15 minutes (the longest
-# takes about 7) and reported as failed, so the rest of the run still reports.
+# then runs the unit tests and the Batch API file while the main run goes on two at a time.
+# The tests that restart a service restart one of their own, so they run among the others.
+# A file that still hangs is stopped after 15 minutes (the longest takes about 7) and reported
+# as failed, so the rest of the run still reports.
 per_file_limit=--test-timeout=900000
-lane_files=(test/integration/elasticsearch-cluster.test.ts "test/unit/*.test.ts" test/integration/elasticsearch-block.test.ts test/integration/batch-api.test.ts test/integration/catch-up.test.ts)
+lane_files=(test/integration/elasticsearch-cluster.test.ts "test/unit/*.test.ts" test/integration/batch-api.test.ts)
 shared=()
 for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts; do
   [[ " ${lane_files[*]} " == *" $f "* ]] || shared+=("$f")
 done
-# A lane runs its files one after the other beside the main run, then lint and format; its
-# report is printed once both have ended.
+# A lane runs its files one after the other beside the main run; its report is printed once
+# both have ended.
 lane() { # report-file test-file-glob...
   local report="$1" status=0 files
   shift
@@ -66,7 +71,6 @@ lane() { # report-file test-file-glob...
     # shellcheck disable=SC2086 # a glob names several files
     node --import tsx --test "$per_file_limit" $files >>"$report" 2>&1 || status=1
   done
-  timed "lint" npm run --silent lint >>"$report" 2>&1 || { status=1; echo "lint or format failed (above)" >>"$report"; }
   return $status
 }
 status=0
@@ -76,5 +80,7 @@ side_lane=$!
 node --import tsx --test --test-concurrency=2 "$per_file_limit" "${shared[@]}" || status=$?
 wait $side_lane || status=$?
 cat "$lane_report"
-rm -f "$lane_report"
+wait $lint || { status=1; echo "lint or format failed:"; }
+cat "$lint_report"
+rm -f "$lane_report" "$lint_report"
 exit $status

@@ -5,6 +5,8 @@ import { withWorkerFixture } from '../helpers/migration-fixture.js';
 
 const TARGET = 'minilm-l6-v2-cls';
 const BLOCK = 'index.blocks.read_only_allow_delete';
+/** Batches of 8, one per activity: the block lands after the first of 19. */
+const DOCUMENTS = 150;
 
 /**
  * Disk pressure: at the flood-stage watermark Elasticsearch puts a read-only-allow-delete
@@ -16,7 +18,7 @@ describe('an Elasticsearch write block on the new index', () => {
 
   it('pauses the backfill (pausedBy elasticsearch); lifting it and resuming completes with exact parity', async () => {
     const fx = fixture();
-    const collection = await fx.seedCollection(300);
+    const collection = await fx.seedCollection(DOCUMENTS);
     const source = (await fx.registry.get(collection)).activeIndex;
     const target = versionedIndexName(collection, fx.catalog.get(TARGET));
     await fx.client.startMigration({ collection, targetSpecId: TARGET, graceMs: 0, batchSize: 8, batchesPerActivity: 1 });
@@ -32,14 +34,14 @@ describe('an Elasticsearch write block on the new index', () => {
     assert.equal(paused.pausedBy, 'elasticsearch');
     assert.match(paused.pauseReason!, new RegExp(`Elasticsearch refuses writes to ${target}: .*read-only-allow-delete.*free disk space`));
     assert.match(paused.pauseReason!, /reembed resume/);
-    assert.ok(paused.documents.migrated < 300, 'paused mid-backfill');
+    assert.ok(paused.documents.migrated < DOCUMENTS, 'paused mid-backfill');
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal((await fx.client.status(collection)).migration?.paused, true, 'it waits for the operator, not for retries');
 
     await fx.es.indices.putSettings({ index: target, settings: { [BLOCK]: null } });
     await fx.client.resume(collection, { by: 'ops', reason: 'disk freed' });
     const waiting = await fx.client.waitForPhase(collection, ['AWAITING_APPROVAL'], { timeoutMs: 120_000 });
-    assert.equal(waiting.documents.migrated, 300);
+    assert.equal(waiting.documents.migrated, DOCUMENTS);
     await fx.store.refresh(target);
     assert.deepEqual(await fx.contents(target), await fx.contents(source), 'every document once, with its text hash');
     await fx.client.reject(collection, { by: 'test', reason: 'done' });
