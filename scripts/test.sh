@@ -52,12 +52,12 @@ fi
 # The suite is CPU-bound, so it keeps three test files running at any time (a migration test
 # also waits on timers, polls and Elasticsearch). Node's runner takes its files in alphabetical
 # order, so the longest file, the cluster's, starts at once in a lane of its own, and that lane
-# then runs the unit tests and the Batch API file while the main run goes on two at a time.
+# then runs the unit tests and three shared files while the main run goes on two at a time.
 # The tests that restart a service restart one of their own, so they run among the others.
 # A file that still hangs is stopped after 15 minutes (the longest takes about 7) and reported
 # as failed, so the rest of the run still reports.
 per_file_limit=--test-timeout=900000
-lane_files=(test/integration/elasticsearch-cluster.test.ts "test/unit/*.test.ts" test/integration/batch-api.test.ts)
+lane_files=(test/integration/elasticsearch-cluster.test.ts "test/unit/*.test.ts" test/integration/batch-api.test.ts test/integration/catch-up.test.ts test/integration/time-skipping.test.ts)
 shared=()
 for f in test/integration/*.test.ts test/e2e/*.test.ts test/workflow/*.test.ts; do
   [[ " ${lane_files[*]} " == *" $f "* ]] || shared+=("$f")
