@@ -2,7 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { ReembedUsageError } from '../errors.js';
 import type { ActionOutcome } from '../migration/messages.js';
-import { printJson, type CliContext } from './context.js';
+import type { CliContext } from './context.js';
+import { printJson } from './print-json.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type ParsedArgs<T extends Options> = ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>>;

@@ -32,7 +32,3 @@ export class CliContext {
     else await this.services.close();
   }
 }
-
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ReembedUsageError } from '../../errors.js';
 import type { CanaryResult, CanaryStatus } from '../../canary/canary.js';
 import { defineCommand, validate } from '../command.js';
-import { printJson } from '../context.js';
+import { printJson } from '../print-json.js';
 import { durationSchema, formatDuration } from '../duration.js';
 
 const usage = `reembed canary schedule <collection> --every <duration> [--min-cosine <c>] [--max-doc-drop <share>]

@@ -3,7 +3,7 @@ import { ReembedUsageError } from '../../errors.js';
 import { readGoldenFile } from '../../quality/golden-file.js';
 import { QuerySample } from '../../search/query-sample.js';
 import { defineCommand, nameSchema, validate } from '../command.js';
-import { printJson } from '../context.js';
+import { printJson } from '../print-json.js';
 
 const usage = `reembed golden import <collection> --file <golden.jsonl>
 reembed golden list <collection> [--json]

@@ -1,5 +1,5 @@
 import { defineCommand } from '../command.js';
-import { printJson } from '../context.js';
+import { printJson } from '../print-json.js';
 
 const usage = `reembed list [--json]
   Every collection with its active spec and index, and its latest migration (from Temporal's visibility).`;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { approverListSchema } from '../../config/env.js';
 import { ReembedUsageError } from '../../errors.js';
 import { defineCommand, dollarsSchema, nameSchema, operator, validate } from '../command.js';
-import { printJson } from '../context.js';
+import { printJson } from '../print-json.js';
 import { durationSchema, formatDuration } from '../duration.js';
 import { renderEstimate } from '../render-estimate.js';
 

@@ -3,7 +3,8 @@ import { localModelBytes } from '../../embedding/local-model-files.js';
 import { fingerprint, type ModelSpec } from '../../embedding/model-spec.js';
 import { formatBytes } from '../../estimate/disk-estimate.js';
 import { defineCommand } from '../command.js';
-import { printJson, type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
+import { printJson } from '../print-json.js';
 
 /** Passages each local model embeds for --measure: enough for a stable figure in a few seconds. */
 const MEASURE_DOCUMENTS = 128;

@@ -1,6 +1,6 @@
 import { ReembedUsageError } from '../../errors.js';
 import { defineCommand } from '../command.js';
-import { printJson } from '../context.js';
+import { printJson } from '../print-json.js';
 import { renderQuality } from '../render-quality.js';
 import { renderAdapter } from '../render-adapter.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, validate } from '../command.js';
-import { printJson } from '../context.js';
+import { printJson } from '../print-json.js';
 
 const usage = `reembed search <collection> <query> [--k 5] [--json]
   Searches as the search router does: the active index, or during a migration old and new by coverage.`;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ReembedUsageError } from '../../errors.js';
 import { defineCommand, operator, validate } from '../command.js';
-import { printJson } from '../context.js';
+import { printJson } from '../print-json.js';
 import { renderAdapter } from '../render-adapter.js';
 
 const usage = `reembed spec retire <spec> [--min-adapter-recall 0.9] [--by <name>] [--json]

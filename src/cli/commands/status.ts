@@ -7,7 +7,7 @@ import { defineCommand } from '../command.js';
 import { renderQuality } from '../render-quality.js';
 import { renderBatches } from '../render-batches.js';
 import { renderAdapter } from '../render-adapter.js';
-import { printJson } from '../context.js';
+import { printJson } from '../print-json.js';
 
 const usage = `reembed status <collection> [--json] [--no-watch]
   Phase, progress bar, rate and ETA, tokens and spend, verification, approvals and refused signals,
