@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { CanaryResult } from '../../src/canary/canary.js';
 import { CANARY_WORKFLOW_TYPE, canaryScheduleId } from '../../src/canary/canary.js';
@@ -12,8 +10,7 @@ import { FIXED_CANARY_TEXTS } from '../../src/canary/canary-activities.js';
 import { connectTemporal } from '../../src/client/temporal-client.js';
 import { runReembed } from '../helpers/cli.js';
 import { MigrationFixture, withWorkerFixture } from '../helpers/migration-fixture.js';
-
-const exec = promisify(execFile);
+import { OwnServices } from '../helpers/own-services.js';
 
 /**
  * A models folder where all-MiniLM-L6-v2 holds bge-small-en-v1.5's weights and tokenizer:
@@ -142,26 +139,18 @@ describe('drift canaries', () => {
  * The schedule must survive a Temporal restart: these tests restart a dev server of their own
  * (its own ports and state folder), so the test files running beside them keep theirs.
  */
-const OWN_TEMPORAL = {
-  REEMBED_TEMPORAL_PORT: '7243',
-  REEMBED_TEMPORAL_UI_PORT: '8243',
-  REEMBED_STATE: mkdtempSync(join(tmpdir(), 'reembed-canary-temporal-')),
-  TEMPORAL_ADDRESS: '127.0.0.1:7243',
-};
-async function ownTemporal(action: 'up' | 'down'): Promise<void> {
-  await exec('bash', ['scripts/services.sh', action, 'temporal'], { timeout: 180_000, env: { ...process.env, ...OWN_TEMPORAL } });
-}
+const ownTemporal = new OwnServices({ temporal: 7243, temporalUi: 8243 });
 
 describe('canary schedules', () => {
   let fx: MigrationFixture;
   before(async () => {
-    await ownTemporal('up');
-    fx = await MigrationFixture.create(OWN_TEMPORAL);
+    await ownTemporal.up('temporal');
+    fx = await MigrationFixture.create(ownTemporal.env);
     await fx.startWorker();
   });
   after(async () => {
     await fx?.close();
-    await ownTemporal('down');
+    await ownTemporal.remove('temporal');
   });
 
   async function waitForRuns(collection: string, atLeast: number): Promise<void> {
@@ -174,7 +163,7 @@ describe('canary schedules', () => {
 
   it('creates, updates, runs on schedule, survives a Temporal restart and is deleted', async () => {
     const collection = await fx.seedCollection(20);
-    const cli = await runReembed(fx.config.temporal.taskQueue, ['canary', 'schedule', collection, '--every', '1h'], OWN_TEMPORAL);
+    const cli = await runReembed(fx.config.temporal.taskQueue, ['canary', 'schedule', collection, '--every', '1h'], ownTemporal.env);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, new RegExp(`Scheduled ${canaryScheduleId(collection)}: a canary check of ${collection} every 1h`));
     assert.equal((await fx.client.canaries.schedule(collection, { everyMs: 10_000 })).created, false);
@@ -196,13 +185,13 @@ describe('canary schedules', () => {
     }
 
     const before = (await fx.client.canaries.status(collection)).recent.length;
-    await ownTemporal('down');
-    await ownTemporal('up');
+    await ownTemporal.down('temporal');
+    await ownTemporal.up('temporal');
     const afterRestart = await fx.client.canaries.status(collection);
     assert.equal(afterRestart.schedule?.everyMs, 10_000, 'the schedule survived the restart');
     await waitForRuns(collection, before + 1);
 
-    const removed = await runReembed(fx.config.temporal.taskQueue, ['canary', 'unschedule', collection], OWN_TEMPORAL);
+    const removed = await runReembed(fx.config.temporal.taskQueue, ['canary', 'unschedule', collection], ownTemporal.env);
     assert.match(removed.stdout, /Deleted the canary schedule/);
     assert.equal((await fx.client.canaries.status(collection)).schedule, null);
     assert.equal(await fx.client.canaries.unschedule(collection), false);

@@ -1,36 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { versionedIndexName } from '../../src/store/vector-index-layout.js';
 import { MigrationFixture } from '../helpers/migration-fixture.js';
+import { OwnServices } from '../helpers/own-services.js';
 
-const exec = promisify(execFile);
 const TARGET = 'minilm-l6-v2-cls';
 
-/**
- * An Elasticsearch node and a Temporal dev server of this file's own (their own ports and
- * folders), so stopping them leaves the services every other test file is using alone.
- */
-const state = mkdtempSync(join(tmpdir(), 'reembed-restarts-'));
-// Elasticsearch runs as an unprivileged user when the suite runs as root: it must reach its folder.
-chmodSync(state, 0o755);
-const OWN_SERVICES = {
-  REEMBED_STATE: state,
-  REEMBED_ES_NODES: state,
-  REEMBED_ES_PORT: '9202',
-  ES_URL: 'http://127.0.0.1:9202',
-  REEMBED_TEMPORAL_PORT: '7253',
-  REEMBED_TEMPORAL_UI_PORT: '8253',
-  TEMPORAL_ADDRESS: '127.0.0.1:7253',
-};
-
-async function services(action: 'up' | 'down', ...names: ('elasticsearch' | 'temporal')[]): Promise<void> {
-  await exec('bash', ['scripts/services.sh', action, ...names], { timeout: 180_000, env: { ...process.env, ...OWN_SERVICES } });
-}
+/** This file's own node and server: stopping them leaves the ones every other test file uses alone. */
+const own = new OwnServices({ temporal: 7253, temporalUi: 8253, elasticsearch: 9202 });
 
 /**
  * What an operator sees when a service restarts under a running migration: Elasticsearch or
@@ -40,14 +17,13 @@ async function services(action: 'up' | 'down', ...names: ('elasticsearch' | 'tem
 describe('service restarts mid-backfill', () => {
   let fx: MigrationFixture;
   before(async () => {
-    await services('up', 'elasticsearch', 'temporal');
-    fx = await MigrationFixture.create(OWN_SERVICES);
+    await own.up('elasticsearch', 'temporal');
+    fx = await MigrationFixture.create(own.env);
     await fx.startWorker();
   });
   after(async () => {
     await fx?.close();
-    await services('down', 'elasticsearch', 'temporal');
-    rmSync(state, { recursive: true, force: true });
+    await own.remove('elasticsearch', 'temporal');
   });
 
   async function midBackfill(): Promise<{ collection: string; source: string; target: string }> {
@@ -77,9 +53,9 @@ describe('service restarts mid-backfill', () => {
   for (const [service, title] of Object.entries(cases) as ['elasticsearch' | 'temporal', string][]) {
     it(title, async () => {
       const { collection, source, target } = await midBackfill();
-      await services('down', service);
+      await own.down(service);
       await new Promise((r) => setTimeout(r, 3000));
-      await services('up', service);
+      await own.up(service);
       await endsWithParity(collection, source, target);
     });
   }
